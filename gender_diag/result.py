@@ -1,0 +1,56 @@
+"""The result of a whole diagnostic run, shared by the pipeline and the report writers."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+
+@dataclass
+class RunResult:
+    """Everything one ``gd.run(config)`` produced.
+
+    Attributes
+    ----------
+    survey : Survey
+        Ingested survey (tables without identifiers, validation report, labels).
+    indicators : DataFrame
+        Long indicator table (docs/contracts.md §4), after disclosure control.
+    gaps : DataFrame
+        One row per indicator × disaggregation × group value (``gap_table``).
+    indices : dict
+        Name → index result (e.g. ``"a-weai"`` → WEAI result with ``to_frame()``;
+        ``"local_gap"`` → DataFrame).
+    ranking : DataFrame
+        Ranked priority gaps with robustness columns (``Ranking.table``).
+    direct_actions, indirect_actions, unmatched : DataFrame
+        Recommendation tables and the gaps no catalogue action answers.
+    labels : DataFrame
+        Indicator metadata for reports: indicator, domain, label_es/fr/en, definition_es/fr/en,
+        unit, direction, standard, sensitive.
+    config : dict
+        The validated configuration (thresholds, languages, names).
+    provenance : dict
+        Input SHA-256 digests, configuration, package version, date and seeds.
+    sdc_log : DataFrame
+        What disclosure control suppressed and why.
+    outputs : list of Path
+        Files written.
+    """
+
+    survey: Any = None
+    indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    indices: dict[str, Any] = field(default_factory=dict)
+    ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
+    direct_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    indirect_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
+    unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)
+    labels: pd.DataFrame = field(default_factory=pd.DataFrame)
+    config: dict[str, Any] = field(default_factory=dict)
+    provenance: dict[str, Any] = field(default_factory=dict)
+    sdc_log: pd.DataFrame = field(default_factory=pd.DataFrame)
+    outputs: list[Path] = field(default_factory=list)
