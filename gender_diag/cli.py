@@ -1,29 +1,231 @@
-"""Thin command line: parses arguments, calls the library, prints, exits non-zero on failure."""
+"""Command line of gender_diag: ``gender-diag COMMAND`` (also ``python -m gender_diag``).
+
+The CLI is thin: it parses arguments, calls the library, prints tables and progress, and exits
+non-zero with a one-paragraph message (never a traceback) when the input or the configuration
+is wrong. Exit codes: 0 success, 1 blocking data problems, 2 bad input, configuration or usage.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import time
+from pathlib import Path
 
 from gender_diag import __version__
-from gender_diag.errors import GenderDiagError
+from gender_diag.errors import GenderDiagError, ValidationError
+
+
+def _progress_printer(stream=sys.stderr):
+    """A progress callback printing one line per stage event."""
+    started = time.perf_counter()
+
+    def show(stage: str, message: str) -> None:
+        elapsed = time.perf_counter() - started
+        if message == "start":
+            print(f"[{elapsed:6.1f} s] {stage} …", file=stream, flush=True)
+        elif message.endswith("%"):
+            print(f"\r[{elapsed:6.1f} s] {stage} {message}", end="", file=stream, flush=True)
+            if message == "100%":
+                print(file=stream)
+        else:
+            print(f"[{elapsed:6.1f} s] {stage}: {message}", file=stream, flush=True)
+
+    return show
+
+
+def _print_frame(frame, *, stream=sys.stdout) -> None:
+    if frame is None or len(frame) == 0:
+        print("(nothing to show)", file=stream)
+        return
+    print(frame.to_string(index=False), file=stream)
+
+
+def cmd_run(args) -> int:
+    from gender_diag.pipeline import run, summary_table
+
+    result = run(args.config, until=args.until, progress=_progress_printer())
+    _print_frame(summary_table(result))
+    return 0
+
+
+def cmd_validate(args) -> int:
+    from gender_diag.ingest import format_report, validate_path
+
+    report = validate_path(args.path, form=args.form, design=args.design, format=args.format)
+    print(format_report(report))
+    return 0 if report.valid else 1
+
+
+def cmd_synth(args) -> int:
+    from gender_diag.synth import generate, write_survey
+
+    synth = generate(args.households, seed=args.seed, errors=args.errors)
+    paths = write_survey(synth, args.out, formats=tuple(args.formats))
+    for path in paths:
+        print(path)
+    return 0
+
+
+def cmd_indicators(args) -> int:
+    from gender_diag.config import load_config, output_dir
+    from gender_diag.indicators import top_gaps
+    from gender_diag.pipeline import run
+
+    result = run(args.config, until="indicators", progress=_progress_printer())
+    out = Path(args.out) if args.out else output_dir(load_config(args.config))
+    out.mkdir(parents=True, exist_ok=True)
+    csv_path = out / "indicators.csv"
+    xlsx_path = out / "indicators.xlsx"
+    published = result.indicators
+    published.to_csv(csv_path, index=False)
+    published.to_excel(xlsx_path, index=False)
+    _print_frame(top_gaps(result.gaps, n=args.top))
+    print(f"\nwritten: {csv_path}\nwritten: {xlsx_path}")
+    return 0
+
+
+def cmd_rank(args) -> int:
+    from gender_diag.config import load_config, output_dir
+    from gender_diag.pipeline import run
+
+    if args.template:
+        from gender_diag.prioritise import write_team_template
+
+        result = run(args.config, until="indicators", progress=_progress_printer())
+        path = write_team_template(result.gaps, args.template, lang=args.lang)
+        print(
+            f"written: {path} — fill in feasibility and leverage (1–5), then set "
+            "[ranking] team_scores in diagnostic.toml"
+        )
+        return 0
+    config = load_config(args.config)
+    if args.team_scores:
+        config["ranking"]["team_scores"] = Path(args.team_scores).resolve()
+    result = run(config, until="recommend", progress=_progress_printer())
+    out = output_dir(config)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, frame in (
+        ("ranking", result.ranking),
+        ("direct_actions", result.direct_actions),
+        ("indirect_actions", result.indirect_actions),
+        ("unmatched_gaps", result.unmatched),
+    ):
+        frame.to_csv(out / f"{name}.csv", index=False)
+        print(f"written: {out / f'{name}.csv'}")
+    cols = [c for c in ("rank", "gap_id", "score", "median_rank", "p_top_k") if c in result.ranking]
+    _print_frame(result.ranking[cols].head(args.top))
+    return 0
+
+
+def cmd_report(args) -> int:
+    return cmd_run(args)
+
+
+def cmd_init(args) -> int:
+    from gender_diag.scaffold import init_diagnostic
+
+    for path in init_diagnostic(args.folder, name=args.name):
+        print(path)
+    print(f"\nNext: read {Path(args.folder) / 'README.md'}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="gender-diag", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="gender-diag",
+        description="Gender diagnostic from household survey data (Kobo/ODK, Excel, SPSS, "
+        "Stata): indicators by sex with survey CIs, WEAI indices, priorities, actions, reports.",
+    )
     parser.add_argument("--version", action="version", version=f"gender_diag {__version__}")
-    parser.add_subparsers(dest="command")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    def config_arg(p):
+        p.add_argument(
+            "config",
+            nargs="?",
+            default=None,
+            help="diagnostic.toml (or its folder); default: the bundled example survey",
+        )
+
+    p = sub.add_parser("run", help="run the whole diagnostic and write every report")
+    config_arg(p)
+    p.add_argument("--until", default="report", help="stop after this stage")
+    p.set_defaults(func=cmd_run)
+
+    p = sub.add_parser("validate", help="check a survey export and list every problem")
+    p.add_argument("path", help="Kobo XLSX/CSV, ODK folder, Excel/CSV table, .dta or .sav")
+    p.add_argument("--form", default=None, help="the XLSForm used to collect the data")
+    p.add_argument("--design", default=None, help="design.csv with weights per community")
+    p.add_argument("--format", default=None, help="kobo, odk, table, stata or spss")
+    p.set_defaults(func=cmd_validate)
+
+    p = sub.add_parser("synth", help="write a synthetic survey with known design and gaps")
+    p.add_argument("out", help="output folder")
+    p.add_argument("--households", type=int, default=600)
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--errors", action="store_true", help="plant realistic data-entry errors")
+    p.add_argument(
+        "--formats",
+        nargs="+",
+        default=["kobo_xlsx", "kobo_csv", "odk_csv"],
+        help="kobo_xlsx, kobo_csv, odk_csv",
+    )
+    p.set_defaults(func=cmd_synth)
+
+    p = sub.add_parser("indicators", help="compute every indicator by sex with its gap")
+    config_arg(p)
+    p.add_argument("--out", default=None, help="output folder (default from the config)")
+    p.add_argument("--top", type=int, default=10, help="how many top gaps to print")
+    p.set_defaults(func=cmd_indicators)
+
+    p = sub.add_parser("rank", help="rank the gaps and write the action tables")
+    config_arg(p)
+    p.add_argument("--template", default=None, help="write the team-scoring Excel sheet here")
+    p.add_argument("--team-scores", default=None, help="the filled team-scoring sheet")
+    p.add_argument("--lang", default="es", choices=["es", "fr", "en"])
+    p.add_argument("--top", type=int, default=10)
+    p.set_defaults(func=cmd_rank)
+
+    p = sub.add_parser("report", help="run the diagnostic and write the reports")
+    config_arg(p)
+    p.set_defaults(func=cmd_report, until="report")
+
+    p = sub.add_parser("init", help="create a new diagnostic folder")
+    p.add_argument("folder")
+    p.add_argument("--name", default=None)
+    p.set_defaults(func=cmd_init)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Entry point of the ``gender-diag`` console script."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command is None:
+        parser.print_help()
+        return 0
     try:
-        if args.command is None:
-            parser.print_help()
-            return 0
+        return args.func(args)
+    except ValidationError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     except GenderDiagError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
-    return 0
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"error: {exc.strerror or exc} ({exc.filename or 'file'})", file=sys.stderr)
+        return 2
+    except Exception as exc:  # a bug, not bad input: still no raw traceback for the user
+        if os.environ.get("GENDER_DIAG_DEBUG"):
+            raise
+        print(
+            f"unexpected error (a bug in gender_diag {__version__}): {type(exc).__name__}: "
+            f"{exc}. Re-run with GENDER_DIAG_DEBUG=1 to see the details and report them.",
+            file=sys.stderr,
+        )
+        return 3

@@ -1,0 +1,258 @@
+"""Loading and validating ``diagnostic.toml``.
+
+The configuration is data a gender team edits by hand, so every problem in it is collected and
+reported at once (unknown key, wrong type, value outside the allowed set, missing file), each
+with the section, the key, what was found and what to write instead.
+
+The schema below is the single description of the file: defaults, types and allowed values.
+Paths are resolved relative to the folder holding the configuration file; the output folder is
+resolved relative to the current directory (``outputs/<name>`` by default).
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from gender_diag.errors import ConfigError
+from gender_diag.resources import catalogue_dir, example_dir
+
+FORMATS = ("kobo", "odk", "table", "stata", "spss")
+LANGUAGES = ("es", "fr", "en")
+
+
+@dataclass(frozen=True)
+class Key:
+    """One configuration key: its type(s), default, and allowed values."""
+
+    types: tuple[type, ...]
+    default: Any
+    choices: tuple[Any, ...] | None = None
+    path: bool = False  # resolved relative to the config file and required to exist
+    required: bool = False
+    help: str = ""
+
+
+SCHEMA: dict[str, dict[str, Key]] = {
+    "diagnostic": {
+        "name": Key((str,), "diagnostic", help="short name, used for the output folder"),
+        "title": Key((str,), "Diagnóstico de género"),
+        "organisation": Key((str,), ""),
+        "languages": Key((list,), list(LANGUAGES), choices=LANGUAGES),
+        "output_dir": Key((str,), "", help="default outputs/<name> in the current folder"),
+    },
+    "input": {
+        "format": Key((str,), "kobo", choices=FORMATS),
+        "path": Key((str,), "", path=True, required=True),
+        "form": Key((str,), "", path=True),
+        "design": Key((str,), "", path=True),
+        "salt": Key((str,), "", help="salt for pseudonymised identifiers"),
+    },
+    "design": {
+        "weight": Key((str,), "weight"),
+        "strata": Key((str,), "district"),
+        "psu": Key((str,), "community"),
+        "fpc": Key((str,), "fpc"),
+        "ssu": Key((str,), ""),
+        "fpc2": Key((str,), ""),
+        "with_replacement": Key((bool,), False),
+        "lonely_psu": Key((str,), "adjust", choices=("fail", "remove", "adjust", "certainty")),
+    },
+    "indicators": {
+        "catalogue": Key((str,), "", path=True, help="folder or YAML file; default: bundled"),
+        "disaggregations": Key(
+            (list,),
+            ["district", "community", "age_band", "mother_tongue", "head_sex"],
+        ),
+        "ci_method": Key(
+            (str,),
+            "logit",
+            choices=("logit", "wilson", "korn-graubard", "clopper-pearson", "wald"),
+        ),
+        "confidence": Key((float,), 0.95),
+    },
+    "indices": {
+        "presets": Key((list,), ["a-weai", "pro-weai"]),
+        "gpi_weighted": Key((bool,), True),
+    },
+    "disclosure": {
+        "threshold": Key((int,), 5, choices=(3, 5, 10)),
+        "sensitive_threshold": Key((int,), 10),
+        "sensitive_min_level": Key((str,), "district"),
+    },
+    "ranking": {
+        "method": Key((str,), "weighted_sum", choices=("weighted_sum", "topsis", "promethee")),
+        "draws": Key((int,), 10_000),
+        "seed": Key((int,), 20261128),
+        "top_k": Key((int,), 5),
+        "team_scores": Key((str,), "", path=True),
+        "weights": Key((dict,), {}, help="criterion -> weight; default from criteria.yaml"),
+    },
+    "recommend": {
+        "top_n": Key((int,), 10),
+    },
+}
+
+
+def _type_name(types: tuple[type, ...]) -> str:
+    names = {
+        str: "text in quotes",
+        int: "a whole number",
+        float: "a number",
+        bool: "true or false",
+        list: 'a list like ["a", "b"]',
+        dict: "a table",
+    }
+    return " or ".join(names[t] for t in types)
+
+
+def _check_type(value: Any, key: Key) -> bool:
+    if bool in key.types:
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    if float in key.types and isinstance(value, int):
+        return True
+    return isinstance(value, key.types)
+
+
+def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<config>") -> dict:
+    """Check a parsed configuration against :data:`SCHEMA` and fill in defaults.
+
+    Parameters
+    ----------
+    raw : dict
+        The parsed TOML.
+    base_dir : Path
+        Folder the relative input paths are resolved against.
+    source : str
+        File name used in messages.
+
+    Returns
+    -------
+    dict
+        Section → key → value, every key present, paths resolved to absolute ``Path``
+        (or ``None`` when empty).
+
+    Raises
+    ------
+    ConfigError
+        Listing every problem found, one per line.
+
+    Examples
+    --------
+    >>> cfg = validate_config({"input": {"path": "x.xlsx"}}, base_dir=Path("."), source="t")
+    Traceback (most recent call last):
+    ...
+    gender_diag.errors.ConfigError: t: 1 problem(s) in the configuration:
+      - [input] path: file 'x.xlsx' does not exist (looked in .). Fix: give the path relative to the configuration file.
+    """
+    problems: list[str] = []
+    out: dict[str, dict[str, Any]] = {}
+    for section in raw:
+        if section not in SCHEMA:
+            problems.append(
+                f"unknown section [{section}]. Fix: use one of "
+                + ", ".join(f"[{s}]" for s in SCHEMA)
+                + "."
+            )
+    for section, keys in SCHEMA.items():
+        given = raw.get(section, {})
+        if not isinstance(given, dict):
+            problems.append(f"[{section}] must be a table (a [{section}] header with keys).")
+            given = {}
+        for name in given:
+            if name not in keys:
+                problems.append(
+                    f"[{section}] unknown key {name!r}. Fix: use one of " + ", ".join(keys) + "."
+                )
+        values: dict[str, Any] = {}
+        for name, key in keys.items():
+            value = given.get(name, copy.deepcopy(key.default))
+            if name in given and not _check_type(value, key):
+                problems.append(
+                    f"[{section}] {name}: expected {_type_name(key.types)}, got {value!r}."
+                )
+                value = copy.deepcopy(key.default)
+            if key.choices is not None:
+                items = value if isinstance(value, list) else [value]
+                bad = [v for v in items if v not in key.choices]
+                if bad:
+                    problems.append(
+                        f"[{section}] {name}: {bad[0]!r} is not allowed. Fix: use one of "
+                        + ", ".join(repr(c) for c in key.choices)
+                        + "."
+                    )
+            if key.required and not value:
+                problems.append(f'[{section}] {name} is required. Fix: add {name} = "...".')
+            if key.path:
+                if value:
+                    path = (base_dir / value).resolve()
+                    if not path.exists():
+                        problems.append(
+                            f"[{section}] {name}: file {value!r} does not exist "
+                            f"(looked in {base_dir}). Fix: give the path relative to the "
+                            "configuration file."
+                        )
+                    value = path
+                else:
+                    value = None
+            values[name] = value
+        out[section] = values
+    if out["indicators"]["confidence"] and not 0.5 < out["indicators"]["confidence"] < 1:
+        problems.append("[indicators] confidence must be between 0.5 and 1, e.g. 0.95.")
+    if out["ranking"]["draws"] < 0:
+        problems.append("[ranking] draws must be 0 or more (0 switches the robustness off).")
+    if problems:
+        raise ConfigError(
+            f"{source}: {len(problems)} problem(s) in the configuration:\n"
+            + "\n".join(f"  - {p}" for p in problems)
+        )
+    if out["indicators"]["catalogue"] is None:
+        out["indicators"]["catalogue"] = catalogue_dir()
+    out["config_path"] = source
+    return out
+
+
+def default_config_path() -> Path:
+    """The bundled example's configuration: the embedded default of ``gender-diag run``."""
+    return example_dir() / "diagnostic.toml"
+
+
+def load_config(path: str | Path | dict | None = None) -> dict:
+    """Read and validate a ``diagnostic.toml`` (or accept an already-parsed dict).
+
+    Parameters
+    ----------
+    path : str, Path, dict or None
+        The configuration file; ``None`` means the bundled example. A dict is validated as if
+        it were the parsed file, with paths relative to the current folder.
+    """
+    if isinstance(path, dict):
+        return validate_config(path, base_dir=Path.cwd(), source="<dict>")
+    path = Path(path) if path is not None else default_config_path()
+    if path.is_dir():
+        path = path / "diagnostic.toml"
+    if not path.is_file():
+        raise ConfigError(
+            f"Configuration file {str(path)!r} not found. Fix: give the path to a "
+            "diagnostic.toml, or create one with `gender-diag init FOLDER`."
+        )
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(
+            f"{path}: not valid TOML ({exc}). Fix: check quotes, brackets and '=' on that line."
+        ) from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text. Fix: save the file as UTF-8.") from None
+    return validate_config(raw, base_dir=path.parent.resolve(), source=str(path))
+
+
+def output_dir(config: dict) -> Path:
+    """Folder the run writes to: ``[diagnostic] output_dir`` or ``outputs/<name>``."""
+    given = config["diagnostic"]["output_dir"]
+    return Path(given) if given else Path("outputs") / config["diagnostic"]["name"]

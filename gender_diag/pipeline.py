@@ -1,0 +1,287 @@
+"""``gd.run(config)``: the whole diagnostic, stage after stage.
+
+ingest → validation → design → indicators → indices → ranking → recommendations → reports.
+Each stage is a function of the previous stages' results, usable on its own from Python; this
+module only chains them, times them and reports progress. A blocking validation problem stops
+the run after the validation report has been written, with :class:`ValidationError`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from gender_diag import provenance
+from gender_diag.config import load_config, output_dir
+from gender_diag.errors import ValidationError
+from gender_diag.result import RunResult
+
+STAGES = (
+    "ingest",
+    "indicators",
+    "indices",
+    "ranking",
+    "recommend",
+    "report",
+)
+
+Progress = Callable[[str, str], None]
+
+
+def _quiet(stage: str, message: str) -> None:
+    """Default progress callback: say nothing."""
+
+
+def ingest_survey(config: dict):
+    """Read the survey named in the configuration with the matching reader."""
+    from gender_diag import ingest
+
+    inp = config["input"]
+    readers = {
+        "kobo": ingest.read_kobo,
+        "odk": ingest.read_odk,
+        "table": ingest.read_table,
+        "stata": ingest.read_stata,
+        "spss": ingest.read_spss,
+    }
+    reader = readers[inp["format"]]
+    options: dict[str, Any] = {}
+    if inp["form"] is not None:
+        options["form"] = inp["form"]
+    if inp["design"] is not None:
+        options["design"] = inp["design"]
+    if inp["salt"]:
+        options["salt"] = inp["salt"]
+    return reader(inp["path"], **options)
+
+
+def design_columns(config: dict) -> dict[str, Any]:
+    """Design column names and options from ``[design]`` (empty strings → None)."""
+    d = config["design"]
+    return {
+        "weight": d["weight"],
+        "strata": d["strata"] or None,
+        "psu": d["psu"] or None,
+        "fpc": d["fpc"] or None,
+        "ssu": d["ssu"] or None,
+        "fpc2": d["fpc2"] or None,
+        "with_replacement": d["with_replacement"],
+        "lonely_psu": d["lonely_psu"],
+    }
+
+
+def write_validation(report, out_dir: Path) -> list[Path]:
+    """Write the validation issues, row accounting and quarantined rows (no identifiers)."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = [out_dir / "validation_issues.csv", out_dir / "row_accounting.csv"]
+    report.issues.to_csv(paths[0], index=False)
+    report.accounting().to_csv(paths[1], index=False)
+    for table, rows in sorted(report.quarantine.items()):
+        if len(rows):
+            path = out_dir / f"quarantine_{table}.csv"
+            rows.to_csv(path, index=False)
+            paths.append(path)
+    return paths
+
+
+def run(
+    config: str | Path | dict | None = None,
+    *,
+    until: str = "report",
+    progress: Progress | None = None,
+    write: bool = True,
+) -> RunResult:
+    """Run the diagnostic described by a ``diagnostic.toml``.
+
+    Parameters
+    ----------
+    config : str, Path, dict or None
+        Configuration file (or folder holding ``diagnostic.toml``, or a parsed dict);
+        ``None`` runs the bundled example survey.
+    until : str
+        Last stage to run, one of :data:`STAGES` (``"report"`` runs everything).
+    progress : callable, optional
+        ``progress(stage, message)`` called as each stage starts and ends.
+    write : bool
+        Write the reports and tables to the output folder (the ``report`` stage).
+
+    Returns
+    -------
+    RunResult
+
+    Raises
+    ------
+    ValidationError
+        When the data have a blocking problem; the validation report is written first.
+    """
+    progress = progress or _quiet
+    if until not in STAGES:
+        from gender_diag.errors import bad_parameter
+
+        raise bad_parameter("until", "run", "one of " + ", ".join(STAGES), until)
+    stop = STAGES.index(until)
+    cfg = load_config(config)  # configuration problems first, before any heavy import
+    from gender_diag import indicators as ind
+    from gender_diag import indices as idx
+    from gender_diag.prioritise import rank_gaps
+    from gender_diag.recommend import load_actions, recommend
+    from gender_diag.report import sdc, write_reports
+    out = output_dir(cfg)
+    result = RunResult(config=cfg)
+    timings: dict[str, float] = {}
+
+    def stage(name: str):
+        progress(name, "start")
+        timings[name] = time.perf_counter()
+
+    def done(name: str, message: str) -> None:
+        timings[name] = time.perf_counter() - timings[name]
+        progress(name, f"{message} ({timings[name]:.1f} s)")
+
+    # 1. ingest and validation
+    stage("ingest")
+    survey = ingest_survey(cfg)
+    result.survey = survey
+    report = survey.report
+    if not report.valid:
+        paths = write_validation(report, out / "validation")
+        raise ValidationError(
+            f"The data have {len(report.blocking)} blocking problem(s); nothing was estimated. "
+            f"The validation report is in {paths[0].parent}. First problem: "
+            f"{report.blocking[0]}",
+            report=report,
+        )
+    accepted = sum(report.rows_accepted.values())
+    quarantined = sum(report.rows_quarantined.values())
+    done("ingest", f"{accepted} rows accepted, {quarantined} quarantined")
+    if stop < STAGES.index("indicators"):
+        return result
+
+    # 2. design + indicators (the design is built per unit table inside compute_indicators)
+    stage("indicators")
+    catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
+    design = design_columns(cfg)
+    table = ind.compute_indicators(
+        survey,
+        catalogue,
+        design=design,
+        by=tuple(cfg["indicators"]["disaggregations"]),
+        alpha=1 - cfg["indicators"]["confidence"],
+        ci_method=cfg["indicators"]["ci_method"],
+    )
+    table, sdc_log = sdc.apply_sdc(
+        table,
+        threshold=cfg["disclosure"]["threshold"],
+        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+        sensitive_min_level=cfg["disclosure"]["sensitive_min_level"],
+    )
+    result.indicators = table
+    result.sdc_log = sdc_log
+    result.gaps = ind.gap_table(table)
+    result.labels = catalogue.to_frame()
+    done("indicators", f"{table['indicator'].nunique()} indicators, {len(table)} rows")
+    if stop < STAGES.index("indices"):
+        return result
+
+    # 3. composite indices
+    stage("indices")
+    people = ind.weai_inputs(survey, catalogue)
+    for preset in cfg["indices"]["presets"]:
+        result.indices[preset] = idx.weai(
+            people,
+            preset=preset,
+            sex="sex",
+            female="F",
+            household="hhid",
+            weight=design["weight"],
+            design=design,
+            gpi_weighted=cfg["indices"]["gpi_weighted"],
+        )
+    result.indices["local_gap"] = ind.local_gap_index(survey, catalogue, design=design)
+    done("indices", ", ".join(result.indices))
+    if stop < STAGES.index("ranking"):
+        return result
+
+    # 4. ranking with robustness
+    stage("ranking")
+    rcfg = cfg["ranking"]
+    team = None
+    if rcfg["team_scores"] is not None:
+        from gender_diag.prioritise import read_team_scores
+
+        team = read_team_scores(rcfg["team_scores"], result.gaps)
+    ranking = rank_gaps(
+        result.gaps,
+        weights=rcfg["weights"] or None,
+        team_scores=team,
+        method=rcfg["method"],
+        draws=rcfg["draws"],
+        seed=rcfg["seed"],
+        top_k=rcfg["top_k"],
+        progress=lambda frac: progress("ranking", f"{frac:.0%}"),
+    )
+    result.ranking = ranking.table
+    result.indices["ranking_methods"] = ranking.methods
+    done("ranking", f"{len(ranking.table)} gaps ranked")
+    if stop < STAGES.index("recommend"):
+        return result
+
+    # 5. recommendations
+    stage("recommend")
+    labels = {
+        row.indicator: {lang: getattr(row, f"label_{lang}") for lang in ("es", "fr", "en")}
+        for row in result.labels.itertuples()
+    }
+    direct, indirect, unmatched = recommend(
+        ranking,
+        result.gaps,
+        actions=load_actions(),
+        top_n=cfg["recommend"]["top_n"],
+        labels=labels,
+    )
+    result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
+    done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
+
+    inputs = [cfg["input"]["path"], cfg["input"]["form"], cfg["input"]["design"]]
+    inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))
+    if rcfg["team_scores"] is not None:
+        inputs.append(rcfg["team_scores"])
+    result.provenance = provenance.collect(cfg, inputs=inputs, seeds={"ranking": rcfg["seed"]})
+    if stop < STAGES.index("report") or not write:
+        return result
+
+    # 6. reports
+    stage("report")
+    paths = write_validation(report, out / "validation")
+    paths += write_reports(
+        result,
+        out,
+        languages=tuple(cfg["diagnostic"]["languages"]),
+        threshold=cfg["disclosure"]["threshold"],
+        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+    )
+    result.outputs = paths
+    done("report", f"{len(paths)} files in {out}")
+    result.provenance["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
+    return result
+
+
+def summary_table(result: RunResult, *, top: int = 5) -> pd.DataFrame:
+    """Final summary for the CLI: rows accepted/quarantined, top priorities, files."""
+    rows = []
+    if result.survey is not None:
+        acc = result.survey.report.accounting()
+        for r in acc.itertuples():
+            rows.append(
+                ("rows", r.table, f"{r.rows_accepted} accepted, {r.rows_quarantined} quarantined")
+            )
+    if len(result.ranking):
+        for r in result.ranking.head(top).itertuples():
+            rows.append(("priority", f"#{r.rank}", r.gap_id))
+    if result.outputs:
+        rows.append(("files", "written", str(len(result.outputs))))
+    return pd.DataFrame(rows, columns=["section", "item", "value"])

@@ -1,0 +1,82 @@
+"""Provenance of a run: what went in, with which settings, code and seeds.
+
+Every output records the SHA-256 of each input file, the configuration, the package version,
+the date and the seeds, so a published figure can be traced back and reproduced. The date is
+the calendar day (not the time) so that re-running the same command on the same day gives
+byte-identical outputs; set ``SOURCE_DATE_EPOCH`` (the reproducible-builds convention) to pin it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import os
+import platform
+from pathlib import Path
+from typing import Any
+
+from gender_diag import __version__
+
+
+def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:
+    """Hex SHA-256 digest of a file, read in chunks.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> with tempfile.NamedTemporaryFile(delete=False) as f:
+    ...     _ = f.write(b"abc")
+    >>> sha256_file(f.name)[:16]
+    'ba7816bf8f01cfea'
+    """
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def run_date() -> str:
+    """ISO date of the run: ``SOURCE_DATE_EPOCH`` when set, else today (UTC)."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch:
+        return dt.datetime.fromtimestamp(int(epoch), tz=dt.UTC).date().isoformat()
+    return dt.datetime.now(tz=dt.UTC).date().isoformat()
+
+
+def _plain(value: Any) -> Any:
+    """Configuration values as JSON-friendly data (paths as strings)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, Path):
+        return str(value)
+    return value
+
+
+def collect(config: dict, *, inputs: list[Path], seeds: dict[str, int]) -> dict[str, Any]:
+    """Assemble the provenance record of one run.
+
+    Parameters
+    ----------
+    config : dict
+        The validated configuration.
+    inputs : list of Path
+        Every input file read (data, form, design, catalogues, team scores).
+    seeds : dict
+        Name → seed of every random stream used.
+    """
+    files = {}
+    for path in sorted({Path(p) for p in inputs if p is not None}):
+        if path.is_file():
+            files[path.name if path.name not in files else str(path)] = sha256_file(path)
+    return {
+        "package": "gender_diag",
+        "version": __version__,
+        "date": run_date(),
+        "python": platform.python_version(),
+        "inputs_sha256": files,
+        "seeds": dict(seeds),
+        "config": _plain({k: v for k, v in config.items() if k != "config_path"}),
+    }
