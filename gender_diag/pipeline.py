@@ -130,6 +130,7 @@ def run(
     from gender_diag.prioritise import rank_gaps
     from gender_diag.recommend import load_actions, recommend
     from gender_diag.report import sdc, write_reports
+
     out = output_dir(cfg)
     result = RunResult(config=cfg)
     timings: dict[str, float] = {}

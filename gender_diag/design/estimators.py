@@ -1,0 +1,576 @@
+"""Design-based estimators returning the tidy frame of ``docs/contracts.md`` §3.
+
+Each function takes a :class:`~gender_diag.design.survey.SurveyDesign` first and is also a
+method of it (``d.mean("y", by="sex")``). All variables and all domains are estimated in one
+batched pass (:mod:`gender_diag.design._engine`).
+
+Result columns: ``<by...>, variable, [level], estimate, se, ci_low, ci_high, df, n,
+population, cv, deff, reliability`` — ``n`` is the unweighted count of non-missing values in
+the domain, ``population`` the weighted count, ``cv = se / |estimate|``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gender_diag.design import _engine
+from gender_diag.design.intervals import (
+    PROPORTION_METHODS,
+    critical_value,
+    proportion_ci,
+    reliability,
+    symmetric,
+)
+from gender_diag.errors import EstimationError, bad_parameter
+
+GAP_KINDS = ("difference", "ratio", "log-ratio")
+
+
+# ---------------------------------------------------------------------- helpers
+def _names(variables, owner: str) -> list[str]:
+    if isinstance(variables, str):
+        return [variables]
+    try:
+        names = list(variables)
+    except TypeError:
+        raise bad_parameter(
+            "variables", owner, "a column name or a list of names", variables
+        ) from None
+    if not names or not all(isinstance(v, str) for v in names):
+        raise bad_parameter("variables", owner, "a column name or a list of names", variables)
+    return names
+
+
+def _by(by) -> list[str]:
+    if by is None:
+        return []
+    return [by] if isinstance(by, str) else list(by)
+
+
+def _values(design, name: str, owner: str) -> np.ndarray:
+    """Column as float with NaN for missing; booleans become 0/1."""
+    data = design.data
+    if name not in data.columns:
+        raise EstimationError(
+            f"{owner}: the variable {name!r} is not in the design data. Fix: check the "
+            f"name (available: {', '.join(map(str, data.columns[:30]))})."
+        )
+    s = data[name]
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return s.to_numpy(dtype=float, na_value=np.nan)
+    raise EstimationError(
+        f"{owner}: the variable {name!r} is not numeric (dtype {s.dtype}). Rule: means, "
+        f"totals and ratios need numbers or booleans. Fix: use proportion() for categories, "
+        f"or convert the column."
+    )
+
+
+def _frame(
+    design, keys: pd.DataFrame, labels: list[tuple], out: dict, *, q, ci_limits, level_col: bool
+) -> pd.DataFrame:
+    """Assemble the tidy frame: one row per (variable[, level]) × domain."""
+    G, k = out["estimate"].shape
+    est = out["estimate"]
+    se = np.sqrt(out["var"])
+    lo, hi = ci_limits(est, se)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        cv = se / np.abs(est)
+    frame = (
+        pd.concat([keys] * k, ignore_index=True)
+        if len(keys.columns)
+        else pd.DataFrame(index=range(G * k))
+    )
+    frame["variable"] = np.repeat([lab[0] for lab in labels], G)
+    if level_col:
+        frame["level"] = pd.Series(
+            np.repeat(np.array([lab[1] for lab in labels], dtype=object), G), dtype=object
+        )
+
+    def flat(x):
+        return np.asarray(x).T.ravel()
+
+    frame["estimate"] = flat(est)
+    frame["se"] = flat(se)
+    frame["ci_low"] = flat(lo)
+    frame["ci_high"] = flat(hi)
+    frame["df"] = design.df
+    frame["n"] = flat(out["n"]).astype(np.int64)
+    frame["population"] = flat(out["population"])
+    frame["cv"] = flat(cv)
+    frame["deff"] = flat(out["deff"])
+    frame["reliability"] = reliability(frame["cv"].to_numpy())
+    return frame
+
+
+def _domains(design, by):
+    cols = _by(by)
+    codes, keys = design._domain_codes(cols)
+    return cols, codes, keys
+
+
+def _check_ci(ci: str, owner: str) -> None:
+    if ci not in ("t", "normal"):
+        raise bad_parameter("ci", owner, "'t' or 'normal'", ci)
+
+
+# ---------------------------------------------------------------------- estimators
+def mean(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> pd.DataFrame:
+    """Weighted mean ``Σ w y / Σ w`` of one or many variables, by domain.
+
+    Linearised variance with ``z = w (y − ȳ) / N̂`` (Lumley 2010, eq. 2.4), missing values
+    excluded (R ``svymean(na.rm=TRUE)``), domains as subpopulations.
+
+    Examples
+    --------
+    >>> import gender_diag as _gd  # noqa: F401
+    >>> from gender_diag.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": 1.0})
+    >>> r = SurveyDesign(df, weight="w").mean("y")
+    >>> [float(r.estimate[0]), round(float(r.se[0]), 6)]
+    [2.5, 0.645497]
+    """
+    owner = "SurveyDesign.mean"
+    names = _names(variables, owner)
+    _check_ci(ci, owner)
+    _, codes, keys = _domains(design, by)
+    columns = [(lambda v=v: (_values(design, v, owner), None)) for v in names]
+    out = _engine.run(design, columns, codes, len(keys))
+    q = critical_value(design.df, level=level, ci=ci)
+    return _frame(
+        design,
+        keys,
+        [(v, None) for v in names],
+        out,
+        q=q,
+        ci_limits=lambda e, s: symmetric(e, s, q),
+        level_col=False,
+    )
+
+
+def total(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> pd.DataFrame:
+    """Estimated population total ``Σ w y`` (missing values count as absent), by domain.
+
+    Examples
+    --------
+    >>> from gender_diag.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": 10.0, "N": 40})
+    >>> float(SurveyDesign(df, weight="w", fpc="N").total("y").estimate[0])
+    100.0
+    """
+    owner = "SurveyDesign.total"
+    names = _names(variables, owner)
+    _check_ci(ci, owner)
+    _, codes, keys = _domains(design, by)
+    columns = [(lambda v=v: (_values(design, v, owner), None)) for v in names]
+    out = _engine.run(design, columns, codes, len(keys), total=True)
+    q = critical_value(design.df, level=level, ci=ci)
+    return _frame(
+        design,
+        keys,
+        [(v, None) for v in names],
+        out,
+        q=q,
+        ci_limits=lambda e, s: symmetric(e, s, q),
+        level_col=False,
+    )
+
+
+def _levels(design, name: str, level, owner: str):
+    """Levels of a variable counted by ``proportion`` and a column builder per level."""
+    data = design.data
+    if name not in data.columns:
+        raise EstimationError(f"{owner}: the variable {name!r} is not in the design data.")
+    s = data[name]
+    codes, uniques = pd.factorize(s, sort=True)
+    uniques = list(uniques)
+    binary = pd.api.types.is_bool_dtype(s.dtype) or (
+        pd.api.types.is_numeric_dtype(s.dtype) and set(uniques) <= {0, 1}
+    )
+    if level is not None:
+        wanted = list(level) if isinstance(level, list | tuple) else [level]
+        missing = [lv for lv in wanted if lv not in uniques]
+        if missing and not (binary and all(lv in (0, 1, True, False) for lv in missing)):
+            raise EstimationError(
+                f"{owner}: the level(s) {missing!r} of {name!r} do not occur in the data "
+                f"(levels present: {uniques!r}). Fix: check the level spelling."
+            )
+    elif binary:
+        wanted = [True] if pd.api.types.is_bool_dtype(s.dtype) else [1]
+    else:
+        wanted = uniques
+    missing_mask = codes < 0
+    out = []
+    for lv in wanted:
+        idx = uniques.index(lv) if lv in uniques else -2
+
+        def build(idx=idx):
+            a = (codes == idx).astype(float)
+            a[missing_mask] = np.nan
+            return a, None
+
+        out.append(((name, lv), build))
+    return out
+
+
+def proportion(
+    design,
+    variables,
+    *,
+    by=None,
+    level=None,
+    ci_method: str = "logit",
+    ci: str = "t",
+    conf_level: float = 0.95,
+) -> pd.DataFrame:
+    """Proportions of binary or categorical variables, by domain.
+
+    Binary variables (booleans, 0/1) give the share of ``True``/1; other variables give one
+    row per category (or only ``level`` when given). Missing values are excluded from
+    numerator and denominator. ``ci_method`` in ``logit`` (default), ``wilson``,
+    ``korn-graubard``, ``clopper-pearson``, ``wald`` (``mean``); see
+    :mod:`gender_diag.design.intervals`.
+
+    Examples
+    --------
+    >>> from gender_diag.design import SurveyDesign
+    >>> df = pd.DataFrame({"x": ["a", "b", "b", "b"], "w": 1.0})
+    >>> SurveyDesign(df, weight="w").proportion("x").estimate.tolist()
+    [0.25, 0.75]
+    """
+    owner = "SurveyDesign.proportion"
+    names = _names(variables, owner)
+    if ci_method not in PROPORTION_METHODS:
+        raise bad_parameter(
+            "ci_method", owner, ", ".join(repr(m) for m in PROPORTION_METHODS), ci_method
+        )
+    _check_ci(ci, owner)
+    _, codes, keys = _domains(design, by)
+    specs = [s for v in names for s in _levels(design, v, level, owner)]
+    out = _engine.run(design, [s[1] for s in specs], codes, len(keys))
+    q = critical_value(design.df, level=conf_level, ci=ci)
+    n_obs = out["n"]
+
+    def limits(e, s):
+        return proportion_ci(e, s, df=design.df, n=n_obs, method=ci_method, level=conf_level, ci=ci)
+
+    return _frame(design, keys, [s[0] for s in specs], out, q=q, ci_limits=limits, level_col=True)
+
+
+def ratio(
+    design, numerator, denominator, *, by=None, ci: str = "t", level: float = 0.95
+) -> pd.DataFrame:
+    """Ratio of totals ``R = Σ w y / Σ w x`` (R ``svyratio``), by domain.
+
+    ``numerator`` and ``denominator`` are column names or equal-length lists (pairs);
+    ``z = w (y − R x) / X̂``. Rows missing either value are excluded from both totals.
+
+    Examples
+    --------
+    >>> from gender_diag.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0], "x": [2.0, 2.0, 2.0], "w": 1.0})
+    >>> float(SurveyDesign(df, weight="w").ratio("y", "x").estimate[0])
+    1.0
+    """
+    owner = "SurveyDesign.ratio"
+    nums = _names(numerator, owner)
+    dens = _names(denominator, owner)
+    if len(dens) == 1 and len(nums) > 1:
+        dens = dens * len(nums)
+    if len(nums) != len(dens):
+        raise bad_parameter(
+            "denominator", owner, f"one name or {len(nums)} names (one per numerator)", denominator
+        )
+    _check_ci(ci, owner)
+    _, codes, keys = _domains(design, by)
+    columns = [
+        (lambda a=a, b=b: (_values(design, a, owner), _values(design, b, owner)))
+        for a, b in zip(nums, dens, strict=True)
+    ]
+    out = _engine.run(design, columns, codes, len(keys))
+    q = critical_value(design.df, level=level, ci=ci)
+    labels = [(f"{a}/{b}", None) for a, b in zip(nums, dens, strict=True)]
+    return _frame(
+        design, keys, labels, out, q=q, ci_limits=lambda e, s: symmetric(e, s, q), level_col=False
+    )
+
+
+# ---------------------------------------------------------------------- quantiles
+def _weighted_quantiles(y, w, codes, G, probs):
+    """Quantile rule ``min{y : F̂(y) ≥ p}`` per domain (R ``svyquantile(qrule="math")``).
+
+    Returns an array (G, len(probs)); NaN for empty domains.
+    """
+    valid = np.isfinite(y) & (codes >= 0) & (w > 0)
+    yv, wv, cv = y[valid], w[valid], codes[valid]
+    order = np.lexsort((yv, cv))
+    yv, wv, cv = yv[order], wv[order], cv[order]
+    totals = np.bincount(cv, weights=wv, minlength=G)
+    cum = np.cumsum(wv)
+    start = np.concatenate([[0.0], np.cumsum(totals)])[:-1]
+    with np.errstate(divide="ignore", invalid="ignore"):
+        frac = (cum - start[cv]) / totals[cv]
+    # Position key: domain g occupies (g, g + 1]; the tolerance guards against p·N sums
+    # that should be exact but are not in floating point.
+    key = cv + frac
+    probs = np.asarray(probs, dtype=float)
+    target = np.arange(G)[:, None] + probs[None, :] - 1e-12
+    idx = np.searchsorted(key, target.ravel(), side="left").reshape(G, -1)
+    counts = np.bincount(cv, minlength=G)
+    out = np.full(idx.shape, np.nan)
+    ok = (counts[:, None] > 0) & (idx < yv.size)
+    out[ok] = yv[np.minimum(idx, yv.size - 1)][ok]
+    # The searched position must stay in the domain (clip to its last value).
+    last = np.concatenate([[0], np.cumsum(counts)])[1:] - 1
+    beyond = ok & (idx > last[:, None])
+    out[beyond] = yv[np.broadcast_to(last[:, None], idx.shape)[beyond]]
+    return out
+
+
+def quantile(
+    design, variables, q=0.5, *, by=None, ci: str = "t", level: float = 0.95
+) -> pd.DataFrame:
+    """Quantiles with Woodruff (1952) confidence intervals, by domain.
+
+    The SE of ``F̂(q̂)`` (the mean of ``1[y ≤ q̂]`` in the domain) gives limits
+    ``p ± t·se`` on the probability scale that are mapped back through the weighted
+    quantile function; ``se = (upper − lower) / (2 t)`` (R ``svyquantile(interval.type=
+    "mixed")``). Quantile rule: ``min{y : F̂(y) ≥ p}`` (R ``qrule="math"``).
+    One pass per variable (sorting is per variable); domains and probabilities are batched.
+
+    Examples
+    --------
+    >>> from gender_diag.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0, 5.0], "w": 1.0})
+    >>> float(SurveyDesign(df, weight="w").quantile("y", 0.5).estimate[0])
+    3.0
+    """
+    owner = "SurveyDesign.quantile"
+    names = _names(variables, owner)
+    probs = [q] if np.isscalar(q) else list(q)
+    if not all(0 <= p <= 1 for p in probs):
+        raise bad_parameter("q", owner, "probabilities in [0, 1]", q)
+    _check_ci(ci, owner)
+    _, codes, keys = _domains(design, by)
+    G = len(keys)
+    w = design.weights
+    crit = critical_value(design.df, level=level, ci=ci)
+    frames = []
+    for v in names:
+        y = _values(design, v, owner)
+        qhat = _weighted_quantiles(y, w, codes, G, probs)
+        safe = np.where(codes >= 0, codes, 0)
+        columns = []
+        for j in range(len(probs)):
+
+            def build(j=j):
+                a = (y <= qhat[safe, j]).astype(float)
+                a[~np.isfinite(y)] = np.nan
+                return a, None
+
+            columns.append(build)
+        out = _engine.run(design, columns, codes, G)
+        se_f = np.sqrt(out["var"])
+        p = np.asarray(probs)[None, :]
+        lo_p = np.clip(p - crit * se_f, 0, 1)
+        hi_p = np.clip(p + crit * se_f, 0, 1)
+        lo = np.full(qhat.shape, np.nan)
+        hi = np.full(qhat.shape, np.nan)
+        for j in range(len(probs)):
+            qs = _weighted_quantiles(y, w, codes, G, np.concatenate([lo_p[:, j], hi_p[:, j]]))
+            lo[:, j] = qs[np.arange(G), np.arange(G)]
+            hi[:, j] = qs[np.arange(G), G + np.arange(G)]
+        res = dict(out)
+        res["estimate"] = qhat
+        res["var"] = ((hi - lo) / (2 * crit)) ** 2
+        res["deff"] = np.full(qhat.shape, np.nan)
+        labels = [(v, p_) for p_ in probs]
+        frame = _frame(
+            design,
+            keys,
+            labels,
+            res,
+            q=crit,
+            ci_limits=lambda e, s, lo=lo, hi=hi: (lo, hi),
+            level_col=True,
+        )
+        frames.append(frame.rename(columns={"level": "quantile"}))
+    return pd.concat(frames, ignore_index=True)
+
+
+# ---------------------------------------------------------------------- gaps
+def gap(
+    design,
+    variables,
+    *,
+    between: str = "sex",
+    reference="M",
+    kind: str = "difference",
+    by=None,
+    estimator: str = "mean",
+    ci: str = "t",
+    level: float = 0.95,
+) -> pd.DataFrame:
+    """Gap between groups of ``between`` (e.g. women vs men) within each ``by`` domain.
+
+    Both groups come from the same PSUs, so the contrast is linearised as one influence
+    variable ``z = c_F z_F + c_M z_M`` summed by PSU (never as two independent samples):
+
+    * ``difference``: ``θ_F − θ_M``; ``c = (1, −1)``;
+    * ``ratio``: ``θ_F / θ_M``; ``c = (1/θ_M, −θ_F/θ_M²)``; CI ``exp(log-ratio CI)``;
+    * ``log-ratio``: ``log(θ_F / θ_M)``; ``c = (1/θ_F, −1/θ_M)``.
+
+    The test is the design-based Wald t = estimate / se (log scale for ``ratio``) with the
+    design df; ``p_value`` two-sided. Replicate designs apply the same contrast to every
+    replicate. ``estimator`` in ``mean``, ``proportion`` (mean of a 0/1 or boolean
+    variable), ``total``.
+
+    Examples
+    --------
+    >>> from gender_diag.design import SurveyDesign
+    >>> df = pd.DataFrame({"y": [1.0, 0, 1, 1, 0, 0], "sex": list("FFFMMM"), "w": 1.0})
+    >>> g = SurveyDesign(df, weight="w").gap("y")
+    >>> round(float(g.estimate[0]), 4)
+    0.3333
+    """
+    owner = "SurveyDesign.gap"
+    names = _names(variables, owner)
+    if kind not in GAP_KINDS:
+        raise bad_parameter("kind", owner, "'difference', 'ratio' or 'log-ratio'", kind)
+    if estimator not in ("mean", "proportion", "total"):
+        raise bad_parameter("estimator", owner, "'mean', 'proportion' or 'total'", estimator)
+    _check_ci(ci, owner)
+    by_cols = _by(by)
+    if between in by_cols:
+        raise bad_parameter("by", owner, f"columns other than between={between!r}", by)
+    codes, keys = design._domain_codes(by_cols + [between])
+    if estimator == "proportion":
+        for v in names:
+            vals = _values(design, v, owner)
+            bad = np.isfinite(vals) & (vals != 0) & (vals != 1)
+            if bad.any():
+                raise EstimationError(
+                    f"{owner}: estimator='proportion' needs a 0/1 or boolean variable; "
+                    f"{v!r} has other values. Fix: use estimator='mean' or recode it."
+                )
+    columns = [(lambda v=v: (_values(design, v, owner), None)) for v in names]
+    groups = keys[between]
+    if not (groups == reference).any():
+        raise EstimationError(
+            f"{owner}: the reference group {reference!r} does not occur in {between!r} "
+            f"(values: {sorted(map(str, groups.unique()))}). Fix: pass reference= one of them."
+        )
+    if by_cols:
+        t_of_g, tkeys_idx = pd.factorize(pd.MultiIndex.from_frame(keys[by_cols]))
+        tkeys = (
+            pd.DataFrame(list(tkeys_idx), columns=by_cols)
+            if len(by_cols) > 1
+            else pd.DataFrame(
+                {by_cols[0]: [t[0] if isinstance(t, tuple) else t for t in tkeys_idx]}
+            )
+        )
+    else:
+        t_of_g = np.zeros(len(keys), dtype=np.int64)
+        tkeys = pd.DataFrame(index=range(1))
+    T = len(tkeys)
+    G = len(keys)
+    focal_levels = [lv for lv in pd.unique(groups) if lv != reference]
+    total_est = estimator == "total"
+    frames = []
+    for focal in sorted(focal_levels, key=str):
+        g_f = np.full(T, -1)
+        g_m = np.full(T, -1)
+        is_f = (groups == focal).to_numpy()
+        is_m = (groups == reference).to_numpy()
+        g_f[t_of_g[is_f]] = np.flatnonzero(is_f)
+        g_m[t_of_g[is_m]] = np.flatnonzero(is_m)
+        pair = (g_f >= 0) & (g_m >= 0)
+
+        def coefficients(ef, em):
+            with np.errstate(divide="ignore", invalid="ignore"):
+                if kind == "difference":
+                    return np.ones_like(ef), -np.ones_like(em)
+                if kind == "ratio":
+                    return 1.0 / em, -ef / em**2
+                return 1.0 / ef, -1.0 / em
+
+        def contrast(est, g_f=g_f, g_m=g_m, pair=pair):
+            ef = est[np.maximum(g_f, 0)]
+            em = est[np.maximum(g_m, 0)]
+            cf, cm = coefficients(ef, em)
+            coef = np.zeros((G, est.shape[1]))
+            target = np.full(G, -1)
+            coef[g_f[pair]] = cf[pair]
+            coef[g_m[pair]] = cm[pair]
+            target[g_f[pair]] = np.flatnonzero(pair)
+            target[g_m[pair]] = np.flatnonzero(pair)
+            return _engine.Contrast(np.nan_to_num(coef), target, T)
+
+        out = _engine.run(design, columns, codes, G, total=total_est, contrasts=contrast)
+        est = out["estimate"]
+        ef, em = est[np.maximum(g_f, 0)], est[np.maximum(g_m, 0)]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            value = {"difference": ef - em, "ratio": ef / em, "log-ratio": np.log(ef / em)}[kind]
+        if design.is_replicate:
+            reps = out["reps"]
+            rf, rm = reps[:, np.maximum(g_f, 0)], reps[:, np.maximum(g_m, 0)]
+            with np.errstate(divide="ignore", invalid="ignore"):
+                rvalue = {"difference": rf - rm, "ratio": rf / rm, "log-ratio": np.log(rf / rm)}[
+                    kind
+                ]
+            var = design._rep.var(value, rvalue)
+        else:
+            var = out["contrast_var"]
+        value[~pair] = np.nan
+        se = np.sqrt(var)
+        se[~pair] = np.nan
+        df = design.df
+        crit = critical_value(df, level=level, ci=ci)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if kind == "ratio":
+                se_log = se / value
+                lo = np.exp(np.log(value) - crit * se_log)
+                hi = np.exp(np.log(value) + crit * se_log)
+                tstat = np.log(value) / se_log
+            else:
+                lo, hi = symmetric(value, se, crit)
+                tstat = value / se
+        dist = stats.norm if ci == "normal" else stats.t(max(df, 1))
+        p_value = 2 * dist.sf(np.abs(tstat))
+        k = len(names)
+        se_all = np.sqrt(out["var"])
+        frame = (
+            pd.concat([tkeys] * k, ignore_index=True)
+            if by_cols
+            else pd.DataFrame(index=range(T * k))
+        )
+
+        def flat(x):
+            return np.asarray(x).T.ravel()
+
+        frame["variable"] = np.repeat(names, T)
+        frame["focal"] = focal
+        frame["reference"] = reference
+        frame["estimate_focal"] = flat(np.where(pair[:, None], ef, np.nan))
+        frame["estimate_reference"] = flat(np.where(pair[:, None], em, np.nan))
+        frame["se_focal"] = flat(np.where(pair[:, None], se_all[np.maximum(g_f, 0)], np.nan))
+        frame["se_reference"] = flat(np.where(pair[:, None], se_all[np.maximum(g_m, 0)], np.nan))
+        frame["n_focal"] = flat(np.where(g_f[:, None] >= 0, out["n"][np.maximum(g_f, 0)], 0))
+        frame["n_reference"] = flat(np.where(g_m[:, None] >= 0, out["n"][np.maximum(g_m, 0)], 0))
+        frame["n_focal"] = frame["n_focal"].astype(np.int64)
+        frame["n_reference"] = frame["n_reference"].astype(np.int64)
+        frame["kind"] = kind
+        frame["estimate"] = flat(value)
+        frame["se"] = flat(se)
+        frame["ci_low"] = flat(lo)
+        frame["ci_high"] = flat(hi)
+        frame["df"] = df
+        frame["t"] = flat(tstat)
+        frame["p_value"] = flat(p_value)
+        frames.append(frame)
+    if not frames:
+        raise EstimationError(
+            f"{owner}: {between!r} has no group other than the reference {reference!r}."
+        )
+    return pd.concat(frames, ignore_index=True)

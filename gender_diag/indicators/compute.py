@@ -1,0 +1,636 @@
+"""Every catalogue indicator by sex, with its gap, over the requested disaggregations.
+
+Pipeline (docs/contracts.md §4):
+
+1. :func:`prepare_tables` copies the survey tables and adds the disaggregation columns
+   (``age_band``, ``head_sex``, head's ``mother_tongue`` and ``age_band`` for households,
+   ``program_participant`` everywhere) and the catalogue's derived variables;
+2. :func:`indicator_frames` evaluates each rule once per indicator (vectorised over rows) into
+   one frame per unit of analysis (respondent, member, household, parcel), coded 1/0 for
+   proportions and NaN when the rule's inputs are missing or the unit is outside the
+   indicator's universe;
+3. :func:`compute_indicators` builds one :class:`~gender_diag.design.SurveyDesign` per unit
+   frame and makes, per disaggregation, one batched call each to ``mean`` (women and men)
+   and ``gap`` (difference and ratio) over all the unit's indicators — no loop over
+   indicators; then BH q-values across the whole table.
+
+Household and parcel indicators are compared by the sex of the household head (``sex``
+holds ``head_sex`` on those rows).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from gender_diag.errors import EstimationError, GenderDiagError, bad_parameter
+from gender_diag.indicators.catalogue import Catalogue, load_catalogue
+from gender_diag.indicators.rules import UNIT_TABLES
+
+__all__ = [
+    "AGE_BANDS",
+    "DEFAULT_BY",
+    "RESULT_COLUMNS",
+    "compute_indicators",
+    "couple_comparisons",
+    "gap_table",
+    "indicator_frames",
+    "make_design",
+    "prepare_tables",
+    "weai_inputs",
+]
+
+DEFAULT_BY = (
+    "district",
+    "community",
+    "age_band",
+    "mother_tongue",
+    "head_sex",
+    "program_participant",
+)
+#: Age bands (inclusive lower bound, label). DHS-style 10-year bands for working ages, a
+#: youth band 15–24 (SDG 4.6 youth literacy) and 60+ for the elderly.
+AGE_BANDS = ((0, "0-14"), (15, "15-24"), (25, "25-34"), (35, "35-44"), (45, "45-59"), (60, "60+"))
+RESULT_COLUMNS = [
+    "indicator",
+    "domain",
+    "unit",
+    "type",
+    "direction",
+    "sensitive",
+    "by",
+    "by_value",
+    "sex",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "n",
+    "population",
+    "cv",
+    "reliability",
+    "affected",
+    "gap",
+    "gap_se",
+    "gap_ci_low",
+    "gap_ci_high",
+    "ratio",
+    "ratio_ci_low",
+    "ratio_ci_high",
+    "p_value",
+    "q_value",
+    "suppressed",
+]
+_DEFAULT_DESIGN = dict(weight="weight", strata="district", psu="community", fpc="fpc")
+_KEYS = {"respondent": ["hhid", "line"], "member": ["hhid", "line"], "household": ["hhid"],
+         "parcel": ["hhid", "parcel"]}  # fmt: skip
+#: By-columns never used for sensitive indicators (WHO 2001: no community-level violence
+#: tables when communities are small).
+_SENSITIVE_EXCLUDED_BY = frozenset({"community"})
+
+
+# --------------------------------------------------------------------------------------
+# inputs
+# --------------------------------------------------------------------------------------
+def _tables_and_design(survey, design) -> tuple[dict[str, pd.DataFrame], dict]:
+    if isinstance(survey, Mapping):
+        tables = dict(survey)
+        spec = dict(_DEFAULT_DESIGN)
+    else:
+        tables = dict(getattr(survey, "tables", {}) or {})
+        spec = dict(getattr(survey, "design", None) or _DEFAULT_DESIGN)
+    if design is not None:
+        if isinstance(design, Mapping):
+            spec = dict(design)
+        else:  # a SurveyDesign: reuse its column roles
+            spec = dict(getattr(design, "_spec", {}) or spec)
+    spec = {k: v for k, v in spec.items() if k in ("weight", "strata", "psu", "ssu", "fpc", "fpc2")}
+    if not tables:
+        raise bad_parameter("survey", "compute_indicators", "a Survey or a dict of tables", survey)
+    if not spec.get("weight"):
+        raise GenderDiagError(
+            "compute_indicators: the survey has no weight column. Rule: design-based "
+            "estimates need sampling weights. Fix: give a design file at ingest."
+        )
+    return tables, spec
+
+
+def age_band(age: pd.Series) -> pd.Series:
+    """Label of :data:`AGE_BANDS` for each age (missing stays missing).
+
+    Examples
+    --------
+    >>> age_band(pd.Series([3, 15, 24, 25, 59, 60, None])).tolist()
+    ['0-14', '15-24', '15-24', '25-34', '45-59', '60+', nan]
+    """
+    edges = [lo for lo, _ in AGE_BANDS] + [np.inf]
+    labels = [lab for _, lab in AGE_BANDS]
+    a = pd.to_numeric(age, errors="coerce")
+    out = pd.cut(a, bins=edges, right=False, labels=labels)
+    return out.astype(object).where(out.notna(), np.nan)
+
+
+def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.DataFrame]:
+    """Copy the survey tables, add disaggregation columns and the derived variables.
+
+    Added columns
+    -------------
+    ``age_band`` (members, respondents: own age; households, parcels: the head's),
+    ``head_sex`` (every table: sex of the roster member with ``relation == 'head'``),
+    ``mother_tongue`` (households and parcels: the head's), ``program_participant``
+    (every table, from households), ``resp_role`` untouched. Then every derived variable
+    of the catalogue on its unit's table.
+    """
+    tables, _ = _tables_and_design(survey, None)
+    t = {k: v.copy() for k, v in tables.items()}
+    mem = t.get("members")
+    head = None
+    if mem is not None and {"hhid", "relation"} <= set(mem.columns):
+        head = mem.loc[mem["relation"].astype(str) == "head"].drop_duplicates("hhid")
+        head = head.set_index(head["hhid"].astype(str))
+    hh = t.get("households")
+    for name, frame in t.items():
+        if "age" in frame.columns and name in ("members", "respondents"):
+            frame["age_band"] = age_band(frame["age"])
+        if "hhid" not in frame.columns:
+            continue
+        key = frame["hhid"].astype(str)
+        if head is not None:
+            if "sex" in head.columns:
+                frame["head_sex"] = key.map(head["sex"].astype(object)).to_numpy()
+            if name in ("households", "parcels"):
+                if "age" in head.columns:
+                    frame["age_band"] = age_band(key.map(head["age"].astype(float)))
+                if "mother_tongue" in head.columns and "mother_tongue" not in frame.columns:
+                    frame["mother_tongue"] = key.map(head["mother_tongue"].astype(object))
+        if (
+            hh is not None
+            and name != "households"
+            and "program_participant" in hh.columns
+            and "program_participant" not in frame.columns
+        ):
+            pp = hh.set_index(hh["hhid"].astype(str))["program_participant"]
+            pp = pp[~pp.index.duplicated()]
+            frame["program_participant"] = key.map(pp.astype(object)).to_numpy()
+        t[name] = frame
+    if catalogue is not None:
+        for d in catalogue.derived:
+            table = UNIT_TABLES[d.unit]
+            if table in t:
+                t[table][d.name] = d.parsed_rule.evaluate(t, unit=d.unit)
+    return t
+
+
+def _to_float(s: pd.Series) -> np.ndarray:
+    return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+
+def indicator_frames(
+    tables: Mapping[str, pd.DataFrame],
+    catalogue: Catalogue,
+    *,
+    design: Mapping | None = None,
+    by: Sequence[str] = DEFAULT_BY,
+    indicators: Iterable[str] | None = None,
+) -> dict[str, pd.DataFrame]:
+    """One frame per unit of analysis: keys, design, ``sex``, by-columns and indicators.
+
+    Indicator columns are floats: 1/0 for proportions, values for means, NaN when missing
+    or outside the universe. For household and parcel units ``sex`` is the head's sex.
+    ``share_women`` indicators hold 1 inside their universe (their rule is evaluated for
+    the share itself, see :func:`compute_indicators`).
+    """
+    spec = dict(design or _DEFAULT_DESIGN)
+    wanted = None if indicators is None else set(indicators)
+    out: dict[str, pd.DataFrame] = {}
+    for unit in UNIT_TABLES:
+        inds = [i for i in catalogue.indicators if i.unit == unit]
+        if wanted is not None:
+            inds = [i for i in inds if i.id in wanted]
+        if not inds:
+            continue
+        table = tables.get(UNIT_TABLES[unit])
+        if table is None:
+            raise GenderDiagError(
+                f"compute_indicators: indicators {[i.id for i in inds][:3]} need the "
+                f"{UNIT_TABLES[unit]!r} table, which the survey does not have."
+            )
+        keep = [c for c in _KEYS[unit] if c in table.columns]
+        keep += [v for v in spec.values() if v and v in table.columns and v not in keep]
+        keep += [c for c in by if c in table.columns and c not in keep]
+        for extra in ("sex", "head_sex", "resp_role"):
+            if extra in table.columns and extra not in keep:
+                keep.append(extra)
+        frame = table[keep].copy()
+        if unit in ("household", "parcel"):
+            if "head_sex" not in table.columns:
+                raise GenderDiagError(
+                    f"compute_indicators: cannot compare {unit} indicators by sex of the head: "
+                    "no head in the roster (relation == 'head')."
+                )
+            frame["sex"] = table["head_sex"].to_numpy()
+        cols = {}
+        for ind in inds:
+            val = ind.parsed_rule.evaluate(tables, unit=unit)
+            x = _to_float(val) if ind.type != "share_women" else np.ones(len(table))
+            if ind.parsed_universe is not None:
+                inside = ind.parsed_universe.evaluate(tables, unit=unit)
+                inside = inside.astype("boolean").fillna(False).to_numpy(dtype=bool)
+                x = np.where(inside, x, np.nan)
+            if ind.type == "proportion":
+                bad = ~np.isnan(x) & (x != 0) & (x != 1)
+                if bad.any():
+                    raise GenderDiagError(
+                        f"Indicator {ind.id!r}: rule {ind.rule!r} gives values other than "
+                        "true/false, but the indicator type is 'proportion'. Fix: make the "
+                        "rule a condition or set type: mean."
+                    )
+            cols[ind.id] = x
+        out[unit] = pd.concat([frame.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
+    return out
+
+
+def make_design(frame: pd.DataFrame, spec: Mapping):
+    """Build the :class:`~gender_diag.design.SurveyDesign` of a unit frame."""
+    from gender_diag.design import SurveyDesign
+
+    kw = {k: spec.get(k) for k in ("strata", "psu", "ssu", "fpc", "fpc2")}
+    kw = {k: v for k, v in kw.items() if v and v in frame.columns}
+    return SurveyDesign(frame, weight=spec["weight"], lonely_psu="adjust", **kw)
+
+
+# --------------------------------------------------------------------------------------
+# estimation
+# --------------------------------------------------------------------------------------
+def _by_list(frame: pd.DataFrame, by: Sequence[str]) -> list[str | None]:
+    return [None] + [b for b in by if b in frame.columns]
+
+
+def _as_by(frame: pd.DataFrame, b: str | None) -> pd.DataFrame:
+    if b is None:
+        return frame
+    key = frame[b]
+    return frame.assign(**{b: key.astype(object).where(key.notna(), None).astype("string")})
+
+
+def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
+    """Batched estimates by sex and gaps for one unit and one disaggregation."""
+    props = [i for i in ids if types[i] in ("proportion", "mean")]
+    shares = [i for i in ids if types[i] == "share_women"]
+    rows = []
+    byc = ["sex"] if b is None else [b, "sex"]
+    if props:
+        est = d.mean(props, by=byc, level=level)
+        est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
+        is_prop = est["variable"].map(types).eq("proportion").to_numpy()
+        if is_prop.any():
+            from gender_diag.design.intervals import proportion_ci
+
+            lo, hi = proportion_ci(
+                est["estimate"], est["se"], df=est["df"], n=est["n"], method=ci_method, level=level
+            )
+            est.loc[is_prop, "ci_low"] = lo[is_prop]
+            est.loc[is_prop, "ci_high"] = hi[is_prop]
+        gd = d.gap(props, between="sex", reference="M", kind="difference", by=b, level=level)
+        gr = d.gap(props, between="sex", reference="M", kind="ratio", by=b, level=level)
+        gd = gd.rename(columns={b: "by_value"}) if b else gd.assign(by_value="")
+        gr = gr.rename(columns={b: "by_value"}) if b else gr.assign(by_value="")
+        g = gd[["by_value", "variable", "estimate", "se", "ci_low", "ci_high", "p_value"]].rename(
+            columns={
+                "estimate": "gap",
+                "se": "gap_se",
+                "ci_low": "gap_ci_low",
+                "ci_high": "gap_ci_high",
+            }
+        )
+        r = gr[["by_value", "variable", "estimate", "ci_low", "ci_high"]].rename(
+            columns={"estimate": "ratio", "ci_low": "ratio_ci_low", "ci_high": "ratio_ci_high"}
+        )
+        g = g.merge(r, on=["by_value", "variable"], how="outer")
+        est["by_value"] = est["by_value"].astype(object)
+        g["by_value"] = g["by_value"].astype(object)
+        rows.append(est.merge(g, on=["by_value", "variable"], how="left"))
+    if shares:
+        rows.append(_share_women(d, shares, b, level=level, spec=spec))
+    out = pd.concat(rows, ignore_index=True)
+    out["by"] = "total" if b is None else b
+    out["by_value"] = out["by_value"].astype(object).where(out["by_value"].notna(), "")
+    out["by_value"] = out["by_value"].astype(str)
+    return out
+
+
+def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
+    """Share of women among the universe (SDG 5.a.1(b)); the M row holds the share of men.
+
+    With p the share of women, the gap F−M is 2p − 1 with SE 2·se(p), tested against parity
+    (t = (p − 0.5)/se(p), design df); the ratio is p/(1 − p) (women per man).
+    """
+    from gender_diag.design.intervals import critical_value, proportion_ci
+
+    female = d.data["sex"].astype(str).eq("F").to_numpy(dtype=float)
+    frame = d.data
+    cols = {}
+    for i in ids:  # share of women = mean of 1[F] over the indicator's universe
+        inside = ~np.isnan(frame[i].to_numpy(dtype=float))
+        cols[i] = np.where(inside, female, np.nan)
+    d2 = make_design(frame.assign(**cols), spec)
+    est = d2.mean(ids, by=b, level=level)
+    est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
+    p, se, df = est["estimate"].to_numpy(), est["se"].to_numpy(), est["df"].to_numpy()
+    lo, hi = proportion_ci(p, se, df=df, n=est["n"], level=level)
+    q = critical_value(df, level=level)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        t = (p - 0.5) / se
+        pval = 2 * stats.t.sf(np.abs(t), np.maximum(df, 1))
+        ratio = p / (1 - p)
+    gap = 2 * p - 1
+    with np.errstate(divide="ignore", invalid="ignore"):
+        r_lo, r_hi = lo / (1 - lo), np.where(hi < 1, hi / (1 - hi), np.inf)
+    common = dict(
+        by_value=est["by_value"].to_numpy(),
+        variable=est["variable"].to_numpy(),
+        se=se,
+        df=df,
+        n=est["n"].to_numpy(),
+        population=est["population"].to_numpy(),
+        gap=gap,
+        gap_se=2 * se,
+        gap_ci_low=gap - 2 * q * se,
+        gap_ci_high=gap + 2 * q * se,
+        ratio=ratio,
+        ratio_ci_low=r_lo,
+        ratio_ci_high=r_hi,
+        p_value=np.where(se > 0, pval, np.nan),
+    )
+    f = pd.DataFrame({**common, "sex": "F", "estimate": p, "ci_low": lo, "ci_high": hi})
+    m = pd.DataFrame({**common, "sex": "M", "estimate": 1 - p, "ci_low": 1 - hi, "ci_high": 1 - lo})
+    out = pd.concat([f, m], ignore_index=True)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        out["cv"] = out["se"] / out["estimate"]
+    from gender_diag.design.intervals import reliability
+
+    out["reliability"] = reliability(out["cv"])
+    return out
+
+
+def compute_indicators(
+    survey,
+    catalogue: Catalogue | None = None,
+    design=None,
+    *,
+    by: Sequence[str] = DEFAULT_BY,
+    alpha: float = 0.05,
+    ci_method: str = "logit",
+    indicators: Iterable[str] | None = None,
+    include_sensitive_by: Iterable[str] = (),
+) -> pd.DataFrame:
+    """Every indicator × disaggregation × sex, with the gap between women and men.
+
+    Parameters
+    ----------
+    survey : Survey or dict of DataFrame
+        Ingested survey (``.tables``, ``.design``), or its tables (design columns then
+        default to ``weight``, ``district`` (strata), ``community`` (PSU), ``fpc``).
+    catalogue : Catalogue, optional
+        Default :func:`load_catalogue` (the bundled catalogue).
+    design : dict or SurveyDesign, optional
+        Design column roles (``weight``, ``strata``, ``psu``, ``ssu``, ``fpc``, ``fpc2``);
+        default ``survey.design``.
+    by : sequence of str
+        Disaggregations besides the total. Default :data:`DEFAULT_BY`. Columns absent from a
+        unit's table are skipped for that unit. Sensitive indicators are never broken down by
+        ``community`` unless listed in ``include_sensitive_by``.
+    alpha : float
+        1 − confidence level of every interval.
+    ci_method : str
+        Proportion interval (``logit`` default, as Stata ``svy: prop``; see
+        :func:`gender_diag.design.intervals.proportion_ci`).
+    indicators : iterable of str, optional
+        Restrict to these indicator ids.
+
+    Returns
+    -------
+    DataFrame
+        Columns :data:`RESULT_COLUMNS` (docs/contracts.md §4). ``gap`` = F − M and ``ratio``
+        = F / M with design-based SE/CI and Wald-t p-value from ``SurveyDesign.gap``
+        (the contrast is linearised, so the covariance between women and men of the same
+        PSUs is accounted for); ``q_value`` = Benjamini–Hochberg over every gap of the table;
+        ``affected`` (F rows of proportions) = weighted number of women in the universe with
+        the disadvantage: ``population · p`` when higher is worse, ``population · (1 − p)``
+        when higher is better; NaN for means and on M rows.
+    """
+    if not 0 < alpha < 1:
+        raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    _, spec = _tables_and_design(survey, design)
+    tables = prepare_tables(survey, catalogue)
+    by = [by] if isinstance(by, str) else list(by)
+    frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
+    meta = {i.id: i for i in catalogue.indicators}
+    types = {i.id: i.type for i in catalogue.indicators}
+    level = 1 - alpha
+    parts = []
+    for frame in frames.values():
+        ids = [c for c in frame.columns if c in meta]
+        for b in _by_list(frame, by):
+            use = ids
+            if b in _SENSITIVE_EXCLUDED_BY and b not in set(include_sensitive_by):
+                use = [i for i in ids if not meta[i].sensitive]
+            if not use:
+                continue
+            d = make_design(_as_by(frame, b), spec)
+            parts.append(
+                _estimate_unit(d, use, b, level=level, ci_method=ci_method, types=types, spec=spec)
+            )
+    if not parts:
+        raise EstimationError("compute_indicators: no indicator could be computed.")
+    out = pd.concat(parts, ignore_index=True).rename(columns={"variable": "indicator"})
+    out = out.loc[out["sex"].astype(str).isin(["F", "M"])].reset_index(drop=True)
+    out["sex"] = out["sex"].astype(str)
+    for col in ("domain", "unit", "type", "direction", "sensitive"):
+        out[col] = out["indicator"].map({k: getattr(v, col) for k, v in meta.items()})
+    # affected: weighted number of women showing the disadvantage (proportions only)
+    worse = out["direction"].eq("higher_worse").to_numpy()
+    p = out["estimate"].to_numpy(dtype=float)
+    share = np.where(worse, p, 1 - p)
+    ok = out["type"].eq("proportion").to_numpy() & out["sex"].eq("F").to_numpy()
+    out["affected"] = np.where(ok, out["population"].to_numpy(dtype=float) * share, np.nan)
+    # BH q-values over the distinct gaps (one p-value per indicator × by × by_value)
+    gkey = out["indicator"] + "|" + out["by"] + "|" + out["by_value"]
+    first = ~gkey.duplicated()
+    from gender_diag.design.multiple import bh_qvalues
+
+    q = pd.Series(bh_qvalues(out.loc[first, "p_value"].to_numpy(dtype=float)), index=gkey[first])
+    out["q_value"] = gkey.map(q).to_numpy(dtype=float)
+    out["suppressed"] = False
+    for c in RESULT_COLUMNS:
+        if c not in out.columns:
+            out[c] = np.nan
+    order = {k: n for n, k in enumerate(catalogue.ids)}
+    by_order = {b: n for n, b in enumerate(["total", *by])}
+    out = out.assign(_o=out["indicator"].map(order), _b=out["by"].map(by_order))
+    out = out.sort_values(["_o", "_b", "by_value", "sex"], kind="stable")
+    return out[RESULT_COLUMNS].reset_index(drop=True)
+
+
+# --------------------------------------------------------------------------------------
+# derived tables
+# --------------------------------------------------------------------------------------
+def gap_table(indicators: pd.DataFrame, catalogue: Catalogue | None = None) -> pd.DataFrame:
+    """One row per indicator × by × by_value: women's and men's estimates side by side.
+
+    Columns (docs/contracts.md §4): ``gap_id`` ("<indicator>|<by>|<by_value>"), indicator,
+    by, by_value, estimate_f/m, ci_low_f/m, ci_high_f/m, n_f/m, gap, gap_se, gap_ci_low,
+    gap_ci_high, ratio, p_value, q_value, affected, reliability (worst of the two), direction,
+    domain, sensitive, and the catalogue tags moser, roles, harvard, rights (when a catalogue
+    is given, else the bundled one is used for the tags when it has the indicator).
+    """
+    keys = ["indicator", "by", "by_value"]
+    f = indicators.loc[indicators["sex"] == "F"].set_index(keys)
+    m = indicators.loc[indicators["sex"] == "M"].set_index(keys)
+    idx = f.index.union(m.index, sort=False)
+    f, m = f.reindex(idx), m.reindex(idx)
+    out = pd.DataFrame(index=idx)
+    for c in ("estimate", "ci_low", "ci_high", "n"):
+        out[f"{c}_f"] = f[c]
+        out[f"{c}_m"] = m[c]
+    shared = ["gap", "gap_se", "gap_ci_low", "gap_ci_high", "ratio", "p_value", "q_value"]
+    for c in shared:
+        out[c] = f[c].combine_first(m[c])
+    out["affected"] = f["affected"]
+    rank = {"reliable": 0, "caution": 1, "unreliable": 2}
+    rf = f["reliability"].map(rank).fillna(2)
+    rm = m["reliability"].map(rank).fillna(2)
+    inv = {v: k for k, v in rank.items()}
+    out["reliability"] = np.maximum(rf, rm).map(inv)
+    for c in ("direction", "domain", "sensitive", "unit", "type"):
+        out[c] = f[c].combine_first(m[c])
+    out = out.reset_index()
+    out.insert(0, "gap_id", out["indicator"] + "|" + out["by"] + "|" + out["by_value"])
+    if catalogue is None:
+        try:
+            catalogue = load_catalogue()
+        except GenderDiagError:
+            catalogue = None
+    tags = {}
+    if catalogue is not None:
+        tags = {i.id: i.tags for i in catalogue.indicators}
+    for t in ("moser", "roles", "harvard", "rights"):
+        out[t] = out["indicator"].map(lambda k, t=t: tags.get(k, {}).get(t, ""))
+    return out
+
+
+def couple_comparisons(
+    survey,
+    catalogue: Catalogue | None = None,
+    design=None,
+    *,
+    by: Sequence[str] = ("district",),
+    alpha: float = 0.05,
+    indicators: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """Within-couple comparisons on every binary respondent indicator.
+
+    For households with exactly one female and one male respondent (primary woman and
+    man), the woman is *worse off* when she lacks what he has (``higher_better``: W = 0,
+    M = 1) or has the disadvantage he lacks (``higher_worse``: W = 1, M = 0). Estimated as
+    design-based proportions over couples with both values known (household weight of the
+    woman's row), logit CIs.
+
+    Returns
+    -------
+    DataFrame
+        indicator, domain, direction, by, by_value, estimate (share of couples where the
+        woman is worse off), se, ci_low, ci_high, df, n (couples), population,
+        share_man_worse, share_equal, reliability. Sensitive indicators are left out.
+    """
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    _, spec = _tables_and_design(survey, design)
+    tables = prepare_tables(survey, catalogue)
+    frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
+    resp = frames.get("respondent")
+    inds = [
+        i
+        for i in catalogue.indicators
+        if i.unit == "respondent" and i.type == "proportion" and not i.sensitive
+    ]
+    if indicators is not None:
+        wanted = set(indicators)
+        inds = [i for i in inds if i.id in wanted]
+    if resp is None or not inds:
+        raise EstimationError("couple_comparisons: no binary respondent indicator to compare.")
+    sexes = resp["sex"].astype(str)
+    counts = pd.crosstab(resp["hhid"], sexes)
+    dual = counts.index[(counts.get("F", 0) == 1) & (counts.get("M", 0) == 1)]
+    w = resp.loc[resp["hhid"].isin(dual) & sexes.eq("F")].set_index("hhid")
+    m = resp.loc[resp["hhid"].isin(dual) & sexes.eq("M")].set_index("hhid").reindex(w.index)
+    base_cols = [c for c in w.columns if c not in {i.id for i in catalogue.indicators}]
+    couples = w[[c for c in base_cols if c != "hhid"]].reset_index()
+    worse, better, equal = {}, {}, {}
+    for ind in inds:
+        a, b_ = w[ind.id].to_numpy(dtype=float), m[ind.id].to_numpy(dtype=float)
+        known = ~np.isnan(a) & ~np.isnan(b_)
+        if ind.direction == "higher_better":
+            ww, mw = (a == 0) & (b_ == 1), (a == 1) & (b_ == 0)
+        else:
+            ww, mw = (a == 1) & (b_ == 0), (a == 0) & (b_ == 1)
+        worse[ind.id] = np.where(known, ww, np.nan)
+        better[f"{ind.id}__m"] = np.where(known, mw, np.nan)
+        equal[f"{ind.id}__eq"] = np.where(known, a == b_, np.nan)
+    couples = pd.concat([couples, pd.DataFrame({**worse, **better, **equal})], axis=1)
+    d = make_design(couples, spec)
+    ids = [i.id for i in inds]
+    parts = []
+    from gender_diag.design.intervals import proportion_ci
+
+    for b in [None] + [c for c in by if c in couples.columns]:
+        dd = make_design(_as_by(couples, b), spec) if b else d
+        est = dd.mean(ids + list(better) + list(equal), by=b, level=1 - alpha)
+        est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
+        est["by"] = b or "total"
+        parts.append(est)
+    est = pd.concat(parts, ignore_index=True)
+    est["by_value"] = est["by_value"].astype(object).where(est["by_value"].notna(), "").astype(str)
+    main = est.loc[est["variable"].isin(ids)].copy()
+    lo, hi = proportion_ci(main["estimate"], main["se"], df=main["df"], level=1 - alpha)
+    main["ci_low"], main["ci_high"] = lo, hi
+    keyed = est.set_index(["variable", "by", "by_value"])["estimate"]
+    main["share_man_worse"] = [
+        keyed.get((v + "__m", b, bv), np.nan)
+        for v, b, bv in zip(main["variable"], main["by"], main["by_value"], strict=True)
+    ]
+    main["share_equal"] = [
+        keyed.get((v + "__eq", b, bv), np.nan)
+        for v, b, bv in zip(main["variable"], main["by"], main["by_value"], strict=True)
+    ]
+    meta = {i.id: i for i in inds}
+    main = main.rename(columns={"variable": "indicator"})
+    main["domain"] = main["indicator"].map(lambda k: meta[k].domain)
+    main["direction"] = main["indicator"].map(lambda k: meta[k].direction)
+    cols = ["indicator", "domain", "direction", "by", "by_value", "estimate", "se", "ci_low",
+            "ci_high", "df", "n", "population", "share_man_worse", "share_equal", "reliability"]  # fmt: skip
+    return main[[c for c in cols if c in main.columns]].reset_index(drop=True)
+
+
+def weai_inputs(survey, catalogue: Catalogue | None = None, design=None) -> pd.DataFrame:
+    """Person frame for :func:`gender_diag.indices.weai`: one row per respondent.
+
+    Columns: ``hhid``, ``line``, ``sex``, the design columns (weight, strata, PSU, fpc...),
+    ``resp_role`` and the by-columns present, then one column per canonical WEAI-family
+    adequacy key the catalogue provides (``weai_key``), coded 1 = adequate, 0 = inadequate,
+    NaN = not known (listwise exclusion is the index's job).
+    """
+    catalogue = load_catalogue() if catalogue is None else catalogue
+    _, spec = _tables_and_design(survey, design)
+    keyed = catalogue.weai_indicators()
+    if not keyed:
+        raise EstimationError("weai_inputs: the catalogue has no indicator with a weai_key.")
+    tables = prepare_tables(survey, catalogue)
+    ids = [i.id for i in keyed.values()]
+    frames = indicator_frames(tables, catalogue, design=spec, indicators=ids)
+    people = frames["respondent"]
+    return people.rename(columns={ind.id: key for key, ind in keyed.items()})

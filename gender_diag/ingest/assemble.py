@@ -1,0 +1,689 @@
+"""Turn raw exported sheets into the tidy, typed, validated, de-identified :class:`Survey`.
+
+Shared by every reader: Kobo (XLSX and ``;`` CSV), ODK CSV sets and hand-typed tables.
+The steps, in order:
+
+1. **headers** → tidy names (last segment of the group path, label headers mapped back to
+   names, Kobo's ``q/choice`` dummies to ``q__choice``);
+2. **links** → every repeat row gets ``hhid`` (and ``district``, ``community``) through
+   ``_parent_index``/``_index`` (Kobo) or ``PARENT_KEY``/``KEY`` (ODK); unmatched rows are
+   orphans;
+3. **types** from the XLSForm (numbers, dates, codes checked against the choice list, labels
+   mapped back to codes, select_multiple decoded to nullable booleans ``<q>__<choice>``);
+4. **checks** (:mod:`gender_diag.ingest.validate`), all of them, vectorised;
+5. **privacy** (:mod:`gender_diag.ingest.privacy`): identifiers dropped or pseudonymised;
+6. **quarantine** rows with row-level errors (a quarantined household takes its repeat rows);
+7. respondents get ``sex``, ``age``, ... from the roster; design columns merged everywhere.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from gender_diag.ingest import privacy, validate
+from gender_diag.ingest.report import ValidationReport, input_error, make_issues
+from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS, Survey
+from gender_diag.ingest.xlsform import (
+    DATE_TYPES,
+    MAIN_TABLE,
+    NUMERIC_TYPES,
+    TIDY_RENAMES,
+    Form,
+)
+
+ROW = "__row__"  # source row number as the user sees it (header = 1)
+OWN = "__key__"  # the row's own link key (Kobo _index, ODK KEY)
+PARENT = "__parent__"  # link to the parent row (Kobo _parent_index, ODK PARENT_KEY)
+
+#: Export metadata columns (Kobo and ODK) that are not questions.
+META_COLUMNS = {
+    "_id",
+    "_uuid",
+    "_index",
+    "_parent_index",
+    "_parent_table_name",
+    "_submission_time",
+    "_submitted_by",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_tags",
+    "_version_",
+    "__version__",
+    "_xform_id_string",
+    "_attachments",
+    "_geolocation",
+    "_media_count",
+    "_total_media",
+    "_media_all_received",
+    "instanceID",
+    "instanceName",
+    "formhub/uuid",
+    "KEY",
+    "PARENT_KEY",
+    "SubmissionDate",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "Status",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
+    "version",
+}
+VERSION_COLUMNS = ("__version__", "_version_", "FormVersion", "version", "_version")
+#: Export link columns with no meaning once tables are linked by hhid.
+DROP_AFTER = {"_index", "_parent_index", "_parent_table_name", "PARENT_KEY"}
+ROSTER_FIELDS = ("sex", "age", "marital", "education", "literate", "mother_tongue")
+LINK_FIELDS = ("hhid", "district", "community")
+
+
+@dataclass
+class RawTable:
+    """One sheet or CSV file as read, every cell a string (``<NA>`` when blank).
+
+    ``own_key``/``parent_key`` name the link columns; ``header_rows`` is the number of rows
+    above the first data row (1 for a normal export), used to report row numbers.
+    """
+
+    name: str
+    frame: pd.DataFrame
+    file: str
+    sheet: str = ""
+    own_key: str | None = None
+    parent_key: str | None = None
+    header_rows: int = 1
+    renamed: dict = field(default_factory=dict)
+
+
+def sha256(path: str | Path) -> str:
+    """sha256 of a file's bytes (streamed)."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+# -- 1. headers -----------------------------------------------------------------------------
+
+
+def _norm(s: str) -> str:
+    s = "".join(c for c in unicodedata.normalize("NFKD", str(s)) if not unicodedata.combining(c))
+    return re.sub(r"\s+", " ", s).strip().lower()
+
+
+def tidy_headers(
+    columns: list[str], *, form: Form | None, table: str, sep: str = "/"
+) -> dict[str, str]:
+    """Map export headers to tidy names.
+
+    Handles XML names with group paths (``ident/district`` or ODK ``ident-district``), Kobo
+    select_multiple dummies (``assets_major/cattle`` → ``assets_major__cattle``) and label
+    headers (``Distrito`` → ``district``) when a form is given.
+
+    Examples
+    --------
+    >>> tidy_headers(["ident/district", "_uuid", "assets/cattle", "assets"], form=None,
+    ...              table="households")
+    {'ident/district': 'district', '_uuid': '_uuid', 'assets/cattle': 'assets__cattle', 'assets': 'assets'}
+    """
+    out: dict[str, str] = {}
+    cols = [str(c).strip() for c in columns]
+    vars_ = form.variables if form is not None else None
+    names, paths, labels, multi = {}, {}, {}, {}
+    choice_labels: dict[str, dict[str, str]] = {}
+    if vars_ is not None:
+        for r in vars_.itertuples(index=False):
+            names[r.name.lower()] = r.name
+            paths[r.path.lower()] = r.name
+            for lang in ("es", "en", "fr"):
+                lab = getattr(r, f"label_{lang}")
+                if isinstance(lab, str) and lab.strip():
+                    labels.setdefault(_norm(lab), r.name)
+            if r.type == "select_multiple" and isinstance(r.list_name, str):
+                multi[r.name] = r.list_name
+        ch = form.choices
+        for r in ch.itertuples(index=False):
+            for lang in ("es", "en", "fr"):
+                lab = getattr(r, f"label_{lang}")
+                if isinstance(lab, str):
+                    choice_labels.setdefault(r.list_name, {})[_norm(lab)] = r.name
+    all_paths = {c.replace(sep, "/") for c in cols}
+    for raw in cols:
+        if raw in META_COLUMNS or raw.startswith("_") or raw.lower().startswith("meta/"):
+            out[raw] = raw.split("/")[-1] if raw.lower().startswith("meta/") else raw
+            continue
+        path = raw.replace(sep, "/") if sep != "/" else raw
+        low = path.lower()
+        if low in paths:
+            out[raw] = paths[low]
+            continue
+        parts = [p.strip() for p in path.split("/") if p.strip()]
+        last = parts[-1] if parts else raw
+        if last.lower() in names and (len(parts) == 1 or parts[-2].lower() not in names):
+            out[raw] = names[last.lower()]
+            continue
+        if len(parts) >= 2:
+            parent = parts[-2]
+            pname = names.get(parent.lower()) or labels.get(_norm(parent))
+            if pname in multi:
+                code = last
+                codes = set(form.choice_codes(multi[pname]))
+                if code not in codes:
+                    code = choice_labels.get(multi[pname], {}).get(_norm(last), code)
+                out[raw] = f"{pname}__{code}"
+                continue
+            if form is None and "/".join(parts[:-1]) in all_paths:
+                out[raw] = f"{parent}__{last}"
+                continue
+        if _norm(last) in labels:
+            out[raw] = labels[_norm(last)]
+            continue
+        if _norm(path) in labels:
+            out[raw] = labels[_norm(path)]
+            continue
+        out[raw] = last
+    # Two headers mapping to one name: keep the full path for the later ones.
+    seen: dict[str, str] = {}
+    for raw, tidy in list(out.items()):
+        if tidy in seen:
+            out[raw] = raw.replace("/", "_")
+        else:
+            seen[tidy] = raw
+    return out
+
+
+# -- 3. types -------------------------------------------------------------------------------
+
+
+def _code_maps(form: Form) -> tuple[dict, dict]:
+    """list_name → set of codes; list_name → {normalised label or code: code}."""
+    codes, lookup = {}, {}
+    for lst, grp in form.choices.groupby("list_name", sort=False):
+        codes[lst] = list(grp["name"])
+        m = {}
+        for lang in ("es", "en", "fr"):
+            for lab, code in zip(grp[f"label_{lang}"], grp["name"], strict=True):
+                if isinstance(lab, str):
+                    m.setdefault(_norm(lab), code)
+        for code in grp["name"]:
+            m[_norm(code)] = code
+        if {"yes", "no"} <= set(grp["name"]):
+            # hand-typed and label exports: "Sí", "si", "1", "true" mean yes
+            for k in ("si", "s", "1", "true", "verdadero", "oui", "y"):
+                m.setdefault(k, "yes")
+            for k in ("n", "0", "false", "falso", "non"):
+                m.setdefault(k, "no")
+        lookup[lst] = m
+    return codes, lookup
+
+
+def _all_numeric(codes: list[str]) -> bool:
+    return bool(codes) and all(re.fullmatch(r"-?\d+(\.\d+)?", c) for c in codes)
+
+
+def _to_numeric(s: pd.Series) -> pd.Series:
+    txt = s.astype("string").str.strip().str.replace(",", ".", regex=False)
+    return pd.to_numeric(txt, errors="coerce")
+
+
+def coerce_table(
+    df: pd.DataFrame,
+    *,
+    table: str,
+    form: Form | None,
+    report: ValidationReport,
+    file: str,
+    sheet: str,
+    codes: dict,
+    lookup: dict,
+) -> pd.DataFrame:
+    """Type the columns of one table from the form; report what cannot be typed.
+
+    Cells that cannot be typed (text in a number, unknown code) become missing and are
+    reported (``not_numeric``, ``invalid_code``, ``not_date``): the row itself is kept.
+    """
+    out = df.copy()
+    rows = out[ROW].to_numpy()
+    if form is None:
+        for col in out.columns:
+            if (
+                col.startswith("__")
+                or out[col].dtype != object
+                and not pd.api.types.is_string_dtype(out[col])
+            ):
+                continue
+            num = _to_numeric(out[col])
+            present = out[col].notna()
+            if present.any() and num[present].notna().all():
+                out[col] = num
+        return out
+    tv = form.table_vars(table)
+    # a hand-typed table may mix questions of several form tables (e.g. sex in respondents)
+    other = form.variables[
+        form.variables["name"].isin(out.columns) & ~form.variables["name"].isin(tv["name"])
+    ].drop_duplicates("name")
+    tv = pd.concat([tv, other], ignore_index=True) if len(other) else tv
+    for r in tv.itertuples(index=False):
+        col = r.name
+        if col not in out.columns:
+            continue
+        s = out[col].astype("string").str.strip().replace("", pd.NA)
+        present = s.notna()
+        if r.type in NUMERIC_TYPES or (r.type == "calculate" and col not in ("hhid",)):
+            num = _to_numeric(s)
+            bad = present & num.isna()
+            if r.type == "calculate":
+                # a calculate is numeric only when every answer is a number
+                if bad.any():
+                    out[col] = s
+                    continue
+            elif bad.any():
+                report.add(
+                    make_issues(
+                        rows[bad.to_numpy()],
+                        table=table,
+                        column=col,
+                        rule=f"{col} is a number ({r.type})",
+                        reason="not_numeric",
+                        severity="error",
+                        message=f"Text where a number was expected in {col}; set to missing.",
+                        fix=f"Type a number in {col} (decimals with a point) or leave it blank.",
+                        values=s[bad],
+                        file=file,
+                        sheet=sheet,
+                    )
+                )
+            if r.type == "integer" and (num.dropna() % 1 == 0).all():
+                num = num.astype("Int64")
+            out[col] = num
+        elif r.type in DATE_TYPES:
+            dt = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
+            bad = present & dt.isna()
+            if bad.any():
+                report.add(
+                    make_issues(
+                        rows[bad.to_numpy()],
+                        table=table,
+                        column=col,
+                        rule=f"{col} is a date",
+                        reason="not_date",
+                        severity="warning",
+                        message=f"{col} is not a date; set to missing.",
+                        fix="Use the ISO format YYYY-MM-DD.",
+                        values=s[bad],
+                        file=file,
+                        sheet=sheet,
+                    )
+                )
+            out[col] = dt
+        elif r.type == "select_one" and r.list_name in codes:
+            out[col] = _coerce_select_one(
+                s, present, col, r.list_name, codes, lookup, rows, table, report, file, sheet
+            )
+        elif r.type == "select_multiple" and r.list_name in codes:
+            _coerce_select_multiple(
+                out, s, col, r.list_name, codes, lookup, rows, table, report, file, sheet
+            )
+        else:
+            out[col] = s
+    return out
+
+
+def _coerce_select_one(s, present, col, lst, codes, lookup, rows, table, report, file, sheet):
+    valid = s.isin(codes[lst])
+    fixed = s.copy()
+    need = present & ~valid
+    if need.any():
+        mapped = s[need].map(lambda v: lookup[lst].get(_norm(v)))  # labels → codes
+        fixed[need] = mapped
+        bad = need & fixed.isna()
+        if bad.any():
+            shown = ", ".join(codes[lst][:12]) + (", …" if len(codes[lst]) > 12 else "")
+            report.add(
+                make_issues(
+                    rows[bad.to_numpy()],
+                    table=table,
+                    column=col,
+                    rule=f"{col} in choice list {lst!r}",
+                    reason="invalid_code",
+                    severity="error",
+                    message=f"Value not in the choice list {lst!r} of {col}; set to missing.",
+                    fix=f"Use one of: {shown}.",
+                    values=s[bad],
+                    file=file,
+                    sheet=sheet,
+                )
+            )
+    if _all_numeric(codes[lst]):
+        num = pd.to_numeric(fixed, errors="coerce")
+        return num.astype("Int64") if (num.dropna() % 1 == 0).all() else num
+    return fixed.astype("string")
+
+
+def _coerce_select_multiple(out, s, col, lst, codes, lookup, rows, table, report, file, sheet):
+    dummies = [c for c in out.columns if c.startswith(col + "__")]
+    if s.isna().all() and dummies:
+        # only the 0/1 columns were exported: rebuild the answer string from them
+        parts = []
+        for d in dummies:
+            flag = _to_numeric(out[d])
+            parts.append(flag.map({1: d[len(col) + 2 :] + " "}).fillna(""))
+        any_answer = pd.concat([_to_numeric(out[d]).notna() for d in dummies], axis=1).any(axis=1)
+        joined = pd.concat(parts, axis=1).sum(axis=1).str.strip()
+        s = joined.where(any_answer, pd.NA).astype("string")
+    present = s.notna()
+    tokens = s.str.split().explode()
+    tokens = tokens[tokens.notna()]
+    ok = tokens.isin(codes[lst])
+    if not ok.all():
+        remap = tokens[~ok].map(lambda v: lookup[lst].get(_norm(v)))
+        tokens = tokens.copy()
+        tokens[~ok] = remap
+        bad_rows = remap.index[remap.isna()].unique()
+        if len(bad_rows):
+            pos = out.index.get_indexer(bad_rows)
+            report.add(
+                make_issues(
+                    rows[pos],
+                    table=table,
+                    column=col,
+                    rule=f"{col} choices in list {lst!r}",
+                    reason="invalid_code",
+                    severity="error",
+                    message=f"Unknown choice in {col}; the unknown code was removed.",
+                    fix=f"Use codes of the list {lst!r} separated by spaces.",
+                    values=s.loc[bad_rows],
+                    file=file,
+                    sheet=sheet,
+                )
+            )
+        tokens = tokens.dropna()
+        s = tokens.groupby(level=0).agg(" ".join).reindex(s.index).where(present, pd.NA)
+        s = s.fillna("").where(present, pd.NA).astype("string")
+    out[col] = s
+    padded = (" " + s.fillna("") + " ").astype("string")
+    new = {}
+    for code in codes[lst]:
+        flag = padded.str.contains(" " + code + " ", regex=False).astype("boolean")
+        new[f"{col}__{code}"] = flag.where(present, pd.NA)
+    for d in dummies:
+        if d not in new:
+            del out[d]
+    for k, v in new.items():
+        out[k] = v
+
+
+# -- the whole assembly ---------------------------------------------------------------------
+
+
+def assemble(
+    raw: dict[str, RawTable],
+    *,
+    form: Form | None = None,
+    design: str | Path | pd.DataFrame | None = None,
+    source: dict[str, str] | None = None,
+    salt: str | None = None,
+    pseudonymise: tuple[str, ...] = ("dni_number",),
+    report: ValidationReport | None = None,
+    sep: str = "/",
+    link_by: str = "parent",
+    require_main: bool = True,
+) -> Survey:
+    """Build a :class:`Survey` from raw tables (see module docstring for the steps).
+
+    ``link_by="parent"`` links repeat rows through ``__parent__`` → parent ``__key__``;
+    ``link_by="hhid"`` (hand-typed tables) links them through an ``hhid`` column.
+    """
+    report = report or ValidationReport()
+    source = dict(source or {})
+    codes, lookup = _code_maps(form) if form is not None else ({}, {})
+    tables: dict[str, pd.DataFrame] = {}
+    meta: dict[str, RawTable] = {}
+    for name, rt in raw.items():
+        df = rt.frame
+        mapping = tidy_headers(list(df.columns), form=form, table=name, sep=sep)
+        df = df.rename(columns=mapping)
+        df = df.loc[:, ~df.columns.duplicated()]
+        df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
+        if rt.own_key and rt.own_key in df.columns:
+            df[OWN] = df[rt.own_key].astype("string").str.strip()
+        if rt.parent_key and rt.parent_key in df.columns:
+            df[PARENT] = df[rt.parent_key].astype("string").str.strip()
+        df = df.reset_index(drop=True)
+        report.rows_read[name] = len(df)
+        tables[name] = df
+        meta[name] = rt
+    if MAIN_TABLE not in tables and require_main:
+        raise input_error(
+            "bad_sheet",
+            file=next(iter(raw.values())).file if raw else "?",
+            what="no main (household) sheet was found",
+            fix="export the main sheet, or pass sheet_map={'<sheet>': 'households'}",
+        )
+    validate.check_columns(tables, meta, form=form, report=report)
+    validate.check_version(tables, meta, form=form, report=report)
+    for name, df in tables.items():
+        tables[name] = coerce_table(
+            df,
+            table=name,
+            form=form,
+            report=report,
+            file=meta[name].file,
+            sheet=meta[name].sheet,
+            codes=codes,
+            lookup=lookup,
+        )
+        for old, new in TIDY_RENAMES.get(name, {}).items():
+            if old in tables[name].columns and new not in tables[name].columns:
+                tables[name] = tables[name].rename(columns={old: new})
+    quarantine = {
+        name: pd.Series("", index=df.index, dtype="object") for name, df in tables.items()
+    }
+    if MAIN_TABLE in tables:
+        _link(tables, meta, quarantine, report, link_by=link_by)
+    design_frame = validate.load_design(design, report=report, source=source)
+    validate.run_checks(tables, meta, quarantine, form=form, report=report, design=design_frame)
+    ids = privacy.find_identifiers(tables, form=form)
+    validate.mask_identifier_values(report, ids)
+    tables = privacy.apply(tables, ids, salt=salt, pseudonymise=pseudonymise, report=report)
+    tables = _split_quarantine(tables, meta, quarantine, report)
+    tables = _enrich_respondents(tables)
+    tables, design_cols = _merge_design(tables, design_frame)
+    variables, choices = _metadata(form, tables)
+    for name in list(tables):
+        drop = [c for c in tables[name].columns if c in (ROW, OWN, PARENT) or c in DROP_AFTER]
+        tables[name] = tables[name].drop(columns=drop).reset_index(drop=True)
+    return Survey(
+        tables=tables,
+        report=report,
+        variables=variables,
+        choices=choices,
+        design=design_cols,
+        source=source,
+    )
+
+
+def _link(tables, meta, quarantine, report, *, link_by):
+    """Give every repeat row its household's hhid/district/community; flag orphans."""
+    main = tables[MAIN_TABLE]
+    carry = [c for c in LINK_FIELDS if c in main.columns]
+    for name, df in tables.items():
+        if name == MAIN_TABLE:
+            continue
+        rt = meta[name]
+        if link_by == "parent" and PARENT in df.columns and OWN in main.columns:
+            parent = main.drop_duplicates(OWN).set_index(OWN)
+            keys = df[PARENT]
+            # ODK nests: PARENT_KEY of a repeat in a repeat is the outer repeat's KEY; the
+            # household key is the part before the first '/'.
+            if not keys.isin(parent.index).all():
+                keys = keys.where(keys.isin(parent.index), keys.str.split("/").str[0])
+            found = keys.isin(parent.index)
+            for c in carry:
+                vals = parent[c].reindex(keys.to_numpy()).to_numpy()
+                if c in df.columns:
+                    df[c] = df[c].where(df[c].notna(), pd.Series(vals, index=df.index))
+                else:
+                    df[c] = vals
+            df["__hh_row__"] = parent[ROW].reindex(keys.to_numpy()).to_numpy()
+        elif "hhid" in df.columns and "hhid" in main.columns:
+            found = df["hhid"].isin(main["hhid"].dropna())
+            m = main.drop_duplicates("hhid").set_index("hhid")
+            for c in carry:
+                if c == "hhid":
+                    continue
+                vals = m[c].reindex(df["hhid"].to_numpy()).to_numpy()
+                df[c] = df[c].where(df[c].notna(), vals) if c in df.columns else vals
+            df["__hh_row__"] = m[ROW].reindex(df["hhid"].to_numpy()).to_numpy()
+        else:
+            report.add_blocking(
+                "missing_column",
+                f"The sheet of table {name} has no link to the household sheet "
+                f"(no {rt.parent_key or '_parent_index / PARENT_KEY'} or hhid column).",
+                fix="Export the repeat sheets with their _parent_index (Kobo) or PARENT_KEY "
+                "(ODK) column, or add an hhid column.",
+                file=rt.file,
+                sheet=rt.sheet,
+                table=name,
+            )
+            found = pd.Series(False, index=df.index)
+        orphan = ~found.to_numpy(dtype=bool)
+        if orphan.any():
+            link_col = PARENT if link_by == "parent" and PARENT in df.columns else "hhid"
+            report.add(
+                make_issues(
+                    df.loc[orphan, ROW].to_numpy(),
+                    table=name,
+                    column=rt.parent_key or "hhid",
+                    rule="repeat row links to an existing household",
+                    reason="orphan_row",
+                    severity="error",
+                    message="This row points to no household in the main sheet; quarantined.",
+                    fix="Check that the main sheet was exported completely (same export) or "
+                    "correct the parent key.",
+                    values=df.loc[orphan, link_col] if link_col in df else None,
+                    file=rt.file,
+                    sheet=rt.sheet,
+                )
+            )
+            validate.flag(quarantine[name], orphan, "orphan_row")
+        tables[name] = df
+
+
+def _split_quarantine(tables, meta, quarantine, report):
+    """Move flagged rows aside; a quarantined household takes its repeat rows with it."""
+    bad_hh_rows = set()
+    if MAIN_TABLE in tables:
+        main = tables[MAIN_TABLE]
+        bad_hh_rows = set(main.loc[quarantine[MAIN_TABLE].ne("").to_numpy(), ROW].tolist())
+    out = {}
+    for name, df in tables.items():
+        q = quarantine[name]
+        if name != MAIN_TABLE and "__hh_row__" in df.columns and bad_hh_rows:
+            takes = df["__hh_row__"].isin(bad_hh_rows).to_numpy() & q.eq("").to_numpy()
+            if takes.any():
+                rt = meta[name]
+                report.add(
+                    make_issues(
+                        df.loc[takes, ROW].to_numpy(),
+                        table=name,
+                        column="",
+                        rule="the household row is accepted",
+                        reason="parent_quarantined",
+                        severity="error",
+                        message=pd.Series(
+                            "Quarantined with its household (household row "
+                            + df.loc[takes, "__hh_row__"].astype("Int64").astype("string")
+                            + ")."
+                        ),
+                        fix="Fix the household row; its repeat rows come back with it.",
+                        file=rt.file,
+                        sheet=rt.sheet,
+                    )
+                )
+                validate.flag(q, takes, "parent_quarantined")
+        mask = q.ne("").to_numpy()
+        qdf = df.loc[mask].copy()
+        qdf.insert(0, "reasons", q[mask].str.strip(";").to_numpy())
+        qdf.insert(0, "row", qdf.pop(ROW).to_numpy())
+        qdf = qdf.drop(columns=[c for c in (OWN, PARENT, "__hh_row__") if c in qdf.columns])
+        report.quarantine[name] = qdf.reset_index(drop=True)
+        acc = df.loc[~mask]
+        out[name] = acc.drop(columns=[c for c in ("__hh_row__",) if c in acc.columns])
+    return out
+
+
+def _enrich_respondents(tables):
+    """Copy sex, age, marital, education, literate, mother_tongue from the roster."""
+    if "respondents" not in tables or "members" not in tables:
+        return tables
+    resp, mem = tables["respondents"], tables["members"]
+    if not {"hhid", "line"} <= set(resp.columns) or not {"hhid", "line"} <= set(mem.columns):
+        return tables
+    fields = [c for c in ROSTER_FIELDS if c in mem.columns]
+    roster = mem.drop_duplicates(["hhid", "line"])[["hhid", "line", *fields]]
+    resp = resp.drop(columns=[c for c in fields if c in resp.columns])
+    key = resp["line"]
+    resp = resp.assign(__line__=pd.to_numeric(key, errors="coerce").astype("Float64"))
+    roster = roster.assign(
+        __line__=pd.to_numeric(roster["line"], errors="coerce").astype("Float64")
+    ).drop(columns="line")
+    merged = resp.merge(roster, on=["hhid", "__line__"], how="left", validate="many_to_one")
+    tables["respondents"] = merged.drop(columns="__line__")
+    return tables
+
+
+def _merge_design(tables, design):
+    cols = dict(weight=None, strata=None, psu=None, fpc=None, ssu=None, fpc2=None)
+    main = tables.get(MAIN_TABLE, next(iter(tables.values())))
+    if "district" in main.columns:
+        cols["strata"] = "district"
+    if "community" in main.columns:
+        cols["psu"] = "community"
+    if design is None:
+        if "weight" in main.columns:
+            cols["weight"] = "weight"
+        return tables, cols
+    add = design[["community", "weight", "fpc", "fpc2"]].drop_duplicates("community")
+    for name, df in tables.items():
+        if "community" not in df.columns:
+            continue
+        base = df.drop(columns=[c for c in ("weight", "fpc", "fpc2") if c in df.columns])
+        merged = base.merge(add, on="community", how="left", validate="many_to_one")
+        merged.index = df.index
+        tables[name] = merged
+    cols.update(weight="weight", fpc="fpc")
+    if design["fpc2"].notna().any():
+        cols.update(ssu="hhid", fpc2="fpc2")
+    return tables, cols
+
+
+def _metadata(form, tables):
+    if form is None:
+        rows = []
+        for name, df in tables.items():
+            for c in df.columns:
+                if c.startswith("__"):
+                    continue
+                typ = "decimal" if pd.api.types.is_numeric_dtype(df[c]) else "text"
+                rows.append({"table": name, "name": c, "type": typ})
+        v = pd.DataFrame(rows, columns=VARIABLE_COLUMNS)
+        v["sensitive"] = False
+        v["identifier"] = False
+        return v, pd.DataFrame(columns=CHOICE_COLUMNS)
+    v = form.variables.copy()
+    for name, renames in TIDY_RENAMES.items():
+        for old, new in renames.items():
+            v.loc[(v["table"] == name) & (v["name"] == old), "name"] = new
+    return v.reset_index(drop=True), form.choices.copy()

@@ -1,0 +1,190 @@
+"""Read a KoboToolbox export: the XLSX (main sheet + one sheet per repeat group, linked by
+``_index``/``_parent_index``) or the ``;``-separated CSV of the main sheet.
+
+Headers may be XML names with group paths (``ident/district``) or labels; values may be XML
+codes or labels (mapped back to codes through the XLSForm).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from gender_diag.ingest.assemble import RawTable, assemble, sha256
+from gender_diag.ingest.report import ValidationReport, input_error
+from gender_diag.ingest.survey import Survey
+from gender_diag.ingest.tables import read_delimited, read_sheets
+from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE, Form, read_form
+
+
+def _load_form(form) -> Form | None:
+    if form is None or isinstance(form, Form):
+        return form
+    return read_form(form)
+
+
+def _sheet_tables(sheets: dict, form: Form | None, sheet_map: dict | None) -> dict[str, str]:
+    """Sheet name → table name (unmapped sheets are left out)."""
+    if sheet_map:
+        return {s: t for s, t in sheet_map.items() if s in sheets}
+    repeats = dict(DEFAULT_REPEAT_TABLES)
+    if form is not None:
+        repeats.update(form.repeats)
+    out = {}
+    main_found = False
+    for name, df in sheets.items():
+        low = name.strip().lower()
+        # Kobo cuts sheet names to Excel's 31 characters
+        hit = next(
+            (
+                t
+                for r, t in repeats.items()
+                if low == r.lower() or (len(low) >= 31 and r.lower().startswith(low))
+            ),
+            None,
+        )
+        if hit is not None:
+            out[name] = hit
+        elif "_parent_index" not in df.columns and not main_found and len(df.columns):
+            out[name] = MAIN_TABLE
+            main_found = True
+    return out
+
+
+def read_kobo(
+    path: str | Path,
+    *,
+    form=None,
+    design=None,
+    sheet_map: dict[str, str] | None = None,
+    language: str | None = None,
+    salt: str | None = None,
+) -> Survey:
+    """Read a KoboToolbox export into a validated, de-identified :class:`Survey`.
+
+    Parameters
+    ----------
+    path : str or Path
+        ``.xlsx`` export (main sheet first, one sheet per repeat group) or the ``;`` CSV of the
+        main sheet.
+    form : str, Path or Form, optional
+        The XLSForm that collected the data: types, choice lists, labels, ``relevant``,
+        sensitive and identifier flags. Without it types are inferred and no form rule is
+        checked.
+    design : str, Path or DataFrame, optional
+        Design file (one row per sampled community: district, community, weight,
+        communities_total, households_total), merged by ``community`` onto every table.
+    sheet_map : dict, optional
+        Sheet name → table (``households``, ``members``, ``parcels``, ``respondents``) when
+        the sheets were renamed.
+    language : str, optional
+        Language of label headers/values (``es``, ``en``, ``fr``); by default every language
+        of the form is tried.
+    salt : str, optional
+        Secret salt: identifiers that must link (``dni_number``) are replaced by salted
+        pseudonyms instead of being dropped.
+
+    Returns
+    -------
+    Survey
+
+    Raises
+    ------
+    InputFileError
+        Empty, truncated or corrupt file, no household sheet: one sentence naming the file,
+        sheet, problem and fix.
+
+    Examples
+    --------
+    >>> from gender_diag.resources import example_dir
+    >>> p = example_dir() / "kobo_export.xlsx"
+    >>> s = read_kobo(p, form=example_dir() / "gender_diag_household.xlsx") if p.exists() else None
+    """
+    path = Path(path)
+    fm = _load_form(form)
+    report = ValidationReport()
+    source = {str(path): sha256(path)} if path.is_file() else {}
+    if fm is not None and fm.path:
+        source[fm.path] = fm.sha256
+    if path.suffix.lower() in {".csv", ".txt"}:
+        df, _ = read_delimited(path, report=report)
+        if not len(df):
+            raise input_error(
+                "empty_file",
+                file=path,
+                what="the CSV has a header but no rows",
+                fix="export the submissions again from Kobo",
+            )
+        raw = {MAIN_TABLE: RawTable(MAIN_TABLE, df, str(path), "", "_index", None)}
+        return assemble(raw, form=fm, design=design, source=source, salt=salt, report=report)
+    sheets = read_sheets(path)
+    if not sheets or all(not len(df.columns) for df in sheets.values()):
+        raise input_error(
+            "empty_file", file=path, what="the workbook has no data", fix="export it again"
+        )
+    mapping = _sheet_tables(sheets, fm, sheet_map)
+    if MAIN_TABLE not in mapping.values():
+        raise input_error(
+            "bad_sheet",
+            file=path,
+            what=f"no household (main) sheet among {', '.join(sheets)}",
+            fix="pass sheet_map={'<main sheet>': 'households', ...}",
+        )
+    expected = sorted(set(DEFAULT_REPEAT_TABLES) | set(fm.repeats if fm else ()))
+    for name, df in sheets.items():
+        if name in mapping or not len(df.columns):
+            continue
+        report.add_blocking(
+            "bad_sheet",
+            f"File {path}, sheet {name!r}: this sheet is not a repeat group of the form "
+            f"({len(df)} rows not read).",
+            fix=f"Name repeat sheets as in the form ({', '.join(expected)}) or pass sheet_map.",
+            file=str(path),
+            sheet=name,
+        )
+    if fm is not None:
+        present = set(mapping.values())
+        for rep, table in fm.repeats.items():
+            if table not in present:
+                report.add_blocking(
+                    "bad_sheet",
+                    f"File {path}: no sheet {rep!r} for the repeat group {rep} (table {table}).",
+                    fix=f"Export all repeat groups, or pass sheet_map={{'<sheet>': '{table}'}}.",
+                    file=str(path),
+                    sheet=rep,
+                    table=table,
+                )
+    raw = {}
+    for sheet, table in mapping.items():
+        df = sheets[sheet]
+        if table == MAIN_TABLE and not len(df):
+            raise input_error(
+                "empty_file",
+                file=path,
+                sheet=sheet,
+                what="the main sheet has no rows",
+                fix="export the submissions again from Kobo",
+            )
+        parent = "_parent_index" if table != MAIN_TABLE else None
+        if parent and parent not in df.columns:
+            report.add_blocking(
+                "missing_column",
+                f"File {path}, sheet {sheet!r}: the link column '_parent_index' is missing.",
+                fix="Export from Kobo with the default XLS settings (keeps _index columns).",
+                file=str(path),
+                sheet=sheet,
+                table=table,
+                column="_parent_index",
+            )
+        raw[table] = RawTable(table, df, str(path), sheet, "_index", parent)
+    if "_index" not in sheets[next(s for s, t in mapping.items() if t == MAIN_TABLE)].columns:
+        if len(raw) > 1:
+            report.add_blocking(
+                "missing_column",
+                f"File {path}: the main sheet has no '_index' column, repeat rows cannot be "
+                "linked to their household.",
+                fix="Export from Kobo with the default XLS settings (keeps _index columns).",
+                file=str(path),
+                table=MAIN_TABLE,
+                column="_index",
+            )
+    return assemble(raw, form=fm, design=design, source=source, salt=salt, report=report)

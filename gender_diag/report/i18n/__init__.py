@@ -1,0 +1,219 @@
+"""Report texts in Spanish, French and English, and locale-aware number formatting.
+
+Every text of every report lives in ``es.yaml``, ``fr.yaml`` and ``en.yaml`` beside this file,
+so that a non-programmer can edit the wording. The three files are validated together on load:
+same keys, string values, and the same ``{placeholders}`` in each language.
+
+Numbers are formatted in plain Python (no ``locale`` module, whose results depend on the
+machine): Spanish and French use a decimal comma and a no-break space between thousands,
+English a decimal point and a comma between thousands.
+"""
+
+from __future__ import annotations
+
+import math
+import string
+from collections.abc import Mapping
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+from gender_diag.errors import ConfigError
+
+LANGUAGES = ("es", "fr", "en")
+_DIR = Path(__file__).resolve().parent
+_NBSP = "\u00a0"
+
+
+def _flatten(tree: Mapping, prefix: str, path: Path) -> dict[str, str]:
+    flat: dict[str, str] = {}
+    for key, value in tree.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(_flatten(value, f"{name}.", path))
+        elif isinstance(value, str):
+            flat[name] = value
+        else:
+            raise ConfigError(
+                f"{path}: key {name!r} must hold text, got {type(value).__name__} {value!r}. "
+                "Put the text in quotes."
+            )
+    return flat
+
+
+def _read(path: Path) -> dict[str, str]:
+    try:
+        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise ConfigError(f"Report text file {path} is missing.") from exc
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            f"{path}: not valid YAML ({exc}). Fix the indentation or quoting."
+        ) from exc
+    if not isinstance(tree, Mapping):
+        raise ConfigError(f"{path}: expected a mapping of keys to texts at the top level.")
+    return _flatten(tree, "", path)
+
+
+def _fields(text: str) -> set[str]:
+    return {f for _, f, _, _ in string.Formatter().parse(text) if f}
+
+
+def validate_texts(texts: Mapping[str, Mapping[str, str]], paths: Mapping[str, Path]) -> None:
+    """Check that every language has the same keys and the same placeholders.
+
+    Raises
+    ------
+    ConfigError
+        Naming the missing key (or placeholder) and the file that lacks it.
+
+    Examples
+    --------
+    >>> validate_texts({"es": {"a": "x"}, "en": {"a": "y", "b": "z"}},
+    ...                {"es": Path("es.yaml"), "en": Path("en.yaml")})
+    Traceback (most recent call last):
+    ...
+    gender_diag.errors.ConfigError: es.yaml: missing key 'b' (present in en.yaml). Add it with the text in this language.
+    """
+    all_keys = set().union(*(set(t) for t in texts.values()))
+    for lang, flat in texts.items():
+        for key in sorted(all_keys - set(flat)):
+            other = next(lg for lg, t in texts.items() if key in t)
+            raise ConfigError(
+                f"{paths[lang]}: missing key {key!r} (present in {paths[other]}). "
+                "Add it with the text in this language."
+            )
+    langs = list(texts)
+    for key in sorted(all_keys):
+        ref = _fields(texts[langs[0]][key])
+        for lang in langs[1:]:
+            got = _fields(texts[lang][key])
+            if got != ref:
+                raise ConfigError(
+                    f"{paths[lang]}: key {key!r} uses placeholders {sorted(got)} but "
+                    f"{paths[langs[0]]} uses {sorted(ref)}. Use the same {{names}} in every "
+                    "language."
+                )
+
+
+@lru_cache(maxsize=4)
+def _load_all(directory: str) -> dict[str, dict[str, str]]:
+    folder = Path(directory)
+    paths = {lang: folder / f"{lang}.yaml" for lang in LANGUAGES}
+    texts = {lang: _read(path) for lang, path in paths.items()}
+    validate_texts(texts, paths)
+    return texts
+
+
+class Texts:
+    """The report texts of one language, looked up by dotted key.
+
+    Examples
+    --------
+    >>> t = load_texts("es")
+    >>> t["values.sex_F"]
+    'Mujeres'
+    >>> t.get("columns.p_top_k", k=5)
+    'P(entre los 5 primeros)'
+    """
+
+    def __init__(self, lang: str, texts: Mapping[str, str]):
+        self.lang = lang
+        self._texts = dict(texts)
+
+    def __getitem__(self, key: str) -> str:
+        try:
+            return self._texts[key]
+        except KeyError:
+            raise ConfigError(
+                f"Report text key {key!r} is not defined in {_DIR / (self.lang + '.yaml')}. "
+                "Add it to es.yaml, fr.yaml and en.yaml."
+            ) from None
+
+    def get(self, key: str, **values: object) -> str:
+        """Text for ``key`` with ``{placeholders}`` filled from ``values``."""
+        return self[key].format(**values) if values else self[key]
+
+    def value(self, group: str, raw: object) -> str:
+        """Translate a coded value (``values.<group>_<raw>``), falling back to ``raw``.
+
+        >>> load_texts("fr").value("by", "community")
+        'Communauté'
+        >>> load_texts("fr").value("by", "parcel_use")
+        'parcel_use'
+        """
+        key = f"values.{group}_{raw}" if group else f"values.{raw}"
+        return self._texts.get(key, str(raw))
+
+    def keys(self) -> list[str]:
+        return sorted(self._texts)
+
+
+def load_texts(lang: str, *, directory: Path | None = None) -> Texts:
+    """Load and validate the report texts and return those of ``lang`` (es, fr or en)."""
+    if lang not in LANGUAGES:
+        raise ConfigError(
+            f"Report language {lang!r} is not available; choose among {', '.join(LANGUAGES)}."
+        )
+    texts = _load_all(str(directory or _DIR))
+    return Texts(lang, texts[lang])
+
+
+def _separators(lang: str) -> tuple[str, str]:
+    if lang in ("es", "fr"):
+        return ",", _NBSP
+    if lang == "en":
+        return ".", ","
+    raise ConfigError(f"Report language {lang!r} is not available; choose among es, fr, en.")
+
+
+def format_number(x: object, lang: str, *, digits: int = 1, missing: str = "–") -> str:
+    """Format a number for a report language.
+
+    Examples
+    --------
+    >>> format_number(1234567.891, "es", digits=2)
+    '1\\xa0234\\xa0567,89'
+    >>> format_number(1234567.891, "en", digits=2)
+    '1,234,567.89'
+    >>> format_number(-0.04, "fr", digits=1)
+    '−0,0'
+    >>> format_number(float("nan"), "en")
+    '–'
+    """
+    try:
+        value = float(x)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return missing
+    if math.isnan(value) or math.isinf(value):
+        return missing
+    decimal, thousands = _separators(lang)
+    text = f"{abs(value):,.{digits}f}"
+    text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
+    # a true minus sign; "−0,0" keeps the sign of a tiny negative gap visible.
+    return ("−" if value < 0 else "") + text
+
+
+def format_percent(
+    x: object, lang: str, *, digits: int = 1, scale: float = 100.0, missing: str = "–"
+) -> str:
+    """Format a proportion (``scale=100``) or a percentage (``scale=1``) with the % sign.
+
+    Examples
+    --------
+    >>> format_percent(0.4523, "es")
+    '45,2\\xa0%'
+    >>> format_percent(0.4523, "en")
+    '45.2%'
+    >>> format_percent(45.23, "fr", scale=1)
+    '45,2\\xa0%'
+    """
+    try:
+        value = float(x) * scale  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return missing
+    body = format_number(value, lang, digits=digits, missing=missing)
+    if body == missing:
+        return missing
+    return body + (f"{_NBSP}%" if lang in ("es", "fr") else "%")

@@ -1,0 +1,396 @@
+"""The published tables: disclosure control applied to a RunResult, then one tidy frame per table.
+
+Every writer (CSV, Excel, HTML, Word, charts) reads a :class:`Published` bundle, never the
+``RunResult`` directly, so nothing reaches a file before :func:`~gender_diag.report.sdc.apply_sdc`
+has run, and no survey microdata (person or household rows) is ever carried along: only the
+aggregate tables, the validation *accounting* and the validation issues (with the offending
+cell value removed) are kept.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from gender_diag.report.sdc import (
+    DEFAULT_GEOGRAPHY,
+    apply_sdc,
+    as_flag,
+    protect_gap_rows,
+    require_columns,
+    withheld_keys,
+)
+
+#: Units whose estimates are proportions in [0, 1] shown as percentages.
+PERCENT_UNITS = frozenset({"proportion", "share", "prop"})
+
+GAP_VALUE_COLUMNS = (
+    "estimate_f",
+    "estimate_m",
+    "ci_low_f",
+    "ci_high_f",
+    "ci_low_m",
+    "ci_high_m",
+    "n_f",
+    "n_m",
+    "gap",
+    "gap_se",
+    "gap_ci_low",
+    "gap_ci_high",
+    "ratio",
+    "ratio_ci_low",
+    "ratio_ci_high",
+    "p_value",
+    "q_value",
+    "affected",
+)
+RANKING_REQUIRED = ("rank", "gap_id", "indicator", "score")
+ACTION_REQUIRED = ("indicator", "gap_id", "rank")
+RANKING_ROBUSTNESS = ("median_rank", "rank_low", "rank_high", "p_top_k")
+#: Issue columns kept in the data-quality table; ``value`` (the offending cell) is left out
+#: because it may be an identifier or a sensitive answer.
+ISSUE_COLUMNS = ("file", "sheet", "table", "row", "column", "rule", "reason", "severity", "fix")
+
+
+@dataclass
+class Published:
+    """Everything the writers may publish, after disclosure control."""
+
+    indicators: pd.DataFrame
+    gaps: pd.DataFrame
+    ranking: pd.DataFrame
+    direct: pd.DataFrame
+    indirect: pd.DataFrame
+    unmatched: pd.DataFrame
+    indices: dict[str, pd.DataFrame]
+    weai: pd.DataFrame
+    accounting: pd.DataFrame
+    issues: pd.DataFrame
+    labels: pd.DataFrame
+    provenance: pd.DataFrame
+    sdc_log: pd.DataFrame
+    threshold: int
+    sensitive_threshold: int
+    sensitive_min_level: str
+    name: str
+    year: str
+    version: str
+    date: str
+    config_sha: str
+    top_k: int = 5
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+_KEEP_NUMBERS = frozenset({"rank", "median_rank", "rank_low", "rank_high", "p_top_k"})
+
+
+def _numeric(frame: pd.DataFrame) -> list[str]:
+    """Numeric columns that are not rank statistics (blanked on suppressed rows)."""
+    return [
+        c
+        for c in frame.columns
+        if c not in _KEEP_NUMBERS
+        and pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+    ]
+
+
+def _nesting(survey: Any) -> dict[str, dict[str, str]]:
+    """Community → district mapping from the survey tables, when available."""
+    tables = getattr(survey, "tables", None) or {}
+    for frame in tables.values():
+        if isinstance(frame, pd.DataFrame) and {"community", "district"} <= set(frame.columns):
+            pairs = frame[["community", "district"]].dropna().drop_duplicates()
+            return {
+                "community": dict(
+                    zip(pairs["community"].astype(str), pairs["district"].astype(str), strict=True)
+                )
+            }
+    return {}
+
+
+def _labels(result: Any, indicators: pd.DataFrame) -> pd.DataFrame:
+    labels = result.labels if isinstance(result.labels, pd.DataFrame) else pd.DataFrame()
+    ids = pd.Index(indicators["indicator"].astype(str).unique())
+    if labels.empty:
+        labels = pd.DataFrame({"indicator": ids})
+    labels = labels.drop_duplicates("indicator").set_index("indicator")
+    labels = labels.reindex(ids.union(labels.index.astype(str)))
+    for lang in ("es", "fr", "en"):
+        col = f"label_{lang}"
+        if col not in labels.columns:
+            labels[col] = np.nan
+        labels[col] = (
+            labels[col].astype("object").fillna(pd.Series(labels.index, index=labels.index))
+        )
+    if "unit" not in labels.columns and "unit" in indicators.columns:
+        labels["unit"] = indicators.drop_duplicates("indicator").set_index("indicator")["unit"]
+    return labels.rename_axis("indicator").reset_index()
+
+
+def _weai_frames(indices: Mapping[str, Any]) -> tuple[dict[str, pd.DataFrame], pd.DataFrame]:
+    frames: dict[str, pd.DataFrame] = {}
+    decomposition = []
+    for name, res in indices.items():
+        if isinstance(res, pd.Series):
+            frame = res.rename("value").rename_axis("statistic").to_frame()
+        elif isinstance(res, pd.DataFrame):
+            frame = res
+        elif hasattr(res, "to_frame"):
+            frame = res.to_frame()
+            if isinstance(frame, pd.Series):
+                frame = frame.rename("value").rename_axis("statistic").to_frame()
+            frame = pd.DataFrame(frame)
+        else:
+            continue
+        # a meaningful index (e.g. statistic names) becomes a column; a plain range is dropped
+        plain = isinstance(frame.index, pd.RangeIndex) and frame.index.name is None
+        frame = frame.reset_index(drop=plain)
+        frame.columns = [str(c) for c in frame.columns]
+        frames[name] = frame
+        women, men = getattr(res, "women", None), getattr(res, "men", None)
+        cw = getattr(women, "contributions", None)
+        cm = getattr(men, "contributions", None)
+        if isinstance(cw, pd.Series):
+            d = pd.DataFrame(
+                {
+                    "index": name,
+                    "indicator": cw.index.astype(str),
+                    "contribution_f": cw.to_numpy(dtype=float),
+                }
+            )
+            if isinstance(cm, pd.Series):
+                d["contribution_m"] = cm.reindex(cw.index).to_numpy(dtype=float)
+            else:
+                d["contribution_m"] = np.nan
+            decomposition.append(d)
+    weai = (
+        pd.concat(decomposition, ignore_index=True)
+        if decomposition
+        else pd.DataFrame(columns=["index", "indicator", "contribution_f", "contribution_m"])
+    )
+    return frames, weai
+
+
+def _sha(obj: object) -> str:
+    return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _provenance_rows(prov: Mapping[str, Any]) -> pd.DataFrame:
+    rows = []
+
+    def walk(prefix: str, value: Any) -> None:
+        if isinstance(value, Mapping):
+            for k in sorted(value, key=str):
+                walk(f"{prefix}.{k}" if prefix else str(k), value[k])
+        elif isinstance(value, list | tuple):
+            rows.append((prefix, ", ".join(map(str, value))))
+        else:
+            rows.append((prefix, "" if value is None else str(value)))
+
+    walk("", dict(prov))
+    return pd.DataFrame(rows, columns=["item", "value"])
+
+
+def _survey_quality(survey: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
+    report = getattr(survey, "report", None)
+    accounting = pd.DataFrame(columns=["table", "rows_read", "rows_accepted", "rows_quarantined"])
+    issues = pd.DataFrame(columns=list(ISSUE_COLUMNS))
+    if report is None:
+        return accounting, issues
+    if hasattr(report, "accounting"):
+        accounting = pd.DataFrame(report.accounting()).reset_index(drop=True)
+    raw = getattr(report, "issues", None)
+    if isinstance(raw, pd.DataFrame):
+        issues = raw[[c for c in ISSUE_COLUMNS if c in raw.columns]].reset_index(drop=True)
+    return accounting, issues
+
+
+def publish(
+    result: Any,
+    *,
+    threshold: int = 5,
+    sensitive_threshold: int = 10,
+    sensitive_min_level: str = "district",
+    geography: tuple[str, ...] = DEFAULT_GEOGRAPHY,
+    top_k: int = 5,
+) -> Published:
+    """Apply disclosure control to a :class:`~gender_diag.result.RunResult`.
+
+    The indicator table is protected by :func:`apply_sdc`; the gap table, the ranking and
+    both action tables inherit its decisions (rows about withheld sensitive cells removed;
+    rows about suppressed pairs blanked and their number-quoting sentences replaced).
+    """
+    indicators = result.indicators
+    if not isinstance(indicators, pd.DataFrame):
+        raise TypeError("RunResult.indicators must be a DataFrame")
+    nesting = _nesting(result.survey)
+    table, log = apply_sdc(
+        indicators,
+        threshold=threshold,
+        sensitive_threshold=sensitive_threshold,
+        sensitive_min_level=sensitive_min_level,
+        geography=geography,
+        nesting=nesting,
+    )
+    for col in ("unit", "domain", "direction"):
+        if col not in table.columns:
+            table[col] = ""
+    withheld = withheld_keys(indicators, table)
+    fine = geography[geography.index(sensitive_min_level) + 1 :]
+    sensitive = frozenset(table.loc[table["sensitive"], "indicator"].astype(str))
+    if "sensitive" in indicators.columns:
+        sensitive |= frozenset(
+            indicators.loc[as_flag(indicators["sensitive"]).to_numpy(), "indicator"].astype(str)
+        )
+    guard = {"sensitive": sensitive, "too_fine": fine}
+    labels = _labels(result, table)
+
+    gaps = result.gaps if isinstance(result.gaps, pd.DataFrame) else pd.DataFrame()
+    if not gaps.empty:
+        require_columns(gaps, ["indicator", "by", "by_value"], table="gaps")
+    gaps = protect_gap_rows(gaps, table, withheld, value_columns=GAP_VALUE_COLUMNS, **guard)
+
+    ranking = result.ranking if isinstance(result.ranking, pd.DataFrame) else pd.DataFrame()
+    if not ranking.empty:
+        require_columns(ranking, RANKING_REQUIRED, table="ranking")
+    # criteria such as a normalised gap size or the number of women affected would reveal a
+    # suppressed value: every number of a suppressed row is blanked except its rank statistics.
+    ranking = protect_gap_rows(ranking, table, withheld, value_columns=_numeric(ranking), **guard)
+
+    actions = []
+    for frame in (result.direct_actions, result.indirect_actions):
+        frame = frame if isinstance(frame, pd.DataFrame) else pd.DataFrame()
+        if not frame.empty:
+            require_columns(frame, ACTION_REQUIRED, table="actions")
+        sentences = [c for c in frame.columns if c.startswith("sentence_")]
+        actions.append(
+            protect_gap_rows(
+                frame,
+                table,
+                withheld,
+                value_columns=_numeric(frame),
+                text_columns=sentences,
+                suppressed_text="",
+                **guard,
+            )
+        )
+
+    unmatched = result.unmatched if isinstance(result.unmatched, pd.DataFrame) else pd.DataFrame()
+    if not unmatched.empty and "gap_id" in unmatched.columns:
+        unmatched = protect_gap_rows(
+            unmatched, table, withheld, value_columns=GAP_VALUE_COLUMNS, **guard
+        )
+    indices, weai = _weai_frames(result.indices or {})
+    accounting, issues = _survey_quality(result.survey)
+    prov = dict(result.provenance or {})
+    config = dict(result.config or {})
+    date = str(prov.get("date", "2000-01-01T00:00:00+00:00"))
+    return Published(
+        indicators=table,
+        gaps=gaps,
+        ranking=ranking.sort_values("rank", kind="mergesort").reset_index(drop=True)
+        if "rank" in ranking.columns
+        else ranking,
+        direct=actions[0],
+        indirect=actions[1],
+        unmatched=unmatched,
+        indices=indices,
+        weai=weai,
+        accounting=accounting,
+        issues=issues,
+        labels=labels,
+        provenance=_provenance_rows(prov),
+        sdc_log=log,
+        threshold=threshold,
+        sensitive_threshold=sensitive_threshold,
+        sensitive_min_level=sensitive_min_level,
+        name=str(config.get("name", prov.get("name", "gender_diag"))),
+        year=str(config.get("year", date[:4])),
+        version=str(prov.get("version", prov.get("package_version", ""))),
+        date=date,
+        config_sha=str(prov.get("config_sha256", _sha(config)))[:12],
+        top_k=top_k,
+    )
+
+
+def is_percent(unit: object) -> bool:
+    """Whether an indicator unit is a proportion shown as a percentage.
+
+    >>> is_percent("proportion"), is_percent("hours")
+    (True, False)
+    """
+    return str(unit) in PERCENT_UNITS
+
+
+def label_map(pub: Published, lang: str) -> dict[str, str]:
+    """Indicator code → label in ``lang``."""
+    return dict(
+        zip(
+            pub.labels["indicator"].astype(str),
+            pub.labels[f"label_{lang}"].astype(str),
+            strict=True,
+        )
+    )
+
+
+def unit_map(pub: Published) -> dict[str, str]:
+    """Indicator code → unit."""
+    units = pub.indicators.drop_duplicates("indicator").set_index("indicator")["unit"]
+    return {str(k): str(v) for k, v in units.items()}
+
+
+def sex_wide(pub: Published, *, by: str | None = "total") -> pd.DataFrame:
+    """Women and men side by side, one row per indicator × group (published cells only).
+
+    Columns: ``indicator, by, by_value, unit, estimate_f, ci_low_f, ci_high_f, n_f,
+    reliability_f, suppressed_f`` and the same for ``_m``, then the gap columns.
+    """
+    ind = pub.indicators
+    if by is not None:
+        ind = ind[ind["by"] == by]
+    key = ["indicator", "by", "by_value"]
+    value_cols = ["estimate", "ci_low", "ci_high", "n", "reliability", "suppressed"]
+    value_cols += [c for c in ("cv", "population", "affected") if c in ind.columns]
+    f = ind[ind["sex"] == "F"].set_index(key)[value_cols].add_suffix("_f")
+    m = ind[ind["sex"] == "M"].set_index(key)[value_cols].add_suffix("_m")
+    gap_cols = [
+        c
+        for c in ("gap", "gap_ci_low", "gap_ci_high", "ratio", "p_value", "q_value")
+        if c in ind.columns
+    ]
+    first = ind.drop_duplicates(key).set_index(key)
+    wide = first[["unit", "domain", *gap_cols, "sensitive", "gap_suppressed"]].join(f).join(m)
+    order = {k: i for i, k in enumerate(pub.labels["indicator"])}
+    wide = wide.reset_index()
+    wide["_o"] = wide["indicator"].map(order)
+    return (
+        wide.sort_values(["_o", "by", "by_value"], kind="mergesort")
+        .drop(columns="_o")
+        .reset_index(drop=True)
+    )
+
+
+def key_findings(pub: Published, *, limit: int = 5) -> pd.DataFrame:
+    """The rows quoted as key findings: top-ranked indicators at the total level, published.
+
+    Falls back to the total-level gaps with the smallest q-value when there is no ranking.
+    """
+    wide = sex_wide(pub, by="total")
+    wide = wide[~wide["gap_suppressed"].astype(bool)]
+    if not pub.ranking.empty:
+        ranked = pub.ranking[~pub.ranking["suppressed"].astype(bool)]
+        order = ranked.drop_duplicates("indicator")["indicator"].astype(str).tolist()
+    else:
+        srt = wide.sort_values("q_value" if "q_value" in wide.columns else "indicator")
+        order = srt["indicator"].astype(str).tolist()
+    pos = {k: i for i, k in enumerate(order)}
+    wide = wide[wide["indicator"].isin(pos)].copy()
+    wide["_o"] = wide["indicator"].map(pos)
+    return wide.sort_values("_o").drop(columns="_o").head(limit).reset_index(drop=True)

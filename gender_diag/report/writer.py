@@ -1,0 +1,90 @@
+"""Write every report of a run: disclosure control first, then each output in each language."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from gender_diag.errors import ConfigError, bad_parameter
+from gender_diag.report.charts import write_charts
+from gender_diag.report.docx import write_brief
+from gender_diag.report.excel import write_excel
+from gender_diag.report.html import write_html
+from gender_diag.report.i18n import LANGUAGES, load_texts
+from gender_diag.report.tables import publish
+from gender_diag.report.tidy_csv import write_csv, write_csvs
+
+
+def _file_name(texts, key: str) -> str:
+    name = texts[key]
+    if not name or "/" in name or "\\" in name or name.startswith("."):
+        raise ConfigError(
+            f"Report text {key!r} ({texts.lang}.yaml) must be a plain file name, got {name!r}."
+        )
+    return name
+
+
+def write_reports(
+    result: Any,
+    out_dir: str | Path,
+    *,
+    languages: Sequence[str] = LANGUAGES,
+    threshold: int = 5,
+    sensitive_threshold: int = 10,
+    sensitive_min_level: str = "district",
+) -> list[Path]:
+    """Apply disclosure control to ``result`` and write every output under ``out_dir``.
+
+    Layout::
+
+        out_dir/sdc_log.csv                 what was suppressed and why
+        out_dir/csv/*.csv                   tidy tables (language-independent)
+        out_dir/charts/<lang>/*.png|svg     charts labelled in each language
+        out_dir/<lang>/<report>.html        self-contained HTML report
+        out_dir/<lang>/<workbook>.xlsx      Excel workbook
+        out_dir/<lang>/<brief>.docx         Word policy brief
+
+    File names per language come from ``files.*`` in the i18n YAML files (e.g.
+    ``es/informe.html``, ``es/diagnostico.xlsx``, ``es/resumen_politicas.docx``).
+
+    Parameters
+    ----------
+    result : RunResult
+        Output of ``gd.run`` (indicator table *before* disclosure control).
+    out_dir : path
+        Output folder, created if needed.
+    languages : sequence of {"es", "fr", "en"}
+    threshold, sensitive_threshold, sensitive_min_level
+        Disclosure control (see :func:`gender_diag.report.sdc.apply_sdc`).
+
+    Returns
+    -------
+    list of Path
+        Every file written, in writing order.
+    """
+    langs = list(languages)
+    if not langs or any(lang not in LANGUAGES for lang in langs):
+        raise bad_parameter(
+            "languages", "write_reports", f"a non-empty subset of {LANGUAGES}", languages
+        )
+    pub = publish(
+        result,
+        threshold=threshold,
+        sensitive_threshold=sensitive_threshold,
+        sensitive_min_level=sensitive_min_level,
+    )
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    written = [write_csv(pub.sdc_log, out / "sdc_log.csv")]
+    written += write_csvs(pub, out / "csv")
+    for lang in langs:
+        texts = load_texts(lang)
+        charts = write_charts(pub, texts, out / "charts" / lang)
+        for info in charts.values():
+            written += [info["png"], info["svg"]]
+        folder = out / lang
+        written.append(write_html(pub, texts, charts, folder / _file_name(texts, "files.report")))
+        written.append(write_excel(pub, texts, folder / _file_name(texts, "files.workbook")))
+        written.append(write_brief(pub, texts, folder / _file_name(texts, "files.brief")))
+    return [Path(p) for p in written]

@@ -1,0 +1,244 @@
+"""Every output, in three languages: exists, opens, is protected and reproducible."""
+
+from __future__ import annotations
+
+import re
+import zipfile
+from pathlib import Path
+
+import docx
+import openpyxl
+import pandas as pd
+import pytest
+from conftest import HHIDS, MEMBER_NAMES, make_result
+
+from gender_diag.errors import ConfigError
+from gender_diag.report import write_reports
+from gender_diag.report.i18n import LANGUAGES, load_texts
+
+FILES = {
+    "es": ("informe.html", "diagnostico.xlsx", "resumen_politicas.docx"),
+    "fr": ("rapport.html", "diagnostic.xlsx", "note_politique.docx"),
+    "en": ("report.html", "diagnostic.xlsx", "policy_brief.docx"),
+}
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory):
+    out = tmp_path_factory.mktemp("reports")
+    paths = write_reports(make_result(), out)
+    return out, paths
+
+
+@pytest.fixture(scope="session")
+def written_again(tmp_path_factory):
+    # one language is enough to show reproducibility of every kind of file (and keeps it fast)
+    out = tmp_path_factory.mktemp("reports_again")
+    return out, write_reports(make_result(), out, languages=("es",))
+
+
+def _text_of(path: Path) -> str:
+    """All text a reader could see in a file (zip members decoded for xlsx and docx)."""
+    if path.suffix in (".xlsx", ".docx"):
+        with zipfile.ZipFile(path) as z:
+            return "\n".join(z.read(n).decode("utf-8", "replace") for n in z.namelist())
+    if path.suffix == ".png":
+        return ""
+    return path.read_text(encoding="utf-8")
+
+
+def test_outputs_exist_in_three_languages(written):
+    out, paths = written
+    assert all(p.exists() and p.stat().st_size > 0 for p in paths)
+    for lang, names in FILES.items():
+        for name in names:
+            assert out / lang / name in paths
+        for chart in ("dumbbell", "gaps", "weai", "priority", "communities"):
+            assert (out / "charts" / lang / f"{chart}.svg").exists()
+            assert (out / "charts" / lang / f"{chart}.png").exists()
+    for name in ("indicators", "gaps", "ranking", "direct_actions", "indirect_actions"):
+        assert (out / "csv" / f"{name}.csv").exists()
+    assert (out / "sdc_log.csv") in paths
+
+
+def test_excel_sheets_and_marks(written):
+    out, _ = written
+    for lang in LANGUAGES:
+        t = load_texts(lang)
+        wb = openpyxl.load_workbook(out / lang / FILES[lang][1])
+        expected = [
+            t[f"sheets.{k}"]
+            for k in (
+                "summary",
+                "indicators",
+                "gaps",
+                "disaggregations",
+                "indices",
+                "ranking",
+                "direct",
+                "indirect",
+                "quality",
+                "methods",
+                "provenance",
+            )
+        ]
+        assert wb.sheetnames == expected
+        dis = wb[t["sheets.disaggregations"]]
+        assert dis.freeze_panes == "B2"
+        values = [c.value for row in dis.iter_rows(min_row=2) for c in row]
+        assert "s" in values  # suppressed cells are marked
+        notes = [v for v in values if isinstance(v, str) and v.startswith(('"s"', "«", "«\u00a0"))]
+        assert notes or any(isinstance(v, str) and "s" in v and "5" in v for v in values)
+        ind = wb[t["sheets.indicators"]]
+        assert ind.cell(row=2, column=3).number_format == "0.0%"
+        assert wb.properties.modified.isoformat() == "2026-11-28T09:00:00"
+
+
+def test_word_brief_has_findings_and_proposals(written):
+    out, _ = written
+    for lang in LANGUAGES:
+        t = load_texts(lang)
+        d = docx.Document(str(out / lang / FILES[lang][2]))
+        text = "\n".join(p.text for p in d.paragraphs)
+        assert t["report.brief_title"] in text
+        assert t["sections.findings"] in text
+        assert (
+            text.count(t.get("sentences.source", name="Acomayo 2026", year="2026", version="0.1.0"))
+            >= 3
+        )
+        assert len(d.inline_shapes) == 1  # one chart
+        cells = [c.text for tb in d.tables for row in tb.rows for c in row.cells]
+        assert t["columns.authority"] in cells and t["columns.instrument"] in cells
+        assert d.core_properties.created.year == 2026
+
+
+def test_decimal_comma_in_es_and_fr(written):
+    out, _ = written
+    html = {lang: (out / lang / FILES[lang][0]).read_text(encoding="utf-8") for lang in LANGUAGES}
+    for lang in ("es", "fr"):
+        assert re.search(r"\d,\d\u00a0%", html[lang])
+        assert not re.search(r"\d\.\d%", html[lang])
+    assert re.search(r"\d\.\d%", html["en"])
+    svg = (out / "charts" / "es" / "dumbbell.svg").read_text(encoding="utf-8")
+    assert "20 %" in svg  # axis ticks formatted for the locale
+
+
+def test_reproducible(written, written_again):
+    (a, paths_a), (b, paths_b) = written, written_again
+    rel_b = [p.relative_to(b) for p in paths_b]
+    assert set(rel_b) <= {p.relative_to(a) for p in paths_a}
+    for rel in rel_b:
+        if rel.suffix in (".csv", ".html", ".svg", ".png"):
+            assert (a / rel).read_bytes() == (b / rel).read_bytes(), rel
+    for lang in ("es",):
+        wa = openpyxl.load_workbook(a / lang / FILES[lang][1])
+        wb = openpyxl.load_workbook(b / lang / FILES[lang][1])
+        for name in wa.sheetnames:
+            va = [[c.value for c in r] for r in wa[name].iter_rows()]
+            vb = [[c.value for c in r] for r in wb[name].iter_rows()]
+            assert va == vb, name
+        da = docx.Document(str(a / lang / FILES[lang][2]))
+        db = docx.Document(str(b / lang / FILES[lang][2]))
+        assert [p.text for p in da.paragraphs] == [p.text for p in db.paragraphs]
+        assert [[c.text for r in t.rows for c in r.cells] for t in da.tables] == [
+            [c.text for r in t.rows for c in r.cells] for t in db.tables
+        ]
+        # fixed dates and normalised zips make even the Office files byte-identical
+        assert (a / lang / FILES[lang][1]).read_bytes() == (b / lang / FILES[lang][1]).read_bytes()
+        assert (a / lang / FILES[lang][2]).read_bytes() == (b / lang / FILES[lang][2]).read_bytes()
+
+
+def test_no_microdata_in_any_output(written):
+    _, paths = written
+    for path in paths:
+        text = _text_of(path)
+        for secret in (*MEMBER_NAMES, *HHIDS):
+            assert secret not in text, (secret, path)
+
+
+def test_sensitive_never_below_district(written):
+    out, paths = written
+    ind = pd.read_csv(out / "csv" / "indicators.csv", keep_default_na=False)
+    vio = ind[ind["indicator"] == "ipv_physical_12m"]
+    assert set(vio["by"]) <= {"total", "district", "age_group"}
+    published = vio[vio["suppressed"].astype(str) == "False"]
+    assert (published["n"].astype(float) >= 10).all()
+    for path in paths:
+        text = _text_of(path)
+        assert "ipv_physical_12m|community" not in text, path
+
+
+def test_no_published_cell_below_threshold(written):
+    out, _ = written
+    ind = pd.read_csv(out / "csv" / "indicators.csv")
+    published = ind[~ind["suppressed"]]
+    limit = published["sensitive"].map({True: 10, False: 5})
+    assert (published["n"] >= limit).all()
+    assert ind.loc[ind["suppressed"], "estimate"].isna().all()
+    log = pd.read_csv(out / "sdc_log.csv")
+    assert {"primary", "secondary", "sensitive_level", "gap"} <= set(log["reason"])
+    assert published["reliability"].isin(["reliable", "caution", "unreliable"]).all()
+
+
+def test_suppressed_gap_rows_lose_their_numbers(written):
+    out, _ = written
+    rk = pd.read_csv(out / "csv" / "ranking.csv")
+    row = rk[rk["gap_id"] == "owns_land|community|c09"]
+    assert row["suppressed"].item()
+    assert row[["gap", "estimate_f", "size", "reach", "contrib_size", "score"]].isna().all().all()
+    assert row["rank"].notna().all()
+
+
+def test_html_escapes_upstream_text(written):
+    out, _ = written
+    html = (out / "en" / FILES["en"][0]).read_text(encoding="utf-8")
+    assert "&lt;b&gt;" in html and "<b>" not in html  # why_en carries "<b>" in the fixture
+    assert "<script" not in html and "<link" not in html and "<img" not in html
+
+
+def test_missing_required_column_is_named(tmp_path):
+    result = make_result()
+    result.ranking = result.ranking.drop(columns=["score"])
+    with pytest.raises(ConfigError, match="ranking table lacks required column.*'score'"):
+        write_reports(result, tmp_path, languages=("en",))
+
+
+def test_bad_language(tmp_path):
+    with pytest.raises(ValueError, match="languages"):
+        write_reports(make_result(), tmp_path, languages=("de",))
+
+
+def test_tolerates_nullable_and_text_dtypes():
+    from gender_diag.report import layout
+    from gender_diag.report.tables import publish
+
+    result = make_result()
+    ind = result.indicators
+    ind["sensitive"] = ind["sensitive"].map({True: "True", False: "False"})  # read from a CSV
+    ind["n"] = ind["n"].astype("Int64")
+    ind.loc[ind.index[0], "n"] = pd.NA
+    for col in ("by", "by_value", "sex", "indicator"):
+        ind[col] = ind[col].astype("string")
+    result.indicators = ind
+    pub = publish(result)
+    assert pub.indicators["suppressed"].iloc[0]  # unknown n is never published
+    vio = pub.indicators[pub.indicators["indicator"] == "ipv_physical_12m"]
+    assert not (vio["by"] == "community").any()  # "False"/"True" text read correctly
+    assert len(pub.indicators[~pub.indicators["sensitive"]]) == 29 * 32
+    assert all(len(t.columns) for t in layout.all_tables(pub, load_texts("en"))[:3])
+
+
+def test_sensitive_rows_dropped_from_gap_tables_even_if_unknown_to_indicators():
+    from gender_diag.report.tables import publish
+
+    result = make_result()
+    extra = result.ranking.iloc[[0]].assign(
+        gap_id="ipv_physical_12m|community|c99",
+        indicator="ipv_physical_12m",
+        by="community",
+        by_value="c99",
+    )
+    result.ranking = pd.concat([result.ranking, extra], ignore_index=True)
+    pub = publish(result)
+    assert not pub.ranking["gap_id"].str.startswith("ipv_physical_12m|community").any()
+    assert not pub.indirect["gap_id"].str.startswith("ipv_physical_12m|community").any()
