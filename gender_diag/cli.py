@@ -62,9 +62,10 @@ def cmd_synth(args) -> int:
     from gender_diag.synth import generate, write_survey
 
     synth = generate(args.households, seed=args.seed, errors=args.errors)
-    paths = write_survey(synth, args.out, formats=tuple(args.formats))
-    for path in paths:
-        print(path)
+    written = write_survey(synth, args.out, formats=tuple(args.formats))
+    for kind, paths in written.items():
+        for path in paths if isinstance(paths, list) else [paths]:
+            print(f"{kind}: {path}")
     return 0
 
 
@@ -158,7 +159,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="Kobo XLSX/CSV, ODK folder, Excel/CSV table, .dta or .sav")
     p.add_argument("--form", default=None, help="the XLSForm used to collect the data")
     p.add_argument("--design", default=None, help="design.csv with weights per community")
-    p.add_argument("--format", default=None, help="kobo, odk, table, stata or spss")
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("synth", help="write a synthetic survey with known design and gaps")

@@ -190,7 +190,8 @@ def run(
 
     # 3. composite indices
     stage("indices")
-    people = ind.weai_inputs(survey, catalogue)
+    people = ind.weai_inputs(survey, catalogue, design=design)
+    index_design = {k: v for k, v in design.items() if k != "weight"}
     for preset in cfg["indices"]["presets"]:
         result.indices[preset] = idx.weai(
             people,
@@ -199,10 +200,11 @@ def run(
             female="F",
             household="hhid",
             weight=design["weight"],
-            design=design,
+            design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )
-    result.indices["local_gap"] = ind.local_gap_index(survey, catalogue, design=design)
+    for name, frame in ind.local_gap_index(survey, catalogue, design=design).items():
+        result.indices[f"local_gap_{name}"] = frame
     done("indices", ", ".join(result.indices))
     if stop < STAGES.index("ranking"):
         return result
@@ -223,7 +225,7 @@ def run(
         draws=rcfg["draws"],
         seed=rcfg["seed"],
         top_k=rcfg["top_k"],
-        progress=lambda frac: progress("ranking", f"{frac:.0%}"),
+        progress=lambda done_, total: progress("ranking", f"{done_ / total:.0%}"),
     )
     result.ranking = ranking.table
     result.indices["ranking_methods"] = ranking.methods

@@ -8,16 +8,22 @@ Woodruff quantiles: ``a = 1[y ≤ q]``), where ``m`` is 1 when the row's values 
 .. math::  z_i = w_i m_i (a_i - \\hat R_g b_i) / \\hat B_g   \\quad (z_i = w_i m_i a_i
            \\text{ for totals}),
 
-zero outside the domain, and every PSU is kept (Lumley 2010 §2.3 and §3.4). The engine
+zero outside the domain, and every PSU is kept (Lumley 2010 §2.3 and §3.4). Because
+``z`` is linear in ``a`` and ``b`` within a domain, its PSU × domain totals are
+``(A_pg − R_g B_pg) / B_g`` with ``A_pg = Σ_{i ∈ p, g} w a`` and ``B_pg = Σ_{i ∈ p, g} w b``.
+So the engine
 
 1. materialises a few columns at a time (memory stays at a small multiple of ``n``),
-2. takes one sparse group sum by domain (pass 1: totals, counts, estimates),
-3. takes one sparse group sum by stratum × PSU × target domain of the influence values
-   (pass 2) and applies the stage kernels of :mod:`gender_diag.design._kernel`;
+2. takes ONE sparse group sum of ``w a`` (and of ``w b`` when values are missing or a
+   denominator is given) by stratum-PSU × domain — PSUs without members of a domain are
+   kept as zeros — and gets the domain totals by summing over PSUs,
+3. applies the stage kernels of :mod:`gender_diag.design._kernel` to the PSU × domain
+   totals of ``z`` (second stage: the same over SSU × domain cells that hold rows;
+   calibration: the same over calibration-cell × domain cells).
 
-replicate designs replace pass 2 by replicate totals ``F^T`` (group sum by replicate
-pattern × domain). Contrasts between domains (gaps) are linear combinations of influence
-values with per-domain coefficients and a target domain, handled in the same pass.
+Replicate designs take the same group sum by replicate pattern × domain and one matrix
+product with the replicate factors. Contrasts between domains (gaps) are linear
+combinations of the domain columns of these totals, so they cost no extra pass over rows.
 """
 
 from __future__ import annotations
@@ -31,8 +37,8 @@ import scipy.sparse as sp
 from gender_diag.design import calibration
 from gender_diag.design._kernel import group_sum, indicator_matrix
 
-Column = Callable[[], tuple[np.ndarray, np.ndarray | None]]
-_CELLS_PER_CHUNK = 16_000_000  # values materialised at once (≈128 MB per float array)
+Column = str | Callable[[], tuple[np.ndarray, np.ndarray | None]]
+_CELLS_PER_CHUNK = 8_000_000  # values materialised at once (≈64 MB per float array)
 
 
 def _chunks(k: int, n: int):
@@ -41,19 +47,46 @@ def _chunks(k: int, n: int):
         yield slice(start, min(k, start + size))
 
 
-def _materialise(columns: list[Column], n: int):
-    """Stack columns into ``a``, ``b`` (zeros where missing) and the presence mask ``m``."""
-    pairs = [col() for col in columns]
-    a = np.column_stack([p[0] for p in pairs]) if pairs else np.empty((n, 0))
-    if all(p[1] is None for p in pairs):
-        b = None
-        m = np.isfinite(a)
+def _materialise(design, columns: list[Column], n: int):
+    """Stack columns into ``a``, ``b`` (zeros where missing), the mask ``m`` and flags.
+
+    A plain column name is read with the others in one block copy (numeric columns).
+    Returns ``a, b, m, complete`` with ``b = None`` for means/totals and ``complete`` True
+    when nothing is missing (then ``m`` is not needed).
+    """
+    names = [c for c in columns if isinstance(c, str)]
+    block = None
+    if names:
+        block = np.ascontiguousarray(design.data[names].to_numpy(dtype=float, na_value=np.nan))
+    b_cols: list = []
+    if len(names) == len(columns):
+        a = block if block.base is None else block.copy()
+        b_cols = [None] * len(columns)
     else:
-        b = np.column_stack([np.ones(n) if p[1] is None else p[1] for p in pairs])
-        m = np.isfinite(a) & np.isfinite(b)
-        b = np.where(m, b, 0.0)
-    a = np.where(m, a, 0.0)
-    return a, b, m.astype(float)
+        a = np.empty((n, len(columns)))
+        pos = 0
+        for j, col in enumerate(columns):
+            if isinstance(col, str):
+                a[:, j] = block[:, pos]
+                pos += 1
+                b_cols.append(None)
+            else:
+                num, den = col()
+                a[:, j] = num
+                b_cols.append(den)
+    if all(x is None for x in b_cols):
+        b = None
+        present = np.isfinite(a)
+    else:
+        b = np.column_stack([np.ones(n) if x is None else x for x in b_cols])
+        present = np.isfinite(a) & np.isfinite(b)
+    complete = bool(present.all())
+    if complete:
+        return a, b, None, True
+    a[~present] = 0.0
+    if b is not None:
+        b[~present] = 0.0
+    return a, b, present.astype(float), False
 
 
 class Contrast:
@@ -61,7 +94,7 @@ class Contrast:
 
     Parameters
     ----------
-    coef : ndarray (G, k)
+    coef : ndarray (G, kc)
         Coefficient of each domain's estimate (0 for domains not involved).
     target : ndarray of int (G,)
         Output row (0..T-1) each domain contributes to, −1 if none.
@@ -72,6 +105,32 @@ class Contrast:
         self.coef = coef
         self.target = np.asarray(target, dtype=np.int64)
         self.n_targets = n_targets
+
+
+class _Cells:
+    """Group-sum structure of one partition of rows (units × domains), built once per call."""
+
+    def __init__(
+        self, unit: np.ndarray, n_units: int, codes: np.ndarray, G: int, compact: bool = False
+    ):
+        key = np.where(codes >= 0, unit * G + codes, -1)
+        if compact:
+            cell, uniques = pd.factorize(key)
+            uniques = np.asarray(uniques, dtype=np.int64)
+            cell = np.where(key >= 0, cell, -1)
+            valid = uniques >= 0
+            self.size = uniques.size
+            self.unit = np.where(valid, uniques // G, 0)
+            self.domain = np.where(valid, uniques % G, -1)
+            self.matrix = indicator_matrix(cell, self.size)
+        else:
+            self.size = n_units * G
+            self.matrix = indicator_matrix(key, self.size)
+        self.n_units = n_units
+        self.G = G
+
+    def sums(self, x: np.ndarray) -> np.ndarray:
+        return np.asarray(self.matrix @ x)
 
 
 def run(
@@ -88,93 +147,218 @@ def run(
     Parameters
     ----------
     design : SurveyDesign
-    columns : list of callables
-        Each returns ``(a, b)``: numerator values and denominator values (``None`` = 1),
-        float arrays of length n with NaN for missing.
+    columns : list
+        Column names (numeric, denominator 1) or callables returning ``(a, b)``:
+        numerator and denominator values (``b=None`` means 1), float arrays of length n
+        with NaN for missing.
     codes : ndarray of int (n,)
         Domain of each row, −1 outside every domain.
     n_domains : int
     total : bool
         Estimate totals ``Σ w m a`` instead of ratios.
     contrasts : callable, optional
-        ``contrasts(est) -> Contrast`` built from the full-sample estimates (G, k); its
-        variance is returned as ``contrast_var`` (T, k) and, for replicate designs, its
-        replicate values are computed from the replicate estimates by the caller.
+        ``contrasts(est_chunk) -> Contrast`` from the estimates (G, kc) of a chunk of
+        columns; the Taylor variance of the contrast is returned as ``contrast_var``
+        (T, k). Replicate designs return ``reps`` and the caller applies the contrast.
 
     Returns
     -------
-    dict with arrays (G, k): ``estimate, var, n, population, numerator, denominator, deff``;
+    dict of arrays (G, k): ``estimate, var, n, population, numerator, denominator, deff``;
     ``reps`` (R, G, k) for replicate designs; ``contrast_var`` (T, k) when asked.
     """
     n = design.weights.size
     w = design.weights
     k = len(columns)
     G = n_domains
-    inside = codes >= 0
-    safe = np.where(inside, codes, 0)
-    dom = indicator_matrix(codes, G)
     rep = design._rep
+    s1, s2 = design._stage1, design._stage2
+    taylor = rep is None
+    psu = _Cells(s1.unit, s1.n_units, codes, G)
+    ssu = _Cells(s2.unit, s2.n_units, codes, G, compact=True) if (taylor and s2) else None
+    cal = design._calib if taylor else None
+    xcells = calibration.cells(design, codes, G) if cal is not None else None
     out = {
         key: np.full((G, k), np.nan)
         for key in ("estimate", "var", "n", "population", "numerator", "denominator", "deff")
     }
     if rep is not None:
         out["reps"] = np.full((rep.n_rep, G, k), np.nan)
-    stash = []
-    # Pass 1: domain totals (and replicate totals).
+    w_col = w[:, None]
+    ones_psu = ones_ssu = ones_x = None
+    P = s1.n_units
+
     for sl in _chunks(k, n):
-        a, b, m = _materialise(columns[sl], n)
-        wm = w[:, None] * m
-        wa = w[:, None] * a
-        num = np.asarray(dom @ wa)
-        pop = np.asarray(dom @ wm)
-        den = pop if (total or b is None) else np.asarray(dom @ (w[:, None] * b))
+        a, b, m, complete = _materialise(design, columns[sl], n)
+        kc = a.shape[1]
+        wa = w_col * a
+        pa = psu.sums(wa).reshape(P, G, kc)
+        if b is None and complete:
+            if ones_psu is None:
+                ones_psu = psu.sums(w).reshape(P, G, 1)
+                count_all = np.bincount(codes[codes >= 0], minlength=G).astype(float)
+            pb = ones_psu
+            count = np.broadcast_to(count_all[:, None], (G, kc))
+            pop = pb.sum(axis=0)
+            wb = w_col
+        else:
+            mm = np.ones_like(a) if m is None else m
+            wb = w_col * (mm if b is None else b)
+            pb = psu.sums(wb).reshape(P, G, kc)
+            count = group_sum(codes, G, mm)
+            pop = pb.sum(axis=0) if b is None else group_sum(codes, G, w_col * mm)
+        num = pa.sum(axis=0)
+        den = pb.sum(axis=0) if not total else pop
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = num if total else num / den
+            inv_den = np.where(den != 0, 1.0 / den, 0.0)
         out["numerator"][:, sl] = num
         out["denominator"][:, sl] = den
-        out["population"][:, sl] = pop
-        out["n"][:, sl] = np.asarray(dom @ m)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            out["estimate"][:, sl] = num if total else num / den
+        out["population"][:, sl] = np.broadcast_to(pop, (G, kc))
+        out["n"][:, sl] = count
+        out["estimate"][:, sl] = est
+        est0 = np.nan_to_num(est)
+
+        def lin(sa, sb, dom=None, est0=est0, inv_den=inv_den):
+            """Totals of z over cells from totals of w a and w b over the same cells."""
+            if total:
+                return sa
+            e = est0 if dom is None else est0[dom]
+            d = inv_den if dom is None else inv_den[dom]
+            return (sa - e * sb) * d
+
+        se2 = _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total)
+        out["deff"][:, sl] = se2
         if rep is not None:
             rnum = _replicate_domain_totals(rep, a, codes, G, w)
             if total:
                 out["reps"][:, :, sl] = rnum
             else:
-                rden = _replicate_domain_totals(rep, m if b is None else b, codes, G, w)
+                rb = (np.ones_like(a) if m is None else m) if b is None else b
+                rden = _replicate_domain_totals(rep, rb, codes, G, w)
                 with np.errstate(divide="ignore", invalid="ignore"):
                     out["reps"][:, :, sl] = rnum / rden
-        stash.append(sl)
-    contrast = contrasts(out["estimate"]) if contrasts is not None else None
-    if contrast is not None:
-        out["contrast_var"] = np.full((contrast.n_targets, k), np.nan)
-    # Pass 2: influence values → PSU totals → stage kernels; SRS variance for the deff.
-    se2 = np.zeros((G, k))
-    for sl in stash:
-        a, b, m = _materialise(columns[sl], n)
-        est = out["estimate"][:, sl]
-        den = out["denominator"][:, sl]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if total:
-                centre = np.nan_to_num(est / out["population"][:, sl])
-                e = m * (a - centre[safe])
-                z = w[:, None] * a
+            continue
+
+        z1 = lin(pa, pb)  # (P, G, kc)
+        z2 = None
+        if ssu is not None:
+            ca = ssu.sums(wa)
+            if b is None and complete:
+                if ones_ssu is None:
+                    ones_ssu = ssu.sums(w)[:, None]
+                cb = ones_ssu
             else:
-                bb = m if b is None else b
-                e = a - np.nan_to_num(est)[safe] * bb
-                z = w[:, None] * e * np.nan_to_num(1.0 / den)[safe]
-        e[~inside] = 0.0
-        z[~inside] = 0.0
-        se2[:, sl] = np.asarray(dom @ (w[:, None] * e * e))
-        if rep is None:
-            out["var"][:, sl] = taylor_var(design, z, codes, G)
-        if contrast is not None and rep is None:
-            coef = contrast.coef[:, sl][safe]
-            target = np.where(inside, contrast.target[safe], -1)
-            out["contrast_var"][:, sl] = taylor_var(design, z * coef, target, contrast.n_targets)
+                cb = ssu.sums(wb)
+            z2 = lin(ca, cb, ssu.domain)  # (cells, kc)
+        beta = None
+        if xcells is not None:
+            xa = xcells.sums(wa).reshape(-1, G, kc)
+            if b is None and complete:
+                if ones_x is None:
+                    ones_x = xcells.sums(w).reshape(-1, G, 1)
+                xb = ones_x
+            else:
+                xb = xcells.sums(wb).reshape(-1, G, kc)
+            beta = np.einsum("qr,rgj->qgj", cal["pinv"], lin(xa, xb))
+        out["var"][:, sl] = _taylor(design, z1, z2, ssu, beta, G)
+        if contrasts is not None:
+            con = contrasts(est)
+            if "contrast_var" not in out:
+                out["contrast_var"] = np.full((con.n_targets, k), np.nan)
+            out["contrast_var"][:, sl] = _contrast_var(design, con, z1, z2, ssu, beta)
+
     if rep is not None:
         out["var"] = rep.var(out["estimate"], out["reps"])
-    out["deff"] = _deff(out, se2, total)
+    out["deff"] = _deff(out, out["deff"], total)
     return out
+
+
+def _combine(matrix_t: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
+    """Sum the domain axis (axis 1) of ``x`` (U, G, kc) into targets: (U, T, kc)."""
+    U, G, kc = x.shape
+    flat = np.moveaxis(x, 1, 0).reshape(G, U * kc)
+    res = np.asarray(matrix_t @ flat)
+    return np.moveaxis(res.reshape(-1, U, kc), 0, 1)
+
+
+def _contrast_var(design, con: Contrast, z1, z2, ssu, beta) -> np.ndarray:
+    T = con.n_targets
+    G = con.coef.shape[0]
+    to_t = indicator_matrix(con.target, T)  # (T × G)
+    c1 = _combine(to_t, z1 * con.coef[None])
+    cbeta = None if beta is None else _combine(to_t, beta * con.coef[None])
+    c2 = None
+    sub = None
+    if z2 is not None:
+        tgt = np.where(ssu.domain >= 0, con.target[np.maximum(ssu.domain, 0)], -1)
+        key = np.where(tgt >= 0, ssu.unit * T + tgt, -1)
+        cell, uniques = pd.factorize(key)
+        uniques = np.asarray(uniques, dtype=np.int64)
+        cell = np.where(key >= 0, cell, -1)
+        weighted = (
+            z2 * np.where(ssu.domain >= 0, 1.0, 0.0)[:, None] * con.coef[np.maximum(ssu.domain, 0)]
+        )
+        c2 = group_sum(cell, uniques.size, weighted)
+        sub = _Sub(np.where(uniques >= 0, uniques // T, 0), np.where(uniques >= 0, uniques % T, -1))
+    del G
+    return _taylor(design, c1, c2, sub, cbeta, T)
+
+
+class _Sub:
+    def __init__(self, unit, domain):
+        self.unit = unit
+        self.domain = domain
+
+
+def _taylor(design, z1, z2, cells, beta, T) -> np.ndarray:
+    """Taylor variance (T, kc) from PSU × target totals z1 (P, T, kc) and SSU cells z2.
+
+    Second stage: ``Σ_j c_j (t_j − t̄_i)² = Σ_j c_j t_j² − c_i t_i² / m_i`` within PSU *i*
+    (``t_i`` the PSU total), so only the SSU × target cells that hold rows are needed.
+    """
+    s1, s2 = design._stage1, design._stage2
+    P, _, kc = z1.shape
+    if beta is not None:
+        cal = design._calib
+        z1 = z1 - np.einsum("pq,qtj->ptj", cal["wx_psu"], beta)
+    flat = z1.reshape(P, T * kc)
+    v = s1.var(flat).reshape(T, kc)
+    if z2 is not None:
+        scale = s2.scale[cells.unit]
+        first = group_sum(cells.domain, T, scale[:, None] * z2**2)
+        if beta is not None:
+            first = first + calibration.stage2_terms(
+                design, beta.reshape(beta.shape[0], T * kc), cells.unit, cells.domain, z2, T
+            )
+        psu_scale = np.zeros(P)
+        psu_scale[s2.unit_group] = s2.scale
+        psu_adjust = np.zeros(P, dtype=bool)
+        psu_adjust[s2.unit_group] = s2.centre_zero
+        factor = np.where(psu_adjust, 0.0, psu_scale / np.maximum(s2.group_size, 1.0))
+        second = np.einsum("pj,p->j", flat**2, factor).reshape(T, kc)
+        v = v + first - second
+    return np.maximum(v, 0.0)
+
+
+def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total):
+    """``Σ_{i∈g} w m e²`` with ``e = a − R b`` (ratios) or ``a − Ȳ`` (totals), for the deff.
+
+    0/1 columns without a denominator use ``Σ w a² = Σ w a`` (no pass over rows);
+    other columns form the residuals row by row (no cancellation error).
+    """
+    binary = b is None and bool(np.all((a == 0) | (a == 1)))
+    if binary:
+        with np.errstate(divide="ignore", invalid="ignore"):
+            centre = est0 if not total else np.nan_to_num(num / pop)
+        return num - 2 * centre * num + centre**2 * pop
+    safe = np.where(codes >= 0, codes, 0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        centre = est0 if not total else np.nan_to_num(num / pop)
+    bb = (np.ones_like(a) if m is None else m) if (b is None or total) else b
+    e = a - centre[safe] * bb
+    if m is not None:
+        e *= m
+    return group_sum(codes, G, design.weights[:, None] * e * e)
 
 
 def _replicate_domain_totals(
@@ -194,47 +378,26 @@ def _replicate_domain_totals(
 
 
 def taylor_var(design, z: np.ndarray, target: np.ndarray, n_targets: int) -> np.ndarray:
-    """Taylor variance of the totals of ``z`` (n × kc) within each target domain: (T, kc).
+    """Taylor variance of the totals of row-level ``z`` (n × kc) within each target: (T, kc).
 
-    One sparse group sum by PSU × target; the second stage uses
-    ``Σ_j (z_j − z̄)² = Σ_j z_j² − (Σ_j z_j)²/m`` over the SSU × target cells present, so
-    absent cells cost nothing.
+    Used by :meth:`SurveyDesign.vcov_total`-style callers that already hold influence
+    values; the estimators use the faster totals-based path of :func:`run`.
     """
-    s1 = design._stage1
+    s1, s2 = design._stage1, design._stage2
     T = n_targets
     kc = z.shape[1]
-    key = np.where(target >= 0, s1.unit * T + target, -1)
-    psu_tot = group_sum(key, s1.n_units * T, z).reshape(s1.n_units, T * kc)
+    psu = _Cells(s1.unit, s1.n_units, target, T)
+    z1 = psu.sums(z).reshape(s1.n_units, T, kc)
+    z2 = cells = None
+    if s2 is not None:
+        cells = _Cells(s2.unit, s2.n_units, target, T, compact=True)
+        z2 = cells.sums(z)
     beta = None
     if design._calib is not None:
-        psu_tot, beta = calibration.adjust_psu_totals(design, psu_tot, target, T, z)
-    v = s1.var(psu_tot).reshape(T, kc)
-    s2 = design._stage2
-    if s2 is not None:
-        key2 = np.where(target >= 0, s2.unit * T + target, -1)
-        cell, uniques = pd.factorize(key2, use_na_sentinel=True)
-        valid = uniques >= 0
-        cell = np.where(key2 >= 0, cell, -1)
-        ssu_tot = group_sum(cell, uniques.size, z)
-        unit = np.where(valid, uniques // T, 0)
-        tgt = np.where(valid, uniques % T, -1)
-        scale = np.where(valid, s2.scale[unit], 0.0)
-        first = group_sum(tgt, T, scale[:, None] * ssu_tot**2)
-        if beta is not None:
-            keep = valid
-            first = first + calibration.stage2_terms(
-                design, beta, unit[keep], tgt[keep], ssu_tot[keep], T
-            )
-        n_psu = s1.n_units
-        psu_scale = np.zeros(n_psu)
-        psu_scale[s2.unit_group] = s2.scale
-        psu_adjust = np.zeros(n_psu, dtype=bool)
-        psu_adjust[s2.unit_group] = s2.centre_zero
-        m = np.maximum(s2.group_size, 1.0)
-        factor = np.where(psu_adjust, 0.0, psu_scale / m)
-        second = np.einsum("pj,p->j", psu_tot**2, factor).reshape(T, kc)
-        v = v + first - second
-    return np.maximum(v, 0.0)
+        xcells = calibration.cells(design, target, T)
+        xz = xcells.sums(z).reshape(-1, T, kc)
+        beta = np.einsum("qr,rgj->qgj", design._calib["pinv"], xz)
+    return _taylor(design, z1, z2, cells, beta, T)
 
 
 def _deff(out: dict, se2: np.ndarray, total: bool) -> np.ndarray:

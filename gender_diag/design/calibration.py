@@ -145,22 +145,38 @@ def _calibration_state(design, margins) -> dict:
     return state
 
 
-def adjust_psu_totals(design, psu_totals, target, n_targets, z):
-    """PSU totals of the calibration residuals ``z − w xᵀB`` (P × T·kc), and ``B`` (Q × T·kc).
+class _XCells:
+    """Group sums by calibration cell × domain (a row belongs to one cell per margin)."""
 
-    ``B`` is returned so that the second stage can be adjusted too (:func:`stage2_terms`).
-    """
+    def __init__(self, matrix):
+        self.matrix = matrix
+
+    def sums(self, x):
+        return np.asarray(self.matrix @ x)
+
+
+def cells(design, codes, n_domains):
+    """Sparse ``(Q·G × n)`` matrix summing rows by calibration cell × domain."""
     cal = design._calib
-    kc = z.shape[1]
-    t = target[cal["x_rows"]]
-    keep = t >= 0
-    key = cal["x_cols"][keep] * n_targets + t[keep]
-    mat = sp.csr_matrix(
-        (np.ones(key.size), (key, cal["x_rows"][keep])), shape=(cal["q"] * n_targets, z.shape[0])
+    rows = cal["x_rows"]
+    dom = codes[rows]
+    keep = dom >= 0
+    key = cal["x_cols"][keep] * n_domains + dom[keep]
+    matrix = sp.csr_matrix(
+        (np.ones(key.size), (key, rows[keep])), shape=(cal["q"] * n_domains, codes.size)
     )
-    xz = np.asarray(mat @ z).reshape(cal["q"], n_targets * kc)
-    beta = cal["pinv"] @ xz
-    return psu_totals - cal["wx_psu"] @ beta, beta
+    return _XCells(matrix)
+
+
+def residuals(design, z):
+    """Calibration residuals ``z − w x Bᵀ`` of row-level weighted influence values (n × p)."""
+    cal = design._calib
+    n = z.shape[0]
+    x = sp.csr_matrix(
+        (np.ones(cal["x_rows"].size), (cal["x_rows"], cal["x_cols"])), shape=(n, cal["q"])
+    )
+    beta = cal["pinv"] @ np.asarray(x.T @ z)
+    return z - design.weights[:, None] * np.asarray(x @ beta)
 
 
 def stage2_terms(design, beta, cell_unit, cell_target, cell_totals, n_targets):

@@ -67,6 +67,25 @@ def _values(design, name: str, owner: str) -> np.ndarray:
     )
 
 
+def _numeric_names(design, names: list[str], owner: str) -> list[str]:
+    """Check that every variable is a numeric or boolean column; return the names."""
+    data = design.data
+    for name in names:
+        if name not in data.columns:
+            raise EstimationError(
+                f"{owner}: the variable {name!r} is not in the design data. Fix: check the "
+                f"name (available: {', '.join(map(str, data.columns[:30]))})."
+            )
+        dtype = data[name].dtype
+        if not (pd.api.types.is_bool_dtype(dtype) or pd.api.types.is_numeric_dtype(dtype)):
+            raise EstimationError(
+                f"{owner}: the variable {name!r} is not numeric (dtype {dtype}). Rule: means, "
+                f"totals and ratios need numbers or booleans. Fix: use proportion() for "
+                f"categories, or convert the column."
+            )
+    return names
+
+
 def _frame(
     design, keys: pd.DataFrame, labels: list[tuple], out: dict, *, q, ci_limits, level_col: bool
 ) -> pd.DataFrame:
@@ -163,7 +182,7 @@ def total(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> 
     names = _names(variables, owner)
     _check_ci(ci, owner)
     _, codes, keys = _domains(design, by)
-    columns = [(lambda v=v: (_values(design, v, owner), None)) for v in names]
+    columns = _numeric_names(design, names, owner)
     out = _engine.run(design, columns, codes, len(keys), total=True)
     q = critical_value(design.df, level=level, ci=ci)
     return _frame(
@@ -183,6 +202,13 @@ def _levels(design, name: str, level, owner: str):
     if name not in data.columns:
         raise EstimationError(f"{owner}: the variable {name!r} is not in the design data.")
     s = data[name]
+    numeric = pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype)
+    if numeric and level in (None, 1, True, [1], [True]):
+        values = s.to_numpy(dtype=float, na_value=np.nan)
+        if bool(np.all(np.isnan(values) | (values == 0) | (values == 1))):
+            # Binary column: the share of 1/True, read directly (no factorisation).
+            lv = True if pd.api.types.is_bool_dtype(s.dtype) else 1
+            return [((name, lv), name)]
     codes, uniques = pd.factorize(s, sort=True)
     uniques = list(uniques)
     binary = pd.api.types.is_bool_dtype(s.dtype) or (
@@ -364,7 +390,7 @@ def quantile(
         columns = []
         for j in range(len(probs)):
 
-            def build(j=j):
+            def build(j=j, y=y, qhat=qhat, safe=safe):
                 a = (y <= qhat[safe, j]).astype(float)
                 a[~np.isfinite(y)] = np.nan
                 return a, None
@@ -454,7 +480,7 @@ def gap(
                     f"{owner}: estimator='proportion' needs a 0/1 or boolean variable; "
                     f"{v!r} has other values. Fix: use estimator='mean' or recode it."
                 )
-    columns = [(lambda v=v: (_values(design, v, owner), None)) for v in names]
+    columns = _numeric_names(design, names, owner)
     groups = keys[between]
     if not (groups == reference).any():
         raise EstimationError(

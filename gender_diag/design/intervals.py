@@ -76,7 +76,7 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
     --------
     >>> lo, hi = proportion_ci([0.5], [0.05], df=[1e9], method="logit", ci="normal")
     >>> [round(float(lo[0]), 4), round(float(hi[0]), 4)]
-    [0.4038, 0.5962]
+    [0.4032, 0.5968]
     >>> lo, hi = proportion_ci([0.0], [0.0], df=[10], method="korn-graubard")
     >>> [float(lo[0]), float(hi[0])]
     [0.0, 0.0]

@@ -32,6 +32,7 @@ R package ``survey``, ``svyglm``.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -74,11 +75,16 @@ def _numeric(s: pd.Series, name: str, owner: str) -> np.ndarray:
 
 
 def _matrix_from_columns(
-    data: pd.DataFrame, columns, owner: str, references: dict | None = None
+    data: pd.DataFrame, columns, owner: str, references: dict | None = None, rows=None
 ) -> tuple[np.ndarray, list[str], np.ndarray]:
-    """Intercept + numeric columns + treatment dummies; returns (X, term names, missing mask)."""
+    """Intercept + numeric columns + treatment dummies; returns (X, term names, missing mask).
+
+    Categorical levels are those seen among ``rows`` (the domain), so a level present only
+    outside the domain does not create an all-zero column.
+    """
     references = references or {}
     n = len(data)
+    rows = np.ones(n, dtype=bool) if rows is None else rows
     blocks = [np.ones((n, 1))]
     names = ["Intercept"]
     missing = np.zeros(n, dtype=bool)
@@ -86,7 +92,7 @@ def _matrix_from_columns(
         s = _column(data, col, owner)
         if _is_categorical(s):
             miss = s.isna().to_numpy()
-            levels = sorted(pd.unique(s[~miss]).tolist(), key=str)
+            levels = sorted(pd.unique(s[~miss & rows]).tolist(), key=str)
             ref = references.get(col, levels[0] if levels else None)
             if ref not in levels:
                 raise bad_parameter(f"reference for {col!r}", owner, f"one of {levels}", ref)
@@ -148,12 +154,10 @@ def _fit(X, y, W, family, beta0=None, *, max_iter=50, tol=1e-10, owner="svyglm",
         H[:, ju, iu] = h
         return H
 
-    def solve(H, g, iteration=0):
+    def solve(H, g):
         try:
             return np.linalg.solve(H, g[..., None])[..., 0]
         except np.linalg.LinAlgError as exc:
-            if iteration:  # fitted probabilities collapsed to 0/1 on the way
-                raise EstimationError(_separation(owner, iteration)) from exc
             raise EstimationError(
                 f"{owner}: the model matrix is singular (terms {', '.join(names)}): a term is "
                 "constant or a combination of others among the rows used. Drop or merge it."
@@ -162,21 +166,37 @@ def _fit(X, y, W, family, beta0=None, *, max_iter=50, tol=1e-10, owner="svyglm",
     if family == "gaussian":
         return solve(unpack(W.T @ XX), (W * y[:, None]).T @ X)
 
+    def deviance(B):
+        eta = X @ B.T
+        ll = y[:, None] * special.log_expit(eta) + (1 - y[:, None]) * special.log_expit(-eta)
+        return -2 * (W * ll).sum(0)
+
     R = W.shape[1]
     B = np.zeros((R, p)) if beta0 is None else np.repeat(np.atleast_2d(beta0), R, axis=0)
+    dev = deviance(B)
     for it in range(max_iter):
         mu = special.expit(X @ B.T)  # (n, R)
-        step = solve(unpack((W * mu * (1 - mu)).T @ XX), (W * (y[:, None] - mu)).T @ X, it)
-        B = B + step
+        step = solve(unpack((W * mu * (1 - mu)).T @ XX), (W * (y[:, None] - mu)).T @ X)
+        new = B + step
+        new_dev = deviance(new)
+        for _ in range(30):  # step halving where the deviance went up (R glm.fit does this)
+            worse = new_dev > dev * (1 + 1e-12) + 1e-12
+            if not worse.any():
+                break
+            step[worse] /= 2
+            new[worse] = B[worse] + step[worse]
+            new_dev[worse] = deviance(new[worse])
+        change = np.max(np.abs(new_dev - dev) / (np.abs(new_dev) + 0.1))
+        B, dev = new, new_dev
         if np.max(np.abs(step)) <= tol * (1 + np.max(np.abs(B))):
             return B
-    raise EstimationError(_separation(owner, max_iter))
-
-
-def _separation(owner: str, iterations: int) -> str:
-    return (
-        f"{owner}: the logistic model did not converge ({iterations} iterations). This usually "
-        "means complete separation (some group or range of a control has all 0s or all 1s): "
+        # Quasi-complete separation: some coefficients drift to infinity while the deviance
+        # no longer moves. Like R glm.fit, accept the fit (flagged by the caller).
+        if it >= 20 and change < 1e-10:
+            return B
+    raise EstimationError(
+        f"{owner}: the logistic model did not converge in {max_iter} iterations. Check for "
+        "complete separation (a group or a range of a control with only 0s or only 1s): "
         "merge categories or drop the control."
     )
 
@@ -205,6 +225,9 @@ class SvyGLMFit:
         Name of the outcome.
     level : float
         Confidence level.
+    separation : bool
+        Logistic fit with fitted probabilities numerically 0 or 1 (quasi-complete
+        separation): coefficients drift to ±infinity and their SEs are meaningless.
     """
 
     terms: list[str]
@@ -216,6 +239,7 @@ class SvyGLMFit:
     n_missing: int
     outcome: str
     level: float = 0.95
+    separation: bool = False
     _internals: dict = field(default_factory=dict, repr=False)
 
     @property
@@ -229,30 +253,41 @@ class SvyGLMFit:
         )
 
 
-def _coef_table(terms, est, se, df, level, family, n, outcome) -> pd.DataFrame:
-    q = stats.t.ppf(0.5 + level / 2, df) if np.isfinite(df) else stats.norm.ppf(0.5 + level / 2)
+def _t_inference(est, se, df, level) -> dict:
+    """t statistics, two-sided p-values and intervals with ``df`` (``inf`` = normal)."""
+    est, se = np.asarray(est, dtype=float), np.asarray(se, dtype=float)
+    # scipy's frozen distributions are slow to build: call the methods with df directly
+    finite = np.isfinite(df)
+    q = stats.t.ppf(0.5 + level / 2, df) if finite else stats.norm.ppf(0.5 + level / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
-        t = est / se
-    pval = 2 * (stats.t.sf(np.abs(t), df) if np.isfinite(df) else stats.norm.sf(np.abs(t)))
-    out = pd.DataFrame(
-        {
-            "variable": outcome,
-            "term": list(terms),
-            "estimate": est,
-            "se": se,
-            "ci_low": est - q * se,
-            "ci_high": est + q * se,
-            "df": float(df),
-            "t": t,
-            "p_value": pval,
-            "n": int(n),
-        }
-    )
+        t = np.where(se > 0, est / se, np.nan)
+    p = 2 * (stats.t.sf(np.abs(t), df) if finite else stats.norm.sf(np.abs(t)))
+    return {"ci_low": est - q * se, "ci_high": est + q * se, "t": t, "p_value": p}
+
+
+def _coef_columns(terms, est, se, df, level, family, n, outcome) -> dict:
+    inf = _t_inference(est, se, df, level)
+    cols = {
+        "variable": [outcome] * len(terms),
+        "term": list(terms),
+        "estimate": np.asarray(est, dtype=float),
+        "se": np.asarray(se, dtype=float),
+        "ci_low": inf["ci_low"],
+        "ci_high": inf["ci_high"],
+        "df": np.full(len(terms), float(df)),
+        "t": inf["t"],
+        "p_value": inf["p_value"],
+        "n": np.full(len(terms), int(n)),
+    }
     if family == "binomial":
-        out["odds_ratio"] = np.exp(out["estimate"])
-        out["or_ci_low"] = np.exp(out["ci_low"])
-        out["or_ci_high"] = np.exp(out["ci_high"])
-    return out
+        cols["odds_ratio"] = np.exp(cols["estimate"])
+        cols["or_ci_low"] = np.exp(cols["ci_low"])
+        cols["or_ci_high"] = np.exp(cols["ci_high"])
+    return cols
+
+
+def _coef_table(terms, est, se, df, level, family, n, outcome) -> pd.DataFrame:
+    return pd.DataFrame(_coef_columns(terms, est, se, df, level, family, n, outcome))
 
 
 def _domain_mask(design, domain, n, owner) -> np.ndarray:
@@ -312,7 +347,7 @@ def svyglm_fit(
         outcome = formula_or_y
         y = _numeric(_column(data, outcome, owner), outcome, owner)
         cols = [x] if isinstance(x, str) else list(x or [])
-        X, terms, missing = _matrix_from_columns(data, cols, owner, references)
+        X, terms, missing = _matrix_from_columns(data, cols, owner, references, dom & (w > 0))
         missing = missing | np.isnan(y)
 
     used = dom & ~missing & (w > 0)
@@ -335,6 +370,15 @@ def svyglm_fit(
 
     eta = X @ beta
     mu = special.expit(eta) if family == "binomial" else eta
+    separation = bool(family == "binomial" and np.any(used & ((mu < 1e-8) | (mu > 1 - 1e-8))))
+    if separation:
+        warnings.warn(
+            f"{owner}: fitted probabilities numerically 0 or 1 in the model of {outcome!r} "
+            "(quasi-complete separation): some coefficients and their SEs are not meaningful; "
+            "average marginal effects remain usable. Consider merging categories.",
+            RuntimeWarning,
+            stacklevel=2,
+        )
     v = mu * (1 - mu) if family == "binomial" else np.ones(n)
     A = (X * (wu * v)[:, None]).T @ X
     Ainv = np.linalg.inv(A)
@@ -366,6 +410,7 @@ def svyglm_fit(
         n_missing=int((dom & missing).sum()),
         outcome=outcome,
         level=level,
+        separation=separation,
         _internals={"X": X, "y": y, "w": wu, "used": used, "Ainv": Ainv,
                     "influence": influence, "reps": reps, "rw": rw},
     )  # fmt: skip
@@ -501,8 +546,10 @@ def adjusted_gap(
     -------
     pandas.DataFrame
         One row: ``variable, focal, reference, family, term, estimate, se, ci_low, ci_high,
-        df, t, p_value, n, n_missing`` (+ ``odds_ratio, or_ci_low, or_ci_high`` for logit)
-        and ``ame, ame_se, ame_ci_low, ame_ci_high, ame_t, ame_p_value``.
+        df, t, p_value, n, n_missing, separation`` (+ ``odds_ratio, or_ci_low, or_ci_high``
+        for logit) and ``ame, ame_se, ame_ci_low, ame_ci_high, ame_t, ame_p_value``.
+        ``separation`` flags a logistic fit with fitted probabilities numerically 0 or 1:
+        the coefficient is then meaningless but the AME is still estimable.
 
     Examples
     --------
@@ -542,32 +589,34 @@ def adjusted_gap(
         df=df,
     )
     term = f"{sex}[T.{focal}]"
+    ref_col = fit.terms.index(term) if term in fit.terms else None
+    if ref_col is None or fit._internals["X"][fit._internals["used"], ref_col].min() != 0:
+        raise EstimationError(
+            f"{owner}: the rows used for {y!r} do not hold both {focal!r} and {reference!r} "
+            f"in {sex!r} (domain or missing values); no gap can be estimated."
+        )
     k = fit.terms.index(term)
-    row = fit.table().iloc[[k]].reset_index(drop=True)
-    row.insert(1, "focal", focal)
-    row.insert(2, "reference", reference)
-    row.insert(3, "family", family)
-    row["n_missing"] = fit.n_missing
-
+    cols = _coef_columns(
+        fit.terms, fit.coef, fit.se, fit.df, level, family, fit.n, fit.outcome
+    )  # built as plain arrays: this runs once per indicator in the indicators stage
+    row = {name: values[k : k + 1] for name, values in cols.items()}
     if family == "gaussian":
-        ame, ame_se = fit.coef[k], fit.se[k]
+        ame, ame_se = float(fit.coef[k]), float(fit.se[k])
     else:
         ame, ame_se = _ame_logit(design, fit, k)
-    q = (
-        stats.t.ppf(0.5 + level / 2, fit.df)
-        if np.isfinite(fit.df)
-        else stats.norm.ppf(0.5 + level / 2)
-    )
-    ame_t = ame / ame_se if ame_se > 0 else np.nan
-    row["ame"] = ame
-    row["ame_se"] = ame_se
-    row["ame_ci_low"] = ame - q * ame_se
-    row["ame_ci_high"] = ame + q * ame_se
-    row["ame_t"] = ame_t
-    row["ame_p_value"] = 2 * (
-        stats.t.sf(abs(ame_t), fit.df) if np.isfinite(fit.df) else stats.norm.sf(abs(ame_t))
-    )
-    return row
+    inf = _t_inference([ame], [ame_se], fit.df, level)
+    head = {"variable": row.pop("variable"), "focal": [focal], "reference": [reference],
+            "family": [family]}  # fmt: skip
+    row = head | row | {"n_missing": [fit.n_missing], "separation": [fit.separation]}
+    row |= {
+        "ame": [ame],
+        "ame_se": [ame_se],
+        "ame_ci_low": inf["ci_low"],
+        "ame_ci_high": inf["ci_high"],
+        "ame_t": inf["t"],
+        "ame_p_value": inf["p_value"],
+    }
+    return pd.DataFrame(row)
 
 
 def _ame_logit(design, fit: SvyGLMFit, k: int) -> tuple[float, float]:

@@ -183,8 +183,9 @@ class SurveyDesign:
     >>> d = SurveyDesign(df, weight="w", strata="h")
     >>> d.df
     2
+    >>> # each stratum: z = (2, 4) and (6, 8) → 2/1 · (1 + 1) = 4; two strata → 8
     >>> float(d.vcov_total(df[["y"]].to_numpy() * 2.0)[0, 0])
-    4.0
+    8.0
     """
 
     def __init__(
@@ -402,6 +403,8 @@ class SurveyDesign:
             full = z.sum(axis=0)
             reps = self._rep.totals(z, self._w)
             return self._rep.vcov(full, reps)
+        if self._calib is not None:
+            z = calibration.residuals(self, z)
         totals = self._stage1.matrix @ z
         v = self._stage1.cov(np.asarray(totals))
         if self._stage2 is not None:

@@ -266,8 +266,10 @@ def make_design(frame: pd.DataFrame, spec: Mapping):
 # --------------------------------------------------------------------------------------
 # estimation
 # --------------------------------------------------------------------------------------
-def _by_list(frame: pd.DataFrame, by: Sequence[str]) -> list[str | None]:
-    return [None] + [b for b in by if b in frame.columns]
+def _by_list(frame: pd.DataFrame, by: Sequence[str], unit: str) -> list[str | None]:
+    # household and parcel rows are already split by the head's sex: head_sex adds nothing
+    skip = {"head_sex"} if unit in ("household", "parcel") else set()
+    return [None] + [b for b in by if b in frame.columns and b not in skip]
 
 
 def _as_by(frame: pd.DataFrame, b: str | None) -> pd.DataFrame:
@@ -310,6 +312,9 @@ def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
         r = gr[["by_value", "variable", "estimate", "ci_low", "ci_high"]].rename(
             columns={"estimate": "ratio", "ci_low": "ratio_ci_low", "ci_high": "ratio_ci_high"}
         )
+        # F / M is undefined when men's estimate is 0 (or missing): no ratio, no ratio CI
+        no_ratio = ~(gr["estimate_reference"].to_numpy(dtype=float) > 0)
+        r.loc[no_ratio, ["ratio", "ratio_ci_low", "ratio_ci_high"]] = np.nan
         g = g.merge(r, on=["by_value", "variable"], how="outer")
         est["by_value"] = est["by_value"].astype(object)
         g["by_value"] = g["by_value"].astype(object)
@@ -421,7 +426,9 @@ def compute_indicators(
         PSUs is accounted for); ``q_value`` = Benjamini–Hochberg over every gap of the table;
         ``affected`` (F rows of proportions) = weighted number of women in the universe with
         the disadvantage: ``population · p`` when higher is worse, ``population · (1 − p)``
-        when higher is better; NaN for means and on M rows.
+        when higher is better; NaN for means and on M rows. For household and parcel
+        indicators the F rows are female-headed households (parcels), so ``affected`` counts
+        female-headed households (parcels) with the disadvantage.
     """
     if not 0 < alpha < 1:
         raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
@@ -434,9 +441,9 @@ def compute_indicators(
     types = {i.id: i.type for i in catalogue.indicators}
     level = 1 - alpha
     parts = []
-    for frame in frames.values():
+    for unit, frame in frames.items():
         ids = [c for c in frame.columns if c in meta]
-        for b in _by_list(frame, by):
+        for b in _by_list(frame, by, unit):
             use = ids
             if b in _SENSITIVE_EXCLUDED_BY and b not in set(include_sensitive_by):
                 use = [i for i in ids if not meta[i].sensitive]

@@ -32,6 +32,12 @@ and the aggregations are NA when any input is NA (as R's ``sum`` without ``na.rm
 ``coalesce(x, False)`` inside them to count missing as "no". An aggregation over no rows
 gives ``False`` (any), ``True`` (all), ``0`` (count, sum) or NA (mean).
 
+A question that was not asked is missing, not "no" (a select_multiple dummy is ``<NA>`` when
+the question was not relevant). State the relevance condition in the rule so that logic can
+decide: ``any_parcel(parcel_titled == 'yes' and has_line(parcel_title_names, line))`` is
+False for someone named on no title, whereas ``any_parcel(has_line(parcel_title_names,
+line))`` is unknown as soon as the household has an untitled parcel.
+
 Examples
 --------
 >>> import pandas as pd

@@ -40,7 +40,7 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
-from gender_diag.errors import ValidationError, bad_parameter
+from gender_diag.errors import EstimationError, ValidationError, bad_parameter
 
 __all__ = ["AlkireFosterResult", "alkire_foster", "deprivations_from_achievements"]
 
@@ -491,16 +491,12 @@ def _compute(
         # a person without a group label cannot enter the decomposition: exclude, and count
         complete &= groups.notna().to_numpy()
     if not complete.any():
-        from gender_diag.errors import EstimationError
-
         raise EstimationError(
             f"{owner}: no person has all indicators ({list(ind_w.index)}) observed"
             + (f" and a value of {by_name!r}" if groups is not None else "")
             + "; the index cannot be computed."
         )
     if sw[complete].sum() <= 0:
-        from gender_diag.errors import EstimationError
-
         raise EstimationError(f"{owner}: the survey weights of the complete cases sum to zero.")
     w = ind_w.to_numpy()
     d = dep[complete]
@@ -508,7 +504,6 @@ def _compute(
     # a weighted share: clip the rounding excess of weights that sum to 1 ± 1 ulp
     scores = np.clip(d @ w, 0.0, 1.0)
     poor = identify(scores, k, strict=strict)
-    # the identified person's score; 0 for the others (censoring)
     summary = _weighted_summary(d, w, s, poor, scores, np.zeros(len(d), dtype=np.intp), 1)
 
     idx = ind_w.index

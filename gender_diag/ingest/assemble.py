@@ -140,7 +140,7 @@ def tidy_headers(
     out: dict[str, str] = {}
     cols = [str(c).strip() for c in columns]
     vars_ = form.variables if form is not None else None
-    names, paths, labels, multi = {}, {}, {}, {}
+    names, paths, labels, multi, geo = {}, {}, {}, {}, set()
     choice_labels: dict[str, dict[str, str]] = {}
     if vars_ is not None:
         for r in vars_.itertuples(index=False):
@@ -152,6 +152,8 @@ def tidy_headers(
                     labels.setdefault(_norm(lab), r.name)
             if r.type == "select_multiple" and isinstance(r.list_name, str):
                 multi[r.name] = r.list_name
+            if r.type in {"geopoint", "geotrace", "geoshape", "start-geopoint"}:
+                geo.add(r.name)
         ch = form.choices
         for r in ch.itertuples(index=False):
             for lang in ("es", "en", "fr"):
@@ -176,6 +178,10 @@ def tidy_headers(
         if len(parts) >= 2:
             parent = parts[-2]
             pname = names.get(parent.lower()) or labels.get(_norm(parent))
+            if pname in geo:
+                # ODK splits a geopoint into -Latitude, -Longitude, -Altitude, -Accuracy
+                out[raw] = f"{pname}__{last.lower()}"
+                continue
             if pname in multi:
                 code = last
                 codes = set(form.choice_codes(multi[pname]))

@@ -227,8 +227,7 @@ def check_version(tables, meta, *, form: Form | None, report: ValidationReport) 
             severity="warning",
             message=f"Collected with form version(s) {seen}, the form given is "
             f"version {form.version}.",
-            fix="Check that the changes between form versions do not affect these rows' "
-            "questions.",
+            fix="Check that the changes between form versions do not affect these rows' questions.",
         )
     )
 
@@ -372,12 +371,23 @@ def _check_households(tables, meta, quarantine, report, design):
         if not involved.any():
             continue
         later = involved & (k.duplicated(keep="first")).to_numpy()
-        rows_of = df.loc[involved, ROW].groupby(k[involved].to_numpy()).agg(
-            lambda r: ", ".join(map(str, r))
+        if key == "KEY":
+            # ODK links repeat rows by KEY: with a shared KEY no row can be placed, so every
+            # submission sharing it is quarantined (with its repeat rows)
+            later = involved
+        rows_of = (
+            df.loc[involved, ROW]
+            .groupby(k[involved].to_numpy())
+            .agg(lambda r: ", ".join(map(str, r)))
         )
         shared = pd.Series(rows_of.reindex(k.fillna("").to_numpy()).to_numpy(), index=df.index)
         for mask, sev, what in (
-            (later, "error", "this row quarantined"),
+            (
+                later,
+                "error",
+                "this row quarantined"
+                + (" (repeat rows cannot be placed)" if key == "KEY" else ""),
+            ),
             (involved & ~later, "warning", "the first one is kept"),
         ):
             if mask.any():
@@ -526,6 +536,15 @@ def _check_weights_only(tables, meta, quarantine, report, design):
                 flag(q, bad, "design_invalid")
 
 
+def _hh_alive(tables, quarantine, df) -> np.ndarray:
+    """Rows of a repeat table whose household is not quarantined."""
+    if MAIN_TABLE not in tables or "__hh_row__" not in df.columns:
+        return np.ones(len(df), dtype=bool)
+    main = tables[MAIN_TABLE]
+    bad = main.loc[quarantine[MAIN_TABLE].ne("").to_numpy(), ROW]
+    return ~df["__hh_row__"].isin(bad).to_numpy()
+
+
 def _check_children_keys(tables, meta, quarantine, report):
     keys = {"members": ["hhid", "line"], "parcels": ["hhid", "parcel"]}
     for name, cols in keys.items():
@@ -537,7 +556,7 @@ def _check_children_keys(tables, meta, quarantine, report):
         if "__hh_row__" in df.columns:
             k = k.assign(_h=df["__hh_row__"].astype("string"))
         dup = (k.duplicated(keep="first") & k[cols].notna().all(axis=1)).to_numpy()
-        dup = dup & q.eq("").to_numpy()
+        dup = dup & q.eq("").to_numpy() & _hh_alive(tables, quarantine, df)
         if dup.any():
             report.add(
                 _issues(
@@ -590,6 +609,7 @@ def _check_respondents(tables, meta, quarantine, report):
     if "__hh_row__" in resp.columns:
         key["r"] = resp["__hh_row__"]
     dup = (key.duplicated(keep="first") & key["l"].notna()).to_numpy() & q.eq("").to_numpy()
+    dup = dup & _hh_alive(tables, quarantine, resp)
     if dup.any():
         report.add(
             _issues(
@@ -650,7 +670,15 @@ def _eval_frame(tables, name, needed: set[str]) -> pd.DataFrame:
     return pd.concat([df, extra], axis=1)
 
 
+def _already_blanked(report) -> dict:
+    """(table, column) → source rows whose value ingest set to missing (reported already)."""
+    iss = report.issues
+    hit = iss[iss["reason"].isin(["not_numeric", "invalid_code", "out_of_range", "not_date"])]
+    return {k: set(g["row"]) for k, g in hit.groupby(["table", "column"])}
+
+
 def _check_form_rules(tables, meta, quarantine, form, report):
+    blanked = _already_blanked(report)
     for name, df in tables.items():
         tv = form.table_vars(name)
         tv = tv[tv["name"].isin(df.columns) | tv["name"].eq("resp_line")]
@@ -684,9 +712,9 @@ def _check_form_rules(tables, meta, quarantine, form, report):
                     )
             if v.required and v.name not in KEY_FIELDS and v.type != "calculate":
                 asked = rel.eq(True).fillna(False).to_numpy(dtype=bool) if rel is not None else True
-                miss = asked & ~present.to_numpy()
-                if name != MAIN_TABLE or True:
-                    miss = miss & quarantine[name].eq("").to_numpy()
+                miss = asked & ~present.to_numpy() & quarantine[name].eq("").to_numpy()
+                if (name, col) in blanked:
+                    miss = miss & ~df[ROW].isin(blanked[(name, col)]).to_numpy()
                 if np.any(miss):
                     report.add(
                         _issues(
@@ -776,7 +804,8 @@ def _check_constraint(tables, name, col, v, meta, report):
                 rule=f"constraint: {v.constraint}",
                 reason="out_of_range" if rng else "constraint_failed",
                 severity="error" if rng else "warning",
-                message=f"{col} breaks the form's constraint" + ("; set to missing." if rng else "."),
+                message=f"{col} breaks the form's constraint"
+                + ("; set to missing." if rng else "."),
                 fix=f"Correct {col} so that {v.constraint} holds.",
             )
         )
@@ -793,7 +822,7 @@ def _check_default_ranges(tables, meta, form, report):
             constrained = set(tv.loc[tv["constraint"].notna(), "name"])
         ranges = dict(DEFAULT_RANGES)
         for c in df.columns:
-            if c.startswith("tu_") or c.startswith("tu2_"):
+            if (c.startswith("tu_") or c.startswith("tu2_")) and c != "tu_total":
                 ranges[c] = (0, 24)
         for col, (lo, hi) in ranges.items():
             if col not in df.columns or col in constrained:

@@ -123,18 +123,30 @@ def generate(
     """
     owner = "gender_diag.synth.generate"
     if isinstance(n_households, bool) or not (
-        isinstance(n_households, int | np.integer) and MIN_HOUSEHOLDS <= n_households <= MAX_HOUSEHOLDS
+        isinstance(n_households, int | np.integer)
+        and MIN_HOUSEHOLDS <= n_households <= MAX_HOUSEHOLDS
     ):
-        raise bad_parameter("n_households", owner, f"an integer from {MIN_HOUSEHOLDS} to {MAX_HOUSEHOLDS:,}", n_households)
+        raise bad_parameter(
+            "n_households",
+            owner,
+            f"an integer from {MIN_HOUSEHOLDS} to {MAX_HOUSEHOLDS:,}",
+            n_households,
+        )
     k = communities_per_district or default_allocation(int(n_households), n_districts)
     if not (isinstance(k, int | np.integer) and 1 <= k <= MAX_COMMUNITIES):
-        raise bad_parameter("communities_per_district", owner, f"an integer from 1 to {MAX_COMMUNITIES}", k)
+        raise bad_parameter(
+            "communities_per_district", owner, f"an integer from 1 to {MAX_COMMUNITIES}", k
+        )
     m_max = math.ceil(n_households / (k * n_districts))
     factor = float(np.clip(6.0 * math.sqrt(20_000 / n_households), 1.5, 6.0))
     need = n_districts * MAX_COMMUNITIES * m_max
-    n_pop = population_households or max(math.ceil(factor * n_households * MAX_COMMUNITIES / k), need)
+    n_pop = population_households or max(
+        math.ceil(factor * n_households * MAX_COMMUNITIES / k), need
+    )
     if n_pop < need:
-        raise bad_parameter("population_households", owner, f"at least {need:,} for this sample", n_pop)
+        raise bad_parameter(
+            "population_households", owner, f"at least {need:,} for this sample", n_pop
+        )
     pop = population(
         n_households=int(n_pop),
         n_districts=n_districts,
@@ -191,6 +203,8 @@ def main_synth(
     formats = tuple(formats)
     bad = [f for f in formats if f not in FORMATS]
     if bad or not formats:
-        raise bad_parameter("formats", "gender_diag.synth.main_synth", f"one or more of {FORMATS}", formats)
+        raise bad_parameter(
+            "formats", "gender_diag.synth.main_synth", f"one or more of {FORMATS}", formats
+        )
     synth = generate(n_households, seed=seed, errors=errors)
     return write_survey(synth, out_dir, formats=formats)

@@ -123,6 +123,7 @@ def plant_errors(
     # 4. Time use adding up to 26 h (sleep typed 2 h too long).
     p = int(child_pos(ind, hh["time_use_sum"])[0])
     ind.loc[ind.index[p], "tu_sleep"] = float(ind["tu_sleep"].iloc[p]) + 2.0
+    ind.loc[ind.index[p], "tu_total"] = 26.0  # the form's calculate follows the typed hours
     record("individual", p, "tu_sleep", "time_use_sum", ind["tu_sleep"].iloc[p])
     # 5. Respondent line not in the roster.
     p = int(child_pos(ind, hh["respondent_unknown"])[0])

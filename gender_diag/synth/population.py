@@ -246,8 +246,9 @@ def population(
     households = pd.DataFrame(
         {
             "pop_id": np.arange(n_households, dtype=np.int64),
-            "district": communities["district"].to_numpy()[h_comm],
-            "community": communities["community"].to_numpy()[h_comm],
+            # Categoricals keep a million-household population small and fast.
+            "district": pd.Categorical.from_codes(d_idx[h_comm], DISTRICTS[:n_districts]),
+            "community": pd.Categorical.from_codes(h_comm, communities["community"]),
             "hh_type": pd.Categorical.from_codes(h_type, HH_TYPES),
         }
     )
@@ -293,9 +294,9 @@ def population(
     persons = pd.DataFrame(
         {
             "pop_id": p_hh.astype(np.int64),
-            "sex": np.where(p_female, "F", "M"),
-            "district": communities["district"].to_numpy()[p_comm],
-            "community": communities["community"].to_numpy()[p_comm],
+            "sex": pd.Categorical.from_codes((~p_female).astype(np.int8), ["F", "M"]),
+            "district": pd.Categorical.from_codes(p_dist, DISTRICTS[:n_districts]),
+            "community": pd.Categorical.from_codes(p_comm, communities["community"]),
             **data,
             "work_q": work_q,
             "secondary_q": sec_q,

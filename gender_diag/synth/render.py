@@ -488,7 +488,7 @@ class _Context:
         }
 
     # --- individual module
-    def individual(self) -> pd.DataFrame:  # noqa: PLR0915 - one block per module section
+    def individual(self) -> pd.DataFrame:
         rng, form = self.rng, self.form
         nc = self.nc
         # Primary woman then primary man; 3 % could not be interviewed (no repeat row).

@@ -40,8 +40,6 @@ KOBO_CSV = "kobo_export.csv"
 ODK_DIR = "odk"
 _GEO_KOBO = ("latitude", "longitude", "altitude", "precision")
 _GEO_ODK = ("Latitude", "Longitude", "Altitude", "Accuracy")
-#: Kobo's deployment version id (what Kobo writes in ``__version__``).
-KOBO_DEPLOYMENT = "vQ9fmT4zGxw8NRhcLPaBke"
 
 
 def _values(series: pd.Series) -> pd.Series:
@@ -100,7 +98,9 @@ def export_frame(
                 for suffix, part in zip(_GEO_KOBO, _geo_parts(s), strict=True):
                     cols[f"{group}_{f.name}_{suffix}"] = part
             if f.type == "select_multiple":
-                for code, dummy in zip(form.codes(f.list_name), _dummies(s, form.codes(f.list_name)), strict=True):
+                for code, dummy in zip(
+                    form.codes(f.list_name), _dummies(s, form.codes(f.list_name)), strict=True
+                ):
                     cols[f"{head}/{code}"] = dummy
         else:
             head = f.relpath.replace("/", "-")
@@ -127,7 +127,8 @@ def kobo_main_sheet(synth) -> pd.DataFrame:
         "_notes": [None] * n,
         "_status": ["submitted_via_web"] * n,
         "_submitted_by": [None] * n,
-        "__version__": [KOBO_DEPLOYMENT] * n,
+        # Kobo writes the form version the submission was collected with in __version__.
+        "__version__": [version] * n,
         "_version": [version] * n,
         "_tags": [None] * n,
         "_index": main["_index"].to_numpy(),
@@ -161,7 +162,7 @@ def kobo_sheets(synth) -> dict[str, pd.DataFrame]:
         frame["_submission__notes"] = None
         frame["_submission__status"] = np.where(known, "submitted_via_web", None)
         frame["_submission__submitted_by"] = None
-        frame["_submission___version__"] = np.where(known, KOBO_DEPLOYMENT, None)
+        frame["_submission___version__"] = np.where(known, form.settings.get("version", ""), None)
         frame["_submission__tags"] = None
         sheets[repeat] = frame
     return sheets
@@ -221,7 +222,9 @@ def write_kobo_csv(synth, path: str | Path) -> Path:
     """Write the KoboToolbox CSV export of the main sheet (``;``-separated, quoted)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    kobo_main_sheet(synth).to_csv(path, sep=";", index=False, quoting=csv.QUOTE_ALL, encoding="utf-8", lineterminator="\n")
+    kobo_main_sheet(synth).to_csv(
+        path, sep=";", index=False, quoting=csv.QUOTE_ALL, encoding="utf-8", lineterminator="\n"
+    )
     return path
 
 
@@ -293,7 +296,9 @@ def write_survey(
     formats = tuple(formats)
     unknown = [f for f in formats if f not in FORMATS]
     if unknown or not formats:
-        raise bad_parameter("formats", "gender_diag.synth.write_survey", f"one or more of {FORMATS}", formats)
+        raise bad_parameter(
+            "formats", "gender_diag.synth.write_survey", f"one or more of {FORMATS}", formats
+        )
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     out: dict[str, Path | list[Path]] = {}

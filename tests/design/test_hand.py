@@ -34,12 +34,14 @@ def test_two_psu_stratum_by_hand():
     #   n_h/(n_h−1) Σ (t − t̄)² = 2 · ((4−7)² + (10−7)²) = 36
     # Stratum B: PSUs b1, b2, b3 with totals 2, 4, 9 → mean 5, Σ dev² = 9+1+16 = 26, ·3/2 = 39
     # V(Ŷ) = 36 + 39 = 75
-    df = pd.DataFrame({
-        "h": ["A", "A", "A", "B", "B", "B"],
-        "p": ["a1", "a1", "a2", "b1", "b2", "b3"],
-        "y": [1.0, 3, 5, 2, 4, 9],
-        "w": [1.0, 1, 2, 1, 1, 1],
-    })
+    df = pd.DataFrame(
+        {
+            "h": ["A", "A", "A", "B", "B", "B"],
+            "p": ["a1", "a1", "a2", "b1", "b2", "b3"],
+            "y": [1.0, 3, 5, 2, 4, 9],
+            "w": [1.0, 1, 2, 1, 1, 1],
+        }
+    )
     d = SurveyDesign(df, weight="w", strata="h", psu="p")
     t = d.total("y").iloc[0]
     assert t.estimate == 1 + 3 + 10 + 2 + 4 + 9
@@ -59,8 +61,16 @@ def test_two_stage_fpc_by_hand():
     # Stage 2 (× f1 = 2/4): P1 (1 − 2/10) · 2 · ((3−4)² + (5−4)²) = 3.2;
     #                       P2 (1 − 2/5) · 2 · ((4−6)² + (8−6)²) = 9.6 → 0.5 · 12.8 = 6.4
     # V = 8 + 6.4 = 14.4
-    df = pd.DataFrame({"p": [1, 1, 2, 2], "s": [1, 2, 1, 2], "y": [3.0, 5, 4, 8], "w": 1.0,
-                       "N1": 4, "N2": [10, 10, 5, 5]})
+    df = pd.DataFrame(
+        {
+            "p": [1, 1, 2, 2],
+            "s": [1, 2, 1, 2],
+            "y": [3.0, 5, 4, 8],
+            "w": 1.0,
+            "N1": 4,
+            "N2": [10, 10, 5, 5],
+        }
+    )
     d = SurveyDesign(df, weight="w", psu="p", ssu="s", fpc="N1", fpc2="N2")
     assert d.vcov_total(df.y.to_numpy())[0, 0] == pytest.approx(14.4)
     assert d.total("y").se[0] == pytest.approx(math.sqrt(14.4))
@@ -75,12 +85,14 @@ def test_two_stage_fpc_by_hand():
     assert dom.se[0] == pytest.approx(math.sqrt(0.5 + 0.5 * (7.2 + 9.6)))
 
 
-LONELY = pd.DataFrame({
-    "h": ["A", "A", "B", "B", "C"],
-    "p": [1, 2, 3, 4, 5],
-    "y": [1.0, 3.0, 2.0, 6.0, 10.0],
-    "w": 1.0,
-})
+LONELY = pd.DataFrame(
+    {
+        "h": ["A", "A", "B", "B", "C"],
+        "p": [1, 2, 3, 4, 5],
+        "y": [1.0, 3.0, 2.0, 6.0, 10.0],
+        "w": 1.0,
+    }
+)
 
 
 def test_lonely_psu_policies():
@@ -104,8 +116,9 @@ def test_lonely_psu_policies():
 def test_domain_is_subpopulation_not_subset():
     # PSU 3 has no women. Subpopulation: its PSU total is 0 and it stays in the variance;
     # the subset design (rows dropped) would have 2 PSUs instead of 3.
-    df = pd.DataFrame({"p": [1, 1, 2, 2, 3, 3], "sex": list("FMFMMM"),
-                       "y": [1.0, 0, 3, 1, 2, 2], "w": 1.0})
+    df = pd.DataFrame(
+        {"p": [1, 1, 2, 2, 3, 3], "sex": list("FMFMMM"), "y": [1.0, 0, 3, 1, 2, 2], "w": 1.0}
+    )
     d = SurveyDesign(df, weight="w", psu="p")
     women = d.mean("y", by="sex").set_index("sex").loc["F"]
     # mean 2; z_i = (y − 2)/2 → PSU totals −0.5, 0.5, 0 → Σdev² = 0.5 → V = 3/2·0.5 = 0.75
@@ -129,8 +142,9 @@ def test_missing_values_excluded_but_psu_kept():
 
 
 def test_ratio_and_proportion_by_hand():
-    df = pd.DataFrame({"y": [1.0, 2, 3, 4], "x": [1.0, 1, 2, 4], "w": 1.0,
-                       "c": ["a", "b", "a", "a"]})
+    df = pd.DataFrame(
+        {"y": [1.0, 2, 3, 4], "x": [1.0, 1, 2, 4], "w": 1.0, "c": ["a", "b", "a", "a"]}
+    )
     d = SurveyDesign(df, weight="w")
     r = d.ratio("y", "x").iloc[0]
     # R = 10/8; z = (y − 1.25 x)/8 = (−0.25, 0.75, 0.5, −1)/8; Σ z = 0;
@@ -161,8 +175,9 @@ def test_proportion_ci_methods_stay_in_unit_interval():
 
 def test_gap_difference_uses_covariance_from_same_psus():
     # 2 PSUs × (1 woman, 1 man). difference of means = Σ over PSUs of contrast influence.
-    df = pd.DataFrame({"p": [1, 1, 2, 2, 3, 3], "sex": list("FMFMFM"),
-                       "y": [1.0, 0, 0, 0, 1, 1], "w": 1.0})
+    df = pd.DataFrame(
+        {"p": [1, 1, 2, 2, 3, 3], "sex": list("FMFMFM"), "y": [1.0, 0, 0, 0, 1, 1], "w": 1.0}
+    )
     d = SurveyDesign(df, weight="w", psu="p")
     g = d.gap("y").iloc[0]
     # F mean 2/3, M mean 1/3; z_F = (y−2/3)/3 on F rows, z_M = (y−1/3)/3 on M rows;

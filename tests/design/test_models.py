@@ -292,9 +292,8 @@ def test_errors(apistrat, dstrat):
         adjusted_gap(dstrat, "sw", sex="awards", reference="Maybe")
     with pytest.raises(ValueError, match="reference"):
         adjusted_gap(dstrat, "sw", sex="stype", reference="E")  # three groups
-    sep = apistrat.assign(sep=(apistrat["meals"] > 50).astype(float))
-    with pytest.raises(EstimationError, match="separation"):
-        svyglm(SurveyDesign(sep, weight="pw", strata="stype"), "sep", x="meals")
+    with pytest.raises(EstimationError, match="did not converge"):
+        svyglm(dstrat, "sw", x="meals", max_iter=2)
     with pytest.raises(EstimationError, match="singular"):
         svyglm(
             SurveyDesign(apistrat.assign(m2=apistrat["meals"] * 2.0), weight="pw"),
@@ -333,3 +332,22 @@ def test_ame_se_equals_numerical_influence(apistrat, dstrat):
     se = np.sqrt(dstrat.vcov_total(z)[0, 0])
     assert a["ame"].iloc[0] == pytest.approx(base, rel=1e-8)
     assert a["ame_se"].iloc[0] == pytest.approx(se, rel=1e-4)
+
+
+def test_separation_is_flagged_not_fatal(apistrat):
+    # Complete separation (sep = meals > 50 predicted by meals): like R glm, the fit stops when
+    # the deviance stops moving, warns, and flags it; the coefficient is huge.
+    sep = apistrat.assign(sep=(apistrat["meals"] > 50).astype(float))
+    d = SurveyDesign(sep, weight="pw", strata="stype")
+    with pytest.warns(RuntimeWarning, match="separation"):
+        fit = svyglm_fit(d, "sep", x="meals")
+    assert fit.separation
+    assert abs(fit.coef[1]) > 1
+    # Quasi-separation in a control (every school of type H meets "hi"): the AME of the
+    # focal group stays finite and close to the fit without the offending level.
+    df = apistrat.assign(hi=((apistrat["api00"] > 650) | (apistrat["stype"] == "H")).astype(float))
+    d2 = SurveyDesign(df, weight="pw", strata="stype")
+    with pytest.warns(RuntimeWarning, match="separation"):
+        a = adjusted_gap(d2, "hi", sex="comp.imp", reference="No", controls=["stype"])
+    assert bool(a["separation"].iloc[0])
+    assert np.isfinite(a["ame"].iloc[0]) and 0 < a["ame_se"].iloc[0] < 0.5

@@ -45,16 +45,22 @@ def test_dclus1_means_totals_proportions(apiclus1):
     assert t.se == pytest.approx(932235, abs=0.5)
     # svymean(~stype, dclus1): E 0.786885 (0.0463), H 0.076503 (0.0268), M 0.136612 (0.0296)
     p = d.proportion("stype")
-    for level, est, se in [("E", 0.786885, 0.0463), ("H", 0.076503, 0.0268),
-                           ("M", 0.136612, 0.0296)]:
+    for level, est, se in [
+        ("E", 0.786885, 0.0463),
+        ("H", 0.076503, 0.0268),
+        ("M", 0.136612, 0.0296),
+    ]:
         r = _row(p, "stype", level)
         assert r.estimate == pytest.approx(est, abs=5e-7)
         assert r.se == pytest.approx(se, abs=5e-5)
     # svytotal(~stype, dclus1): E 4873.97 (1333.32), H 473.86 (158.70), M 846.17 (167.55)
     df = apiclus1.assign(**{f"is_{s}": (apiclus1["stype"] == s).astype(float) for s in "EHM"})
     tot = SurveyDesign(df, weight="pw", psu="dnum", fpc="fpc").total(["is_E", "is_H", "is_M"])
-    for var, est, se in [("is_E", 4873.97, 1333.32), ("is_H", 473.86, 158.70),
-                         ("is_M", 846.17, 167.55)]:
+    for var, est, se in [
+        ("is_E", 4873.97, 1333.32),
+        ("is_H", 473.86, 158.70),
+        ("is_M", 846.17, 167.55),
+    ]:
         r = _row(tot, var)
         assert r.estimate == pytest.approx(est, abs=0.005)
         assert r.se == pytest.approx(se, abs=0.005)
@@ -100,8 +106,12 @@ def test_jk1_replicates_apisrs(apisrs):
     # enroll 3621074.34 (169519.65); svymean(~api00+api99): 656.58 (9.2497), 624.68 (9.5003)
     d = SurveyDesign(apisrs, weight="pw", fpc="fpc").jackknife()
     tot = d.total(["stypeE", "stypeH", "stypeM", "enroll"])
-    for var, est, se in [("stypeE", 4397.74, 196.00), ("stypeH", 774.25, 142.85),
-                         ("stypeM", 1022.01, 160.33), ("enroll", 3621074.34, 169519.65)]:
+    for var, est, se in [
+        ("stypeE", 4397.74, 196.00),
+        ("stypeH", 774.25, 142.85),
+        ("stypeM", 1022.01, 160.33),
+        ("enroll", 3621074.34, 169519.65),
+    ]:
         assert _row(tot, var).estimate == pytest.approx(est, abs=0.005)
         assert _row(tot, var).se == pytest.approx(se, abs=0.005)
     m = d.mean(["api00", "api99"])
@@ -117,8 +127,9 @@ def test_user_supplied_replicate_columns_match_created(apiclus1):
     reps = created.replicate_weights
     cols = {f"rep{r:02d}": reps[:, r] for r in range(reps.shape[1])}
     df = pd.concat([apiclus1, pd.DataFrame(cols, index=apiclus1.index)], axis=1)
-    given = SurveyDesign(df, weight="pw", replicate_weights=list(cols), replicate_type="JK1",
-                         scale=created.scale)
+    given = SurveyDesign(
+        df, weight="pw", replicate_weights=list(cols), replicate_type="JK1", scale=created.scale
+    )
     assert _row(given.mean("api00"), "api00").se == pytest.approx(26.329, abs=0.0005)
     assert given.df == 14
     np.testing.assert_allclose(given.replicate_weights, reps, rtol=1e-12)

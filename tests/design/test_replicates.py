@@ -9,8 +9,9 @@ import pytest
 
 from gender_diag.design import SurveyDesign
 
-TINY = pd.DataFrame({"h": [1, 1, 2, 2], "p": [1, 2, 3, 4], "y": [1.0, 3.0, 2.0, 6.0],
-                     "w": 1.0, "sex": list("FMFM")})
+TINY = pd.DataFrame(
+    {"h": [1, 1, 2, 2], "p": [1, 2, 3, 4], "y": [1.0, 3.0, 2.0, 6.0], "w": 1.0, "sex": list("FMFM")}
+)
 
 
 def test_jkn_by_hand():

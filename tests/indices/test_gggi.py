@@ -77,7 +77,7 @@ def _published() -> pd.DataFrame:
 
 
 def test_wef_2015_subindexes_and_overall():
-    # WEF (2015) The Global Gender Gap Report 2015, Table 3a–3d and the overall ranking
+    # WEF (2015) The Global Gender Gap Report 2015, overall and subindex rankings
     published = _published()
     ratios = _ratios()
     assert len(published) == N_COUNTRIES

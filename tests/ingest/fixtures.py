@@ -208,7 +208,7 @@ def odk_frames() -> dict[str, pd.DataFrame]:
     """The same data as an ODK Briefcase CSV set (``-`` group separator, KEY/PARENT_KEY)."""
     k = kobo_frames()
     hh = k["tiny"].drop(
-        columns=["_id", "_index", "_submission_time", "_uuid", "__version__", "_ident/gps_latitude"]
+        columns=["_id", "_index", "_submission_time", "_uuid", "_version_", "_ident/gps_latitude"]
     )
     hh = hh.drop(columns=[c for c in hh.columns if c.startswith("assets_major/")])
     hh.columns = [c.replace("/", "-") for c in hh.columns]

@@ -143,7 +143,11 @@ def test_duplicate_uuid(tmp_path, form, design, frames):
     frames["tiny"].loc[2, "_uuid"] = "u1"
     rep = validate_path(_kobo(tmp_path, frames), form=form, design=design)
     hit = rep.issues[rep.issues["reason"] == "duplicate_key"]
-    assert hit[["column", "row"]].values.tolist() == [["_uuid", 4]]
+    assert sorted(hit[["column", "row", "severity"]].values.tolist()) == [
+        ["_uuid", 2, "warning"],  # the first is kept, but named
+        ["_uuid", 4, "error"],
+    ]
+    assert "shared by rows 2, 4" in hit["message"].iloc[0]
     # the household and its repeat rows are quarantined, and said so
     assert rep.rows_quarantined["households"] == 1
     assert rep.rows_quarantined["members"] == 1  # household 3 has one member

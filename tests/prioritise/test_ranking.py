@@ -179,3 +179,13 @@ def test_single_gap_and_all_suppressed():
     g = example_gap_table(n_indicators=2).assign(suppressed=True)
     r = rank_gaps(g, draws=100)
     assert r.table.empty and len(r.excluded) == len(g) and len(r.to_frame()) == len(g)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_row_order_does_not_matter(seed):
+    g = example_gap_table(n_indicators=10, seed=seed)
+    shuffled = g.sample(frac=1.0, random_state=seed).reset_index(drop=True)
+    a = rank_gaps(g, draws=0).table.set_index("gap_id")
+    b = rank_gaps(shuffled, draws=0).table.set_index("gap_id").loc[a.index]
+    pd.testing.assert_series_equal(a["rank"], b["rank"])
+    np.testing.assert_allclose(a["score"], b["score"], atol=1e-12)

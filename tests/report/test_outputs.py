@@ -242,3 +242,13 @@ def test_sensitive_rows_dropped_from_gap_tables_even_if_unknown_to_indicators():
     pub = publish(result)
     assert not pub.ranking["gap_id"].str.startswith("ipv_physical_12m|community").any()
     assert not pub.indirect["gap_id"].str.startswith("ipv_physical_12m|community").any()
+
+
+def test_text_starting_with_equals_is_not_a_formula(tmp_path):
+    result = make_result()
+    result.survey.report.issues.loc[0, "fix"] = '=HYPERLINK("http://x.invalid","click")'
+    write_reports(result, tmp_path, languages=("en",))
+    wb = openpyxl.load_workbook(tmp_path / "en" / "diagnostic.xlsx")
+    ws = wb[load_texts("en")["sheets.quality"]]
+    cells = [c for row in ws.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
+    assert cells and all(c.data_type == "s" for c in cells)

@@ -213,3 +213,6 @@ def test_properties(rows, threshold, sensitive):
     assert out.loc[out["suppressed"], ["estimate", "n", "population"]].isna().all().all()
     cell_log = log[log["reason"].isin(["primary", "secondary"])]
     assert len(cell_log) == out["suppressed"].sum()
+    # 5. idempotent: protecting an already protected table changes nothing
+    again, _ = apply_sdc(out, threshold=threshold, sensitive_threshold=strict)
+    assert again["suppressed"].tolist() == out["suppressed"].tolist()
