@@ -59,10 +59,15 @@ def cmd_validate(args) -> int:
 
 
 def cmd_synth(args) -> int:
-    from gender_diag.synth import generate, write_survey
+    from gender_diag.synth import main_synth
 
-    synth = generate(args.households, seed=args.seed, errors=args.errors)
-    written = write_survey(synth, args.out, formats=tuple(args.formats))
+    written = main_synth(
+        args.out,
+        n_households=args.households,
+        seed=args.seed,
+        errors=args.errors,
+        formats=args.formats,
+    )
     for kind, paths in written.items():
         for path in paths if isinstance(paths, list) else [paths]:
             print(f"{kind}: {path}")
@@ -169,8 +174,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--formats",
         nargs="+",
-        default=["kobo_xlsx", "kobo_csv", "odk_csv"],
-        help="kobo_xlsx, kobo_csv, odk_csv",
+        default=None,
+        help="any of kobo_xlsx, kobo_csv, odk_csv (default: all; XLSX only up to 50,000)",
     )
     p.set_defaults(func=cmd_synth)
 

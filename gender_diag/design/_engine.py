@@ -111,8 +111,18 @@ class _Cells:
     """Group-sum structure of one partition of rows (units × domains), built once per call."""
 
     def __init__(
-        self, unit: np.ndarray, n_units: int, codes: np.ndarray, G: int, compact: bool = False
+        self,
+        unit: np.ndarray,
+        n_units: int,
+        codes: np.ndarray,
+        G: int,
+        compact: bool = False,
+        stage=None,
     ):
+        if stage is not None and G == 1 and not compact and bool(np.all(codes == 0)):
+            # Whole sample, one domain: the stage's own unit-by-row matrix serves.
+            self.size, self.matrix, self.n_units, self.G = n_units, stage.matrix, n_units, 1
+            return
         key = np.where(codes >= 0, unit * G + codes, -1)
         if compact:
             cell, uniques = pd.factorize(key)
@@ -173,7 +183,7 @@ def run(
     rep = design._rep
     s1, s2 = design._stage1, design._stage2
     taylor = rep is None
-    psu = _Cells(s1.unit, s1.n_units, codes, G)
+    psu = _Cells(s1.unit, s1.n_units, codes, G, stage=s1)
     ssu = _Cells(s2.unit, s2.n_units, codes, G, compact=True) if (taylor and s2) else None
     cal = design._calib if taylor else None
     xcells = calibration.cells(design, codes, G) if cal is not None else None

@@ -52,6 +52,14 @@ def group_sum(codes: np.ndarray, size: int, x: np.ndarray) -> np.ndarray:
     >>> group_sum(np.array([1, 1, 0]), 3, np.array([[1.0], [2.0], [5.0]])).ravel().tolist()
     [5.0, 3.0, 0.0]
     """
+    x = np.asarray(x)
+    if x.ndim == 1 or x.shape[1] == 1:
+        # One column: np.bincount is a single C loop, no sparse matrix to build.
+        codes = np.asarray(codes)
+        keep = codes >= 0
+        flat = x.reshape(-1)
+        out = np.bincount(codes[keep], weights=flat[keep], minlength=size)
+        return out if x.ndim == 1 else out[:, None]
     return np.asarray(indicator_matrix(codes, size) @ x)
 
 

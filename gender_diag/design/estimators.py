@@ -143,7 +143,6 @@ def mean(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> p
 
     Examples
     --------
-    >>> import gender_diag as _gd  # noqa: F401
     >>> from gender_diag.design import SurveyDesign
     >>> df = pd.DataFrame({"y": [1.0, 2.0, 3.0, 4.0], "w": 1.0})
     >>> r = SurveyDesign(df, weight="w").mean("y")

@@ -310,6 +310,12 @@ class SurveyDesign:
         return self._data
 
     @property
+    def spec(self) -> dict:
+        """Column roles and options: weight, strata, psu, ssu, fpc, fpc2, with_replacement,
+        lonely_psu (a copy; the design itself is immutable)."""
+        return dict(self._spec)
+
+    @property
     def weights(self) -> np.ndarray:
         """Full-sample weights, shape (n,)."""
         return self._w
@@ -467,15 +473,26 @@ class SurveyDesign:
         else:
             for c in cols:
                 _column(self._data, c, "by")
-            grouped = self._data.groupby(cols, sort=True, dropna=True, observed=True)
-            raw = grouped.ngroup().to_numpy().astype(np.int64)
-            raw = np.where(self._domain, raw, -1)
-            present, first = np.unique(raw, return_index=True)
+            # Mixed-radix code of the by-columns (each factorised with sort=True, so the
+            # domains come out in sorted key order); a row with a missing key is in none.
+            raw = np.zeros(n, dtype=np.int64)
+            missing = np.zeros(n, dtype=bool)
+            for c in cols:
+                c_codes, c_uniques = pd.factorize(self._data[c], sort=True)
+                missing |= c_codes < 0
+                raw = raw * max(len(c_uniques), 1) + np.maximum(c_codes, 0)
+            raw = np.where(missing | ~self._domain, -1, raw)
+            dense, present = pd.factorize(raw)
+            present = np.asarray(present, dtype=np.int64)
             keep = present >= 0
-            present, first = present[keep], first[keep]
-            remap = np.full(int(raw.max()) + 2 if raw.size else 1, -1, dtype=np.int64)
-            remap[present] = np.arange(present.size)
-            codes = np.where(raw >= 0, remap[np.maximum(raw, 0)], -1)
+            order = np.argsort(present[keep], kind="stable")
+            rank = np.full(present.size, -1, dtype=np.int64)
+            rank[np.flatnonzero(keep)[order]] = np.arange(order.size)
+            codes = np.where(raw >= 0, rank[dense], -1)
+            first = np.full(order.size, -1, dtype=np.int64)
+            valid_rows = np.flatnonzero(codes >= 0)
+            # first row of every domain (reverse assignment keeps the smallest index)
+            first[codes[valid_rows[::-1]]] = valid_rows[::-1]
             keys = self._data[cols].iloc[first].reset_index(drop=True)
         if codes.size != n:  # pragma: no cover - defensive
             raise DesignError("SurveyDesign: internal domain coding error.")

@@ -77,6 +77,15 @@ def svychisq(design, row: str, col: str, *, statistic: str = "F") -> pd.DataFram
         ``mean_deff`` the mean generalised design effect :math:`\bar\delta`; ``ddf`` is
         ``inf`` for ``"Chisq"``.
 
+    Notes
+    -----
+    Differences from R ``svychisq`` that do not change any test result: for
+    ``statistic="Chisq"`` R prints the *unadjusted* :math:`X^2` as "X-squared" (our
+    ``pearson``) and computes its p-value from :math:`X^2/\bar\delta` (our ``statistic``);
+    with missing values R scales the table to all rows, we scale it to the *n* complete rows
+    (:math:`X^2` and :math:`\hat\Delta` both scale with the total, so F, ndf, ddf and the
+    p-values are unchanged).
+
     Examples
     --------
     With equal weights and no clustering the correction reduces to the factor

@@ -315,6 +315,14 @@ def load_catalogue(path=None, *, variables=None) -> Catalogue:
         Listing every problem found (file, indicator, field, value, what to do): unreadable
         or invalid YAML, missing field, missing translation, bad enum value, duplicate id,
         bad rule (a :class:`RuleError` message) or unknown variable.
+
+    Examples
+    --------
+    >>> cat = load_catalogue()
+    >>> len(cat) >= 45, cat["has_mobile"].standard, cat["has_mobile"].labels["es"]
+    (True, 'SDG 5.b.1', 'Tiene teléfono celular')
+    >>> sorted(cat.weai_indicators())[:3]
+    ['attitudes_ipv', 'autonomy_income', 'control_income']
     """
     problems: list[str] = []
     files = _catalogue_files(path)

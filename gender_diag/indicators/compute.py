@@ -96,6 +96,13 @@ _SENSITIVE_EXCLUDED_BY = frozenset({"community"})
 # --------------------------------------------------------------------------------------
 # inputs
 # --------------------------------------------------------------------------------------
+def _catalogue(catalogue) -> Catalogue:
+    """A Catalogue as given, or loaded from a path (None: the bundled catalogue)."""
+    if isinstance(catalogue, Catalogue):
+        return catalogue
+    return load_catalogue(catalogue)
+
+
 def _tables_and_design(survey, design) -> tuple[dict[str, pd.DataFrame], dict]:
     if isinstance(survey, Mapping):
         tables = dict(survey)
@@ -105,7 +112,10 @@ def _tables_and_design(survey, design) -> tuple[dict[str, pd.DataFrame], dict]:
         spec = dict(getattr(survey, "design", None) or _DEFAULT_DESIGN)
     if design is not None:
         if isinstance(design, Mapping):
-            spec = dict(design)
+            # roles given override the survey's; roles not mentioned (e.g. the second stage
+            # ssu/fpc2 that ingest sets) are kept — dropping the second stage while keeping a
+            # large first-stage fpc would shrink every SE towards zero
+            spec = {**spec, **dict(design)}
         else:  # a SurveyDesign: reuse its column roles
             spec = dict(getattr(design, "_spec", {}) or spec)
     spec = {k: v for k, v in spec.items() if k in ("weight", "strata", "psu", "ssu", "fpc", "fpc2")}
@@ -336,7 +346,9 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
     """
     from gender_diag.design.intervals import critical_value, proportion_ci
 
-    female = d.data["sex"].astype(str).eq("F").to_numpy(dtype=float)
+    sex = d.data["sex"].astype(object)
+    # unknown sex stays unknown (not counted as a man)
+    female = np.where(sex.isin(["F", "M"]), sex.eq("F"), np.nan).astype(float)
     frame = d.data
     cols = {}
     for i in ids:  # share of women = mean of 1[F] over the indicator's universe
@@ -400,11 +412,11 @@ def compute_indicators(
     survey : Survey or dict of DataFrame
         Ingested survey (``.tables``, ``.design``), or its tables (design columns then
         default to ``weight``, ``district`` (strata), ``community`` (PSU), ``fpc``).
-    catalogue : Catalogue, optional
+    catalogue : Catalogue or path, optional
         Default :func:`load_catalogue` (the bundled catalogue).
     design : dict or SurveyDesign, optional
-        Design column roles (``weight``, ``strata``, ``psu``, ``ssu``, ``fpc``, ``fpc2``);
-        default ``survey.design``.
+        Design column roles (``weight``, ``strata``, ``psu``, ``ssu``, ``fpc``, ``fpc2``)
+        overriding those of ``survey.design`` (a role set to None is removed).
     by : sequence of str
         Disaggregations besides the total. Default :data:`DEFAULT_BY`. Columns absent from a
         unit's table are skipped for that unit. Sensitive indicators are never broken down by
@@ -432,7 +444,7 @@ def compute_indicators(
     """
     if not 0 < alpha < 1:
         raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
-    catalogue = load_catalogue() if catalogue is None else catalogue
+    catalogue = _catalogue(catalogue)
     _, spec = _tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
     by = [by] if isinstance(by, str) else list(by)
@@ -555,7 +567,7 @@ def couple_comparisons(
         woman is worse off), se, ci_low, ci_high, df, n (couples), population,
         share_man_worse, share_equal, reliability. Sensitive indicators are left out.
     """
-    catalogue = load_catalogue() if catalogue is None else catalogue
+    catalogue = _catalogue(catalogue)
     _, spec = _tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
     frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
@@ -631,7 +643,7 @@ def weai_inputs(survey, catalogue: Catalogue | None = None, design=None) -> pd.D
     adequacy key the catalogue provides (``weai_key``), coded 1 = adequate, 0 = inadequate,
     NaN = not known (listwise exclusion is the index's job).
     """
-    catalogue = load_catalogue() if catalogue is None else catalogue
+    catalogue = _catalogue(catalogue)
     _, spec = _tables_and_design(survey, design)
     keyed = catalogue.weai_indicators()
     if not keyed:

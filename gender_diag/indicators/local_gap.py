@@ -23,11 +23,25 @@ indicators' truncated ratios over the indicators available in the area; the over
 the mean of the domain indices (as the WEF overall index is the mean of its subindexes).
 1 = parity; 0.8 = women stand on average 20 % below men.
 
-Standard errors come from the delete-one-PSU jackknife of the design
-(:meth:`SurveyDesign.jackknife`, JKn with strata; R ``as.svrepdesign(type="auto")``): the
-whole index is recomputed with every replicate weight and
-:meth:`SurveyDesign.vcov_replicates` combines the replicates. CIs are
-:math:`\hat I \pm t_{df} \cdot SE`, clipped to [0, 1].
+Standard errors (``variance=``):
+
+* ``"linearization"`` (default): delta method. The index is a smooth function of the women's
+  and men's domain means (piecewise: a ratio truncated at 1 has zero derivative), so its
+  influence variable is :math:`z = \sum_k a_k (\partial r_k/\partial F_k\, z_{F,k} +
+  \partial r_k/\partial M_k\, z_{M,k})` with the mean influence
+  :math:`z_{F,k} = w\,1[F]\,(y_k - F_k)/\hat N_{F,k}` and :math:`a_k` the weight of
+  indicator *k* in the component (1/c_j in its domain, divided by the number of domains for
+  the overall index); :meth:`SurveyDesign.vcov_total` gives its variance with strata, PSUs,
+  second stage and fpc (Binder 1983; Lumley 2010 §2.3).
+* ``"jackknife"``: delete-one-PSU jackknife (:meth:`SurveyDesign.jackknife`, JKn; R
+  ``as.svrepdesign(type="auto")``): the whole index is recomputed with every replicate weight
+  and :meth:`SurveyDesign.vcov_replicates` combines them. Like R's replicate conversion it
+  keeps only the first stage: with a large first-stage sampling fraction (most communities
+  sampled) the fpc makes it far too small — use linearisation there.
+
+CIs are :math:`\hat I \pm t_{df} \cdot SE`, clipped to [0, 1]. The truncation makes the
+index biased downwards when indicators are near parity (noise pushes ratios below 1 but not
+above): read small departures from 1 with their CI.
 """
 
 from __future__ import annotations
@@ -37,9 +51,10 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from gender_diag.errors import EstimationError
-from gender_diag.indicators.catalogue import TAG_VALUES, Catalogue, load_catalogue
+from gender_diag.errors import EstimationError, bad_parameter
+from gender_diag.indicators.catalogue import TAG_VALUES, Catalogue
 from gender_diag.indicators.compute import (
+    _catalogue,
     _tables_and_design,
     indicator_frames,
     make_design,
@@ -101,6 +116,50 @@ def _index(F, M, meta_dir, meta_kind, rights_idx, n_rights):
     return dom, overall, r
 
 
+def _ratio_gradient(f, m, direction, kind):
+    """Derivatives of the truncated oriented ratio with respect to F and M, shape (K,)."""
+    worse = direction == "higher_worse"
+    prop = kind == "proportion"
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # r = F/M
+        gf = np.where(worse, 0.0, 1.0 / m)
+        gm = np.where(worse, 0.0, -f / m**2)
+        # r = (1 - F)/(1 - M)
+        gf = np.where(worse & prop, -1.0 / (1 - m), gf)
+        gm = np.where(worse & prop, (1 - f) / (1 - m) ** 2, gm)
+        # r = M/F
+        gf = np.where(worse & ~prop, -m / f**2, gf)
+        gm = np.where(worse & ~prop, 1.0 / f, gm)
+    raw_num = np.where(worse, np.where(prop, 1 - f, m), f)
+    raw_den = np.where(worse, np.where(prop, 1 - m, f), m)
+    flat = ~(raw_den > 0) | (raw_num >= raw_den)  # truncated at 1 or parity by convention
+    gf = np.where(flat | ~np.isfinite(gf), 0.0, gf)
+    gm = np.where(flat | ~np.isfinite(gm), 0.0, gm)
+    return gf, gm
+
+
+def _influence(w, Y, known, mask, sex, f, m, dirs, kinds, r_idx, n_rights):
+    """Influence variables (n, 1 + D) of the overall and domain indices (delta method)."""
+    r = oriented_ratio(f, m, direction=dirs, kind=kinds)
+    avail = ~np.isnan(r)
+    counts = np.bincount(r_idx[avail], minlength=n_rights).astype(float)
+    a_dom = np.zeros((n_rights, len(r)))
+    k = np.flatnonzero(avail)
+    a_dom[r_idx[k], k] = 1.0 / counts[r_idx[k]]
+    n_dom = max(int((counts > 0).sum()), 1)
+    A = np.vstack([a_dom.sum(axis=0) / n_dom, a_dom])  # (1 + D, K)
+    gf, gm = _ratio_gradient(f, m, dirs, kinds)
+    zs = []
+    for target, g, mean in (("F", gf, f), ("M", gm, m)):
+        dom = (mask & (sex == target))[:, None] & known
+        wd = np.where(dom, w[:, None], 0.0)
+        n_hat = wd.sum(axis=0)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            z = wd * (np.where(known, Y, 0.0) - mean) / np.where(n_hat > 0, n_hat, 1.0)
+        zs.append(z @ (A * np.nan_to_num(g)).T)
+    return zs[0] + zs[1]
+
+
 def local_gap_index(
     survey,
     catalogue: Catalogue | None = None,
@@ -110,6 +169,7 @@ def local_gap_index(
     indicators: Iterable[str] | None = None,
     include_weai: bool = False,
     alpha: float = 0.05,
+    variance: str = "linearization",
 ) -> dict[str, pd.DataFrame]:
     """Local gender gap index by rights domain and overall, for the territory and by area.
 
@@ -128,6 +188,8 @@ def local_gap_index(
         adds them).
     alpha : float
         1 − confidence level.
+    variance : {'linearization', 'jackknife'}
+        How standard errors are computed (see the module docstring).
 
     Returns
     -------
@@ -139,7 +201,10 @@ def local_gap_index(
     """
     from gender_diag.design.intervals import critical_value
 
-    catalogue = load_catalogue() if catalogue is None else catalogue
+    if variance not in ("linearization", "jackknife"):
+        raise bad_parameter("variance", "local_gap_index", "'linearization' or 'jackknife'",
+                            variance)  # fmt: skip
+    catalogue = _catalogue(catalogue)
     _, spec = _tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
     wanted = None if indicators is None else set(indicators)
@@ -162,8 +227,12 @@ def local_gap_index(
     ids = [i.id for i in inds if i.id in frame.columns]
     meta = {i.id: i for i in inds}
     d = make_design(frame, spec)
-    jk = d.jackknife()
-    W = np.column_stack([d.weights, jk.replicate_weights])  # (n, 1 + R)
+    if variance == "jackknife":
+        jk = d.jackknife()
+        W = np.column_stack([d.weights, jk.replicate_weights])  # (n, 1 + R)
+        df = jk.df
+    else:
+        jk, W, df = None, d.weights[:, None], d.df
     Y = frame[ids].to_numpy(dtype=float)
     known = ~np.isnan(Y)
     sex = frame["sex"].astype(str).to_numpy()
@@ -177,7 +246,7 @@ def local_gap_index(
     r_idx = np.array([present.index(r) for r in rights])
     dirs = np.array([meta[k].direction for k in ids])
     kinds = np.array([meta[k].type for k in ids])
-    q = float(critical_value(jk.df, level=1 - alpha))
+    q = float(critical_value(df, level=1 - alpha))
     out_rows, ratio_rows = [], []
     for area_type, area, mask in areas:
         Wf = W * (mask & (sex == "F"))[:, None]
@@ -186,12 +255,20 @@ def local_gap_index(
         M = _group_means(Wm, Y, known)
         dom, overall, r = _index(F, M, dirs, kinds, r_idx, len(present))
         theta = np.column_stack([overall, dom])  # (1 + R, 1 + D)
-        full, reps = theta[0], theta[1:]
-        ok = ~np.isnan(reps).any(axis=0) & ~np.isnan(full)
+        full = theta[0]
         se = np.full(full.shape, np.nan)
-        if ok.any():
-            v = jk.vcov_replicates(full[ok], reps[:, ok])
-            se[ok] = np.sqrt(np.clip(np.diag(v), 0, None))
+        if jk is not None:
+            reps = theta[1:]
+            ok = ~np.isnan(reps).any(axis=0) & ~np.isnan(full)
+            if ok.any():
+                v = jk.vcov_replicates(full[ok], reps[:, ok])
+                se[ok] = np.sqrt(np.clip(np.diag(v), 0, None))
+        else:
+            Z = _influence(W[:, 0], Y, known, mask, sex, F[0], M[0], dirs, kinds, r_idx,
+                           len(present))  # fmt: skip
+            ok = ~np.isnan(full)
+            v = d.vcov_total(Z)
+            se[ok] = np.sqrt(np.clip(np.diag(v), 0, None))[ok]
         n_ind = [int((~np.isnan(r[0])).sum())] + [
             int(((~np.isnan(r[0])) & (r_idx == j)).sum()) for j in range(len(present))
         ]
@@ -205,7 +282,7 @@ def local_gap_index(
                     se=se[j],
                     ci_low=max(0.0, full[j] - q * se[j]) if np.isfinite(se[j]) else np.nan,
                     ci_high=min(1.0, full[j] + q * se[j]) if np.isfinite(se[j]) else np.nan,
-                    df=jk.df,
+                    df=df,
                     n_indicators=n_ind[j],
                 )
             )

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gender_diag.errors import GenderDiagError
+from gender_diag.errors import GenderDiagError, bad_parameter
 from gender_diag.ingest.report import ValidationReport
 from gender_diag.ingest.survey import Survey
 
@@ -55,14 +55,30 @@ def _kind(path: Path) -> str:
     return "table"
 
 
-def read_path(path: str | Path, *, form=None, design=None, salt: str | None = None) -> Survey:
-    """Read ``path`` with the reader its format calls for (see module docstring)."""
+FORMATS = ("kobo", "odk", "table", "stata", "spss")
+
+
+def read_path(
+    path: str | Path,
+    *,
+    form=None,
+    design=None,
+    salt: str | None = None,
+    format: str | None = None,
+) -> Survey:
+    """Read ``path`` with the reader its format calls for (see module docstring).
+
+    ``format`` forces a reader (``kobo``, ``odk``, ``table``, ``stata``, ``spss``); None
+    detects it from the path.
+    """
     from gender_diag.ingest.kobo import read_kobo
     from gender_diag.ingest.odk import read_odk
     from gender_diag.ingest.tables import read_spss, read_stata, read_table
 
     path = Path(path)
-    kind = _kind(path) if path.exists() else "table"
+    if format is not None and format not in FORMATS:
+        raise bad_parameter("format", "read_path", " / ".join(map(repr, FORMATS)), format)
+    kind = format or (_kind(path) if path.exists() else "table")
     if kind == "kobo":
         return read_kobo(path, form=form, design=design, salt=salt)
     if kind == "odk":
@@ -74,7 +90,13 @@ def read_path(path: str | Path, *, form=None, design=None, salt: str | None = No
     return read_table(path, form=form, design=design, salt=salt)
 
 
-def validate_path(path: str | Path, *, form=None, design=None) -> ValidationReport:
+def validate_path(
+    path: str | Path,
+    *,
+    form=None,
+    design=None,
+    format: str | None = None,
+) -> ValidationReport:
     """Read and validate any supported export; return the :class:`ValidationReport`.
 
     A malformed file (empty, corrupt, wrong sheets, ...) gives a report with one blocking
@@ -90,7 +112,7 @@ def validate_path(path: str | Path, *, form=None, design=None) -> ValidationRepo
     (False, ['empty_file'])
     """
     try:
-        return read_path(path, form=form, design=design).report
+        return read_path(path, form=form, design=design, format=format).report
     except GenderDiagError as exc:
         rep = ValidationReport()
         rep.add_blocking(

@@ -45,6 +45,23 @@ _ANY = re.compile(r"(?<![\w.@])(?:" + "|".join(VALUE_PATTERNS.values()) + r")(?!
 _CODED = {"select_one", "select_multiple", "integer", "decimal", "calculate", "range"}
 SHARE_THRESHOLD = 0.5
 INTERNAL = {"__row__", "__key__", "__parent__", "__hh_row__"}
+#: Export bookkeeping columns (never free text).
+EXPORT_META = {
+    "KEY",
+    "PARENT_KEY",
+    "SubmissionDate",
+    "instanceID",
+    "instanceName",
+    "Status",
+    "ReviewState",
+    "FormVersion",
+    "Edits",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "start",
+    "end",
+    "today",
+}
 #: Export bookkeeping columns whose names look like identifiers but are not.
 NOT_IDENTIFIERS = {"_parent_table_name", "instanceName", "meta/instanceName", "formhub/uuid"}
 
@@ -146,11 +163,17 @@ def apply(
     salt: str | None,
     pseudonymise=("dni_number",),
     report: ValidationReport,
+    form=None,
 ) -> dict[str, pd.DataFrame]:
-    """Drop (or pseudonymise) identifier columns and redact identifiers inside free text."""
+    """Drop (or pseudonymise) identifier columns and redact identifiers inside free text.
+
+    Only free-text columns are scanned for identifier-like substrings: the form's ``text``
+    questions, or every text column when there is no form (coded answers cannot hold one).
+    """
     out = {}
     actions = []
     for name, df in tables.items():
+        types, _ = _form_types(form, name)
         mine = ids[ids["table"] == name]
         drop, pseudo = [], {}
         for col, by in zip(mine["column"], mine["detected_by"], strict=True):
@@ -166,6 +189,10 @@ def apply(
         # free text left: redact identifier-looking substrings (a phone typed in a comment)
         for col in df.columns:
             if col in INTERNAL or col in pseudo or col == "hhid" or col.startswith("_"):
+                continue
+            if form is not None and types.get(col.split("__")[0]) != "text":
+                continue  # coded answers and export bookkeeping (KEY, dates) hold no free text
+            if col in EXPORT_META:
                 continue
             s = df[col]
             if not (pd.api.types.is_string_dtype(s) or s.dtype == object):

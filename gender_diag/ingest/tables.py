@@ -100,14 +100,7 @@ def read_delimited(
         )
     sep = sep or sniff_sep(text)
     try:
-        df = pd.read_csv(
-            io.StringIO(text),
-            sep=sep,
-            dtype=str,
-            keep_default_na=False,
-            na_values=_NA,
-            skipinitialspace=False,
-        )
+        df = _parse_csv(text, sep)
     except pd.errors.ParserError as exc:
         raise input_error(
             "corrupt_file",
@@ -123,6 +116,22 @@ def read_delimited(
         raise input_error("empty_file", file=path, what="the file has no columns", fix="re-export")
     df.columns = [str(c).strip() for c in df.columns]
     return df, sep
+
+
+def _parse_csv(text: str, sep: str) -> pd.DataFrame:
+    """Parse CSV text as strings; the multi-threaded pyarrow parser when available (it is a
+    pandas dependency), else pandas' C parser."""
+    kw = dict(sep=sep, dtype=str, keep_default_na=False, na_values=_NA)
+    try:
+        import pyarrow  # noqa: F401
+
+        data = io.BytesIO(text.encode("utf-8"))
+        return pd.read_csv(data, engine="pyarrow", **kw)
+    except ImportError:
+        pass
+    except Exception:  # pyarrow is stricter (ragged rows...): the C parser says it best
+        pass
+    return pd.read_csv(io.StringIO(text), **kw)
 
 
 def read_sheets(path: str | Path, *, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:
@@ -227,18 +236,27 @@ def yes_no(values: pd.Series) -> pd.Series:
     return out.str.strip()
 
 
-def excel_dates(values: pd.Series) -> pd.Series:
+def excel_dates(values: pd.Series, *, dayfirst: bool = True) -> pd.Series:
     """Dates typed as text or stored as Excel serial numbers (days since 1899-12-30).
+
+    Text dates like ``05/03/2024`` are read day first (the convention in Peru and most of
+    Latin America and Europe); ISO dates ``2024-03-05`` are unambiguous.
 
     Examples
     --------
-    >>> excel_dates(pd.Series(["45292", "2024-01-02", None])).dt.strftime("%Y-%m-%d").tolist()
-    ['2024-01-01', '2024-01-02', nan]
+    >>> d = excel_dates(pd.Series(["45292", "2024-01-02", "05/03/2024", None]))
+    >>> d.dt.strftime("%Y-%m-%d").tolist()
+    ['2024-01-01', '2024-01-02', '2024-03-05', nan]
     """
     s = values.astype("string").str.strip()
     num = pd.to_numeric(s, errors="coerce")
     serial = num.between(1, 2_958_465).fillna(False).astype(bool)  # up to 9999-12-31
-    out = pd.to_datetime(s.where(~serial), errors="coerce", format="mixed", dayfirst=False)
+    iso = s.str.match(r"^\d{4}-\d{1,2}-\d{1,2}").fillna(False).astype(bool)
+    # pandas' dayfirst would also swap ISO dates: parse them on their own
+    out = pd.to_datetime(
+        s.where(~serial & ~iso), errors="coerce", format="mixed", dayfirst=dayfirst
+    )
+    out = out.where(~iso, pd.to_datetime(s.where(iso), errors="coerce", format="mixed"))
     days = pd.to_timedelta(num.where(serial), unit="D")
     return out.where(~serial, EXCEL_EPOCH + days)
 
@@ -336,6 +354,8 @@ def read_table(
     for c in df.columns:
         if pd.api.types.is_string_dtype(df[c]) or df[c].dtype == object:
             df[c] = df[c].astype("string").str.strip().replace("", pd.NA)
+    if "sex" in df.columns:
+        df["sex"] = _sex_codes(df["sex"], None)
     raw = {table: RawTable(name=table, frame=df, file=str(path), sheet=sname)}
     return assemble(
         raw,

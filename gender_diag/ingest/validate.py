@@ -66,11 +66,47 @@ _EXPORT_META = {
 }
 
 
-def flag(q: pd.Series, mask, reason: str) -> None:
-    """Append ``reason`` to the quarantine reasons of the rows in ``mask`` (in place)."""
-    mask = np.asarray(mask, dtype=bool)
-    if mask.any():
-        q.iloc[np.flatnonzero(mask)] = q.iloc[np.flatnonzero(mask)] + reason + ";"
+class Flags:
+    """Quarantine flags of one table: a boolean mask plus the reason codes of each row.
+
+    Examples
+    --------
+    >>> f = Flags(4)
+    >>> f.add([True, False, True, False], "orphan_row")
+    >>> f.add([True, False, False, False], "duplicate_key")
+    >>> f.mask.tolist(), f.reasons().tolist()
+    ([True, False, True, False], ['orphan_row;duplicate_key', 'orphan_row'])
+    """
+
+    def __init__(self, n: int):
+        self.mask = np.zeros(n, dtype=bool)
+        self._parts: list[tuple[np.ndarray, str]] = []
+
+    @property
+    def alive(self) -> np.ndarray:
+        """Rows not (yet) quarantined."""
+        return ~self.mask
+
+    def add(self, mask, reason: str) -> None:
+        m = np.asarray(mask, dtype=bool)
+        if m.any():
+            self.mask = self.mask | m
+            self._parts.append((np.flatnonzero(m), reason))
+
+    def reasons(self) -> np.ndarray:
+        """Reason codes joined by ``;`` for the flagged rows, in row order."""
+        flagged = np.flatnonzero(self.mask)
+        if not len(flagged):
+            return np.array([], dtype=object)
+        pos = np.concatenate([p for p, _ in self._parts])
+        why = np.concatenate([np.full(len(p), r, dtype=object) for p, r in self._parts])
+        joined = pd.Series(why).groupby(pos, sort=True).agg(";".join)
+        return joined.reindex(flagged).to_numpy(dtype=object)
+
+
+def flag(q: Flags, mask, reason: str) -> None:
+    """Quarantine the rows in ``mask`` for ``reason``."""
+    q.add(mask, reason)
 
 
 def _issues(df, mask, meta, name, **kw):
@@ -90,7 +126,8 @@ def _issues(df, mask, meta, name, **kw):
 
 
 def _present(s: pd.Series) -> pd.Series:
-    if pd.api.types.is_string_dtype(s) or s.dtype == object:
+    # typed columns already have blanks as missing; only raw object columns need a look
+    if s.dtype == object:
         return s.notna() & s.astype("string").str.strip().ne("")
     return s.notna()
 
@@ -338,7 +375,7 @@ def _check_households(tables, meta, quarantine, report, design):
     q = quarantine[MAIN_TABLE]
     content = [c for c in df.columns if c not in _EXPORT_META]
     if len(df) and content:
-        h = pd.util.hash_pandas_object(df[content].astype("string"), index=False)
+        h = pd.util.hash_pandas_object(df[content], index=False)
         dup = h.duplicated(keep="first").to_numpy()
         if dup.any():
             first_row = df[ROW].groupby(h.to_numpy()).transform("first")
@@ -365,7 +402,7 @@ def _check_households(tables, meta, quarantine, report, design):
         if key not in df.columns:
             continue
         # a key repeated by a duplicate submission is already reported there
-        alive = q.eq("").to_numpy()
+        alive = q.alive
         k = df[key].astype("string").where(alive)
         involved = (k.duplicated(keep=False) & k.notna()).to_numpy()
         if not involved.any():
@@ -541,7 +578,7 @@ def _hh_alive(tables, quarantine, df) -> np.ndarray:
     if MAIN_TABLE not in tables or "__hh_row__" not in df.columns:
         return np.ones(len(df), dtype=bool)
     main = tables[MAIN_TABLE]
-    bad = main.loc[quarantine[MAIN_TABLE].ne("").to_numpy(), ROW]
+    bad = main.loc[quarantine[MAIN_TABLE].mask, ROW]
     return ~df["__hh_row__"].isin(bad).to_numpy()
 
 
@@ -556,7 +593,7 @@ def _check_children_keys(tables, meta, quarantine, report):
         if "__hh_row__" in df.columns:
             k = k.assign(_h=df["__hh_row__"].astype("string"))
         dup = (k.duplicated(keep="first") & k[cols].notna().all(axis=1)).to_numpy()
-        dup = dup & q.eq("").to_numpy() & _hh_alive(tables, quarantine, df)
+        dup = dup & q.alive & _hh_alive(tables, quarantine, df)
         if dup.any():
             report.add(
                 _issues(
@@ -587,7 +624,7 @@ def _check_respondents(tables, meta, quarantine, report):
     mk = pd.MultiIndex.from_arrays([mem["hhid"].astype("string"), mline])
     rk = pd.MultiIndex.from_arrays([resp["hhid"].astype("string"), rline])
     linked = rk.isin(mk)
-    unknown = ~linked & q.eq("").to_numpy() & resp["hhid"].notna().to_numpy()
+    unknown = ~linked & q.alive & resp["hhid"].notna().to_numpy()
     if unknown.any():
         report.add(
             _issues(
@@ -608,7 +645,7 @@ def _check_respondents(tables, meta, quarantine, report):
     key = pd.DataFrame({"h": resp["hhid"].astype("string"), "l": rline})
     if "__hh_row__" in resp.columns:
         key["r"] = resp["__hh_row__"]
-    dup = (key.duplicated(keep="first") & key["l"].notna()).to_numpy() & q.eq("").to_numpy()
+    dup = (key.duplicated(keep="first") & key["l"].notna()).to_numpy() & q.alive
     dup = dup & _hh_alive(tables, quarantine, resp)
     if dup.any():
         report.add(
@@ -654,20 +691,25 @@ def _check_respondents(tables, meta, quarantine, report):
             )
 
 
-def _eval_frame(tables, name, needed: set[str]) -> pd.DataFrame:
-    """The table plus household fields a relevant expression refers to."""
+def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> pd.DataFrame:
+    """Only the columns an expression needs: its fields from the table, else from the
+    household (main) row the repeat row belongs to."""
     df = tables[name]
-    missing = [f for f in needed if f not in df.columns]
+    want = set(needed) | ({current} if current else set())
+    own = [f for f in want if f in df.columns]
+    frame = df[own]
+    missing = [f for f in want if f not in df.columns]
     if not missing or name == MAIN_TABLE or "__hh_row__" not in df.columns:
-        return df
+        return frame
     main = tables[MAIN_TABLE]
     have = [f for f in missing if f in main.columns]
     if not have:
-        return df
-    m = main.drop_duplicates(ROW).set_index(ROW)[have]
-    extra = m.reindex(df["__hh_row__"].to_numpy())
-    extra.index = df.index
-    return pd.concat([df, extra], axis=1)
+        return frame
+    m = main.drop_duplicates(ROW)
+    pos = pd.Index(m[ROW].to_numpy()).get_indexer(df["__hh_row__"].to_numpy())
+    safe = np.where(pos >= 0, pos, 0)
+    extra = {f: pd.Series(m[f].to_numpy()[safe], index=df.index).where(pos >= 0) for f in have}
+    return pd.concat([frame, pd.DataFrame(extra, index=df.index)], axis=1)
 
 
 def _already_blanked(report) -> dict:
@@ -712,7 +754,7 @@ def _check_form_rules(tables, meta, quarantine, form, report):
                     )
             if v.required and v.name not in KEY_FIELDS and v.type != "calculate":
                 asked = rel.eq(True).fillna(False).to_numpy(dtype=bool) if rel is not None else True
-                miss = asked & ~present.to_numpy() & quarantine[name].eq("").to_numpy()
+                miss = asked & ~present.to_numpy() & quarantine[name].alive
                 if (name, col) in blanked:
                     miss = miss & ~df[ROW].isin(blanked[(name, col)]).to_numpy()
                 if np.any(miss):
@@ -786,7 +828,7 @@ def _check_constraint(tables, name, col, v, meta, report):
         if any(r.startswith("tu_") for r in refs):
             continue
         try:
-            frame = _eval_frame(tables, name, refs)
+            frame = _eval_frame(tables, name, refs, current=col)
             ok = expr.evaluate(part, frame, current=col).astype("boolean")
         except RuleError:
             continue

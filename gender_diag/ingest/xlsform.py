@@ -167,7 +167,15 @@ def read_form(path: str | Path, *, repeat_tables: dict | None = None) -> Form:
     try:
         from gender_diag.ingest.tables import _excel_engine
 
-        sheets = pd.read_excel(path, sheet_name=None, dtype=str, engine=_excel_engine())
+        # keep_default_na=False: the English label "None" must stay a label, not become NaN
+        sheets = pd.read_excel(
+            path,
+            sheet_name=None,
+            dtype=str,
+            engine=_excel_engine(),
+            keep_default_na=False,
+            na_values=[""],
+        )
     except Exception as exc:  # openpyxl raises many types for a broken zip
         raise input_error(
             "corrupt_file",

@@ -5,7 +5,8 @@ a matplotlib Figure (or ``None`` when there is nothing to draw); :func:`write_ch
 as PNG and SVG. Files are byte-identical across runs: fixed rcParams, a fixed ``svg.hashsalt``
 per chart (so element ids are stable and do not clash when several SVGs are inlined in one
 HTML page), text kept as text (``svg.fonttype = "none"``), and no date in the metadata.
-Suppressed cells are never plotted (their estimates are already blank).
+Suppressed cells are never plotted (their estimates are already blank); estimates flagged
+"caution" or "unreliable" by their coefficient of variation are drawn as hollow markers.
 
 Charts of proportions share one 0–100 % axis; indicators in other units (hours, scores) are
 left out of the multi-indicator charts rather than drawn on a misleading common scale.
@@ -26,6 +27,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from gender_diag.errors import ConfigError
 from gender_diag.report.i18n import Texts, format_number
 from gender_diag.report.tables import Published, is_percent, label_map, sex_wide
 
@@ -68,7 +70,7 @@ def _number_axis(ax, lang: str, axis: str = "x", digits: int = 1) -> None:
 
 def _percent_rows(pub: Published, by: str = "total") -> pd.DataFrame:
     wide = sex_wide(pub, by=by)
-    return wide[wide["unit"].map(is_percent)].reset_index(drop=True)
+    return wide[wide["scale"].map(is_percent)].reset_index(drop=True)
 
 
 def chart_dumbbell(
@@ -91,9 +93,19 @@ def chart_dumbbell(
         lo = wide[f"ci_low_{sfx}"].to_numpy(dtype=float) * 100
         hi = wide[f"ci_high_{sfx}"].to_numpy(dtype=float) * 100
         ok = ~np.isnan(est)
+        weak = wide[f"reliability_{sfx}"].isin(["caution", "unreliable"]).to_numpy()
         offset = 0.12 if sfx == "f" else -0.12
         ax.hlines(y[ok] + offset, lo[ok], hi[ok], color=colour, lw=1.2, alpha=0.7)
-        ax.plot(est[ok], y[ok] + offset, "o", color=colour, ms=5, label=texts[f"charts.{name}"])
+        ax.plot(
+            est[ok & ~weak],
+            y[ok & ~weak] + offset,
+            "o",
+            color=colour,
+            ms=5,
+            label=texts[f"charts.{name}"],
+        )
+        # estimates flagged by their CV are drawn hollow
+        ax.plot(est[ok & weak], y[ok & weak] + offset, "o", mfc="white", mec=colour, ms=5)
     both = wide[["estimate_f", "estimate_m"]].notna().all(axis=1).to_numpy()
     ax.hlines(
         y[both],
@@ -132,8 +144,16 @@ def chart_gaps(pub: Published, texts: Texts, *, limit: int = 25) -> Figure | Non
             wide["gap_ci_high"].to_numpy(dtype=float) * 100 - gap,
         ]
     )
+    # colour by who is disadvantaged, which depends on the indicator's direction
+    sign = np.where(wide["direction"].astype(str) == "higher_worse", -1.0, 1.0)
+    women_behind = gap * sign < 0
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(wide) + 1.4))
-    ax.barh(y, gap, color=np.where(gap < 0, WOMEN, MEN), alpha=0.8)
+    ax.barh(y, gap, color=np.where(women_behind, WOMEN, MEN), alpha=0.8)
+    handles = [
+        plt.Rectangle((0, 0), 1, 1, color=WOMEN, alpha=0.8, label=texts["charts.women_behind"]),
+        plt.Rectangle((0, 0), 1, 1, color=MEN, alpha=0.8, label=texts["charts.men_behind"]),
+    ]
+    ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=8)
     ax.errorbar(gap, y, xerr=np.nan_to_num(err), fmt="none", ecolor="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(y, [_wrap(labels.get(i, i), 45) for i in wide["indicator"]])
@@ -142,6 +162,14 @@ def chart_gaps(pub: Published, texts: Texts, *, limit: int = 25) -> Figure | Non
     ax.set_title(texts["charts.gaps_title"], loc="left")
     fig.tight_layout()
     return fig
+
+
+def _weai_label(texts: Texts, key: object) -> str:
+    """Translated name of a WEAI-family indicator key, or the key made readable."""
+    try:
+        return texts[f"weai.{key}"]
+    except ConfigError:
+        return str(key).replace("_", " ")
 
 
 def chart_weai(pub: Published, texts: Texts) -> Figure | None:
@@ -155,7 +183,7 @@ def chart_weai(pub: Published, texts: Texts) -> Figure | None:
     h = 0.38
     ax.barh(y + h / 2, first["contribution_f"] * 100, h, color=WOMEN, label=texts["charts.women"])
     ax.barh(y - h / 2, first["contribution_m"] * 100, h, color=MEN, label=texts["charts.men"])
-    ax.set_yticks(y, [str(i).replace("_", " ") for i in first["indicator"]])
+    ax.set_yticks(y, [_wrap(_weai_label(texts, i), 34) for i in first["indicator"]])
     _number_axis(ax, texts.lang, digits=0)
     ax.set_xlabel(texts["charts.weai_x"])
     ax.set_title(f"{texts['charts.weai_title']} ({first['index'].iloc[0]})", loc="left")
@@ -167,18 +195,20 @@ def chart_weai(pub: Published, texts: Texts) -> Figure | None:
 def chart_priority(pub: Published, texts: Texts) -> Figure | None:
     """Priority matrix: gap size against feasibility, points labelled by rank."""
     rk = pub.ranking
-    if rk.empty or "feasibility" not in rk.columns:
-        return None
-    size = (
-        rk["size"]
-        if "size" in rk.columns
-        else rk.get("gap", pd.Series(np.nan, index=rk.index)).abs()
+    # criterion columns as the ranking stage names them (crit_*), or plain names
+    x_col = next((c for c in ("size", "crit_gap", "norm_gap") if c in rk.columns), None)
+    y_col = next(
+        (c for c in ("feasibility", "crit_feasibility", "norm_feasibility") if c in rk.columns),
+        None,
     )
+    if rk.empty or y_col is None:
+        return None
+    size = rk[x_col] if x_col else rk.get("gap", pd.Series(np.nan, index=rk.index)).abs()
     data = pd.DataFrame(
         {
             "rank": rk["rank"],
             "x": pd.to_numeric(size, errors="coerce"),
-            "y": pd.to_numeric(rk["feasibility"], errors="coerce"),
+            "y": pd.to_numeric(rk[y_col], errors="coerce"),
         }
     )
     data = data[~rk["suppressed"].astype(bool).to_numpy()].dropna()
@@ -186,8 +216,19 @@ def chart_priority(pub: Published, texts: Texts) -> Figure | None:
         return None
     fig, ax = plt.subplots(figsize=(6.5, 5))
     ax.scatter(data["x"], data["y"], s=60, color=WOMEN, alpha=0.7)
-    for r, x, yv in data.itertuples(index=False):
-        ax.annotate(str(int(r)), (x, yv), textcoords="offset points", xytext=(5, 4), fontsize=8)
+    # gaps at the same point get one label ("10, 11") instead of overprinted numbers
+    # points closer than 2 % of the axis ranges share one label ("10, 11")
+    span_x = max(float(np.ptp(data["x"])), 1e-9)
+    span_y = max(float(np.ptp(data["y"])), 1e-9)
+    data = data.assign(
+        bx=((data["x"] - data["x"].min()) / span_x * 50).round(),
+        by=((data["y"] - data["y"].min()) / span_y * 50).round(),
+        rank=data["rank"].astype(int),
+    ).sort_values("rank")
+    for _, grp in data.groupby(["bx", "by"], sort=True):
+        label = ", ".join(str(r) for r in grp["rank"])
+        x, yv = grp["x"].iloc[0], grp["y"].iloc[0]
+        ax.annotate(label, (x, yv), textcoords="offset points", xytext=(5, 4), fontsize=8)
     ax.axvline(data["x"].median(), color="#bbbbbb", lw=0.8, ls="--")
     ax.axhline(data["y"].median(), color="#bbbbbb", lw=0.8, ls="--")
     _number_axis(ax, texts.lang, "x", digits=2)
@@ -223,7 +264,9 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
         for sfx, colour, off in (("f", WOMEN, -0.12), ("m", MEN, 0.12)):
             est = sub[f"estimate_{sfx}"].to_numpy(dtype=float) * 100
             ok = ~np.isnan(est)
-            ax.plot(x[ok] + off, est[ok], "o", color=colour, ms=4)
+            weak = sub[f"reliability_{sfx}"].isin(["caution", "unreliable"]).to_numpy()
+            ax.plot(x[ok & ~weak] + off, est[ok & ~weak], "o", color=colour, ms=4)
+            ax.plot(x[ok & weak] + off, est[ok & weak], "o", mfc="white", mec=colour, ms=4)
         ax.set_title(_wrap(labels.get(ind, ind), 34), fontsize=8, loc="left")
         ax.set_ylim(0, 100)
         _percent_axis(ax, texts.lang, "y")

@@ -89,7 +89,7 @@ def build_brief(pub: Published, texts: Texts) -> docx.document.Document:
     drawn = render_chart("brief", pub, t)
     if drawn is not None:
         doc.add_picture(io.BytesIO(drawn[0]), width=Cm(15.5))
-        cap = doc.add_paragraph(t["charts.dumbbell_title"])
+        cap = doc.add_paragraph(f"{t['charts.dumbbell_title']}. {t['charts.hollow']}")
         cap.runs[0].italic = True
         cap.runs[0].font.size = Pt(9)
 

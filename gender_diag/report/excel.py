@@ -84,7 +84,7 @@ def write_table(
     for j, col in enumerate(table.columns):
         ws.write_string(start_row, j, col.header, fmt.header)
     frame = table.frame.reset_index(drop=True)
-    units = frame["unit"].tolist() if "unit" in frame.columns else [None] * len(frame)
+    units = frame["scale"].tolist() if "scale" in frame.columns else [None] * len(frame)
     for j, col in enumerate(table.columns):
         values = frame[col.key].tolist()
         flags = (

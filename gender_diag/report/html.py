@@ -24,6 +24,9 @@ from gender_diag.report.tables import Published
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
+_ID = re.compile(r'\b(id)="([^"]+)"')
+_HREF = re.compile(r'((?:xlink:)?href)="#([^"]+)"')
+_URL = re.compile(r"url\(#([^)]+)\)")
 
 
 @dataclass
@@ -54,7 +57,7 @@ def html_table(table: Table, texts: Texts, *, suppressed_title: str = "") -> Htm
     """Format a layout table into strings (suppressed values shown as the mark)."""
     frame = table.frame.reset_index(drop=True)
     mark = texts["values.suppressed_mark"]
-    units = frame["unit"].tolist() if "unit" in frame.columns else [None] * len(frame)
+    units = frame["scale"].tolist() if "scale" in frame.columns else [None] * len(frame)
     columns = []
     for col in table.columns:
         flags = (
@@ -76,10 +79,23 @@ def html_table(table: Table, texts: Texts, *, suppressed_title: str = "") -> Htm
     return HtmlTable(table.name, table.title, [c.header for c in table.columns], rows)
 
 
-def inline_svg(svg: str, *, label: str) -> Markup:
-    """Strip the XML prolog and DOCTYPE of a matplotlib SVG and label it for screen readers."""
+def inline_svg(svg: str, *, label: str, prefix: str = "") -> Markup:
+    """Prepare a matplotlib SVG for inlining in HTML.
+
+    Strips the XML prolog, DOCTYPE and metadata, prefixes every element id (matplotlib numbers
+    them ``figure_1``, ``axes_1``, … in every file, which would clash between charts on one
+    page) and its references, and labels the SVG for screen readers.
+
+    >>> str(inline_svg('<?xml version="1.0"?><svg x="1"><g id="a"/><use href="#a"/></svg>',
+    ...                label="t", prefix="c"))
+    '<svg role="img" aria-label="t" x="1"><g id="c-a"/><use href="#c-a"/></svg>'
+    """
     body = _PROLOG.sub("", svg, count=1)
     body = _METADATA.sub("", body, count=1)
+    if prefix:
+        body = _ID.sub(lambda m: f'{m.group(1)}="{prefix}-{m.group(2)}"', body)
+        body = _HREF.sub(lambda m: f'{m.group(1)}="#{prefix}-{m.group(2)}"', body)
+        body = _URL.sub(lambda m: f"url(#{prefix}-{m.group(1)})", body)
     body = body.replace("<svg ", f'<svg role="img" aria-label="{_attr(label)}" ', 1)
     # trusted markup: matplotlib escapes the text it writes into the SVG
     return Markup(body)
@@ -135,7 +151,7 @@ def render_html(pub: Published, texts: Texts, charts: dict[str, dict[str, object
             "name": name,
             "title": info["title"],
             "alt": t.get("notes.chart_alt", title=info["title"]),
-            "svg": inline_svg(str(info["svg_text"]), label=str(info["title"])),
+            "svg": inline_svg(str(info["svg_text"]), label=str(info["title"]), prefix=name),
         }
         for name, info in charts.items()
     ]

@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gender_diag.report.i18n import Texts, format_number, format_percent
-from gender_diag.report.tables import Published, is_percent, label_map, sex_wide
+from gender_diag.report.tables import Published, is_percent, label_map, scale_map, sex_wide
 
 
 @dataclass
@@ -124,8 +124,7 @@ def gaps_table(pub: Published, texts: Texts) -> Table:
     if g.empty:
         return Table("gaps", t["sections.gaps"], g, [])
     g["label"] = g["indicator"].map(label_map(pub, t.lang))
-    units = pub.indicators.drop_duplicates("indicator").set_index("indicator")["unit"]
-    g["unit"] = g["indicator"].map(units)
+    g["scale"] = g["indicator"].map(scale_map(pub))
     if "reliability" in g.columns:
         g["reliability"] = _rel(g, "reliability", t)
     cols = [
@@ -186,7 +185,7 @@ def indices_tables(pub: Published, texts: Texts) -> list[Table]:
         out.append(Table(f"index_{name}", f"{t['columns.index']}: {name}", frame, cols))
     if not pub.weai.empty:
         w = pub.weai.copy()
-        w["unit"] = "proportion"
+        w["scale"] = "proportion"
         cols = [
             Column("index", t["columns.index"]),
             Column("indicator", t["columns.indicator"]),
@@ -233,8 +232,7 @@ def ranking_table(pub: Published, texts: Texts, *, criteria: bool = True) -> Tab
     if not criteria:
         extra = [c for c in extra if c.key == "gap"]
     cols = cols[:5] + extra + cols[5:]
-    units = pub.indicators.drop_duplicates("indicator").set_index("indicator")["unit"]
-    r["unit"] = r["indicator"].map(units)
+    r["scale"] = r["indicator"].map(scale_map(pub))
     headers = {"gap": "columns.gap", "estimate_f": "columns.estimate_f"}
     headers["estimate_m"] = "columns.estimate_m"
     for c in extra:
@@ -270,14 +268,14 @@ def _action_table(frame: pd.DataFrame, pub: Published, texts: Texts, name: str) 
         Column("by_label", t["columns.by"]),
         Column("by_value", t["columns.by_value"]),
     ]
-    for key in ("action", "authority", "instrument", "proposal"):
+    # whatever descriptive columns the action catalogue provides, in this language if possible
+    keys = ("action", "intervention", "target_group", "responsible", "timing", "timeframe")
+    keys += ("authority", "instrument", "proposal", "alignment", "level")
+    for key in keys:
         for cand in (f"{key}_{t.lang}", key):
             if cand in a.columns:
                 cols.append(Column(cand, t[f"columns.{key}"]))
                 break
-    for key in ("level", "timeframe"):
-        if key in a.columns:
-            cols.append(Column(key, t[f"columns.{key}"]))
     if sentence in a.columns:
         cols.append(Column(sentence, t["columns.sentence"]))
     return Table(name, title, a, cols)
@@ -355,7 +353,7 @@ def finding_sentences(pub: Published, texts: Texts, *, limit: int = 5) -> list[s
     source = t.get("sentences.source", name=pub.name, year=pub.year, version=pub.version)
     out = []
     for row in rows.itertuples(index=False):
-        unit = row.unit
+        unit = row.scale
         pct = is_percent(unit)
 
         def f(v, unit=unit):
@@ -367,6 +365,9 @@ def finding_sentences(pub: Published, texts: Texts, *, limit: int = 5) -> list[s
             else format_number(row.gap, t.lang, digits=2)
         )
         key = "sentences.finding_percent" if pct else "sentences.finding_value"
+        flags = {str(getattr(row, "reliability_f", "")), str(getattr(row, "reliability_m", ""))}
+        worst = next((r for r in ("unreliable", "caution") if r in flags), "")
+        suffix = f" [{t.value('', worst)}]" if worst else ""
         out.append(
             t.get(
                 key,
@@ -382,6 +383,7 @@ def finding_sentences(pub: Published, texts: Texts, *, limit: int = 5) -> list[s
                 gap=gap,
                 source=source,
             )
+            + suffix
         )
     return out
 

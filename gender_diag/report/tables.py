@@ -20,6 +20,7 @@ import pandas as pd
 
 from gender_diag.report.sdc import (
     DEFAULT_GEOGRAPHY,
+    LOG_COLUMNS,
     apply_sdc,
     as_flag,
     protect_gap_rows,
@@ -29,6 +30,8 @@ from gender_diag.report.sdc import (
 
 #: Units whose estimates are proportions in [0, 1] shown as percentages.
 PERCENT_UNITS = frozenset({"proportion", "share", "prop"})
+#: Indicator types whose estimates are proportions (docs/contracts.md §4, catalogue ``type``).
+PERCENT_TYPES = frozenset({"proportion", "share", "share_women", "prop"})
 
 GAP_VALUE_COLUMNS = (
     "estimate_f",
@@ -101,7 +104,7 @@ def _numeric(frame: pd.DataFrame) -> list[str]:
     ]
 
 
-def _nesting(survey: Any) -> dict[str, dict[str, str]]:
+def nesting_from_survey(survey: Any) -> dict[str, dict[str, str]]:
     """Community → district mapping from the survey tables, when available."""
     tables = getattr(survey, "tables", None) or {}
     for frame in tables.values():
@@ -178,6 +181,39 @@ def _weai_frames(indices: Mapping[str, Any]) -> tuple[dict[str, pd.DataFrame], p
     return frames, weai
 
 
+def _first(mapping: Mapping[str, Any], *paths: str, default: Any = None) -> Any:
+    """First non-empty value found at one of the dotted ``paths``.
+
+    >>> _first({"a": {"b": 2}}, "x", "a.b")
+    2
+    """
+    for path in paths:
+        node: Any = mapping
+        for part in path.split("."):
+            node = node.get(part) if isinstance(node, Mapping) else None
+        if node not in (None, ""):
+            return node
+    return default
+
+
+def _merge_logs(prior: pd.DataFrame | None, log: pd.DataFrame) -> pd.DataFrame:
+    """Combine the log of an earlier disclosure-control pass (e.g. the pipeline's) with this one.
+
+    A cell suppressed by the earlier pass reaches this pass with a blank ``n`` and would be
+    logged again as "primary"; the earlier entry (with its true reason and ``n``) is kept.
+    """
+    if not isinstance(prior, pd.DataFrame) or prior.empty:
+        return log
+    prior = prior.reindex(columns=list(LOG_COLUMNS))
+    cols = ["indicator", "by", "by_value", "sex"]
+
+    def key(frame: pd.DataFrame) -> pd.Series:
+        return frame[cols].astype("object").fillna("").astype(str).agg("|".join, axis=1)
+
+    new = log[~key(log).isin(set(key(prior)))]
+    return pd.concat([prior, new], ignore_index=True)
+
+
 def _sha(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -230,7 +266,7 @@ def publish(
     indicators = result.indicators
     if not isinstance(indicators, pd.DataFrame):
         raise TypeError("RunResult.indicators must be a DataFrame")
-    nesting = _nesting(result.survey)
+    nesting = nesting_from_survey(result.survey)
     table, log = apply_sdc(
         indicators,
         threshold=threshold,
@@ -242,6 +278,8 @@ def publish(
     for col in ("unit", "domain", "direction"):
         if col not in table.columns:
             table[col] = ""
+    table["scale"] = display_scale(table)
+    log = _merge_logs(getattr(result, "sdc_log", None), log)
     withheld = withheld_keys(indicators, table)
     fine = geography[geography.index(sensitive_min_level) + 1 :]
     sensitive = frozenset(table.loc[table["sensitive"], "indicator"].astype(str))
@@ -291,7 +329,13 @@ def publish(
     accounting, issues = _survey_quality(result.survey)
     prov = dict(result.provenance or {})
     config = dict(result.config or {})
-    date = str(prov.get("date", "2000-01-01T00:00:00+00:00"))
+    date = str(_first(prov, "date", "timestamp", "created", default="2000-01-01T00:00:00+00:00"))
+    name = _first(
+        config, "diagnostic.title", "title", "diagnostic.name", "name", "project.name", default=None
+    )
+    name = name or _first(prov, "name", "project", default="gender_diag")
+    version = _first(prov, "version", "package_version", "gender_diag_version", default="")
+    config_sha = _first(prov, "config_sha256", "config.sha256", "config_hash", default=None)
     return Published(
         indicators=table,
         gaps=gaps,
@@ -311,12 +355,41 @@ def publish(
         threshold=threshold,
         sensitive_threshold=sensitive_threshold,
         sensitive_min_level=sensitive_min_level,
-        name=str(config.get("name", prov.get("name", "gender_diag"))),
-        year=str(config.get("year", date[:4])),
-        version=str(prov.get("version", prov.get("package_version", ""))),
+        name=str(name),
+        year=str(_first(config, "year", "survey.year", default=date[:4])),
+        version=str(version),
         date=date,
-        config_sha=str(prov.get("config_sha256", _sha(config)))[:12],
+        config_sha=str(config_sha or _sha(config))[:12],
         top_k=top_k,
+    )
+
+
+def display_scale(indicators: pd.DataFrame) -> pd.Series:
+    """How each row's estimate is displayed: ``"proportion"`` (as a percentage) or another
+    scale (as a number).
+
+    The catalogue's ``type`` says what the estimate is (``proportion``, ``share_women``,
+    ``mean``...); ``unit`` is the unit of analysis (respondent, household...) and is used only
+    when ``type`` is absent.
+
+    >>> display_scale(pd.DataFrame({"type": ["proportion", "mean", "share_women"],
+    ...                             "unit": ["respondent", "household", "respondent"]})).tolist()
+    ['proportion', 'mean', 'proportion']
+    """
+    if "type" in indicators.columns:
+        kind = indicators["type"].astype("object").fillna("").astype(str).str.lower()
+    else:
+        kind = pd.Series("", index=indicators.index)
+    unit = (
+        indicators["unit"].astype("object").fillna("").astype(str).str.lower()
+        if "unit" in indicators.columns
+        else pd.Series("", index=indicators.index)
+    )
+    percent = kind.isin(PERCENT_TYPES) | ((kind == "") & unit.isin(PERCENT_UNITS))
+    return pd.Series(
+        np.where(percent, "proportion", np.where(kind != "", kind, unit)),
+        index=indicators.index,
+        dtype="object",
     )
 
 
@@ -346,6 +419,12 @@ def unit_map(pub: Published) -> dict[str, str]:
     return {str(k): str(v) for k, v in units.items()}
 
 
+def scale_map(pub: Published) -> dict[str, str]:
+    """Indicator code → display scale (``"proportion"`` for values shown as percentages)."""
+    scales = pub.indicators.drop_duplicates("indicator").set_index("indicator")["scale"]
+    return {str(k): str(v) for k, v in scales.items()}
+
+
 def sex_wide(pub: Published, *, by: str | None = "total") -> pd.DataFrame:
     """Women and men side by side, one row per indicator × group (published cells only).
 
@@ -366,7 +445,8 @@ def sex_wide(pub: Published, *, by: str | None = "total") -> pd.DataFrame:
         if c in ind.columns
     ]
     first = ind.drop_duplicates(key).set_index(key)
-    wide = first[["unit", "domain", *gap_cols, "sensitive", "gap_suppressed"]].join(f).join(m)
+    meta = ["unit", "scale", "domain", "direction", *gap_cols, "sensitive", "gap_suppressed"]
+    wide = first[meta].join(f).join(m)
     order = {k: i for i, k in enumerate(pub.labels["indicator"])}
     wide = wide.reset_index()
     wide["_o"] = wide["indicator"].map(order)

@@ -341,13 +341,14 @@ def truth(pop: Population, *, by: tuple[str, ...] = ("district",)) -> pd.DataFra
     frames = []
     for key in ("total", *by):
         group = ["sex"] if key == "total" else [key, "sex"]
-        values = p.groupby(group, observed=True)[cols].mean()
-        counts = p.groupby(group, observed=True).size()
-        long = values.stack().rename("value").reset_index()
-        long = long.rename(columns={f"level_{len(group)}": "quantity"})
-        long["persons"] = counts.reindex(pd.MultiIndex.from_frame(long[group])).to_numpy()
+        grouped = p.groupby(group, observed=True)
+        wide = grouped[cols].mean()
+        wide["persons"] = grouped.size()
+        wide = wide.reset_index()
+        wide[group] = wide[group].astype(str)
+        long = wide.melt(id_vars=[*group, "persons"], value_vars=cols, var_name="quantity")
         long["by"] = key
-        long["by_value"] = "" if key == "total" else long[key].astype(str)
+        long["by_value"] = "" if key == "total" else long[key]
         frames.append(long[["quantity", "by", "by_value", "sex", "value", "persons"]])
     out = pd.concat(frames, ignore_index=True)
     wide = out.pivot_table(

@@ -8,10 +8,14 @@ vectorised: one array operation per variable, whatever the number of households.
 
 Tables use tidy (last path segment) column names; choice answers are pandas
 ``Categorical`` holding the choice codes, ``select_multiple`` answers the space-separated
-codes; the writers in :mod:`gender_diag.synth.writers` turn them into Kobo/ODK exports.
+codes, numbers nullable ``Int64``/``Float64``; the digit-only text fields ``phone`` and
+``dni_number`` are kept as ``Int64`` for speed (the writers print them as text). The writers
+in :mod:`gender_diag.synth.writers` turn the tables into Kobo/ODK exports.
 """
 
 from __future__ import annotations
+
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -111,6 +115,28 @@ def _uuid(rng: np.random.Generator, n: int) -> np.ndarray:
     return np.ascontiguousarray(np.concatenate(parts, axis=1)).view("<U36").ravel()
 
 
+def _fixed(x: np.ndarray, decimals: int) -> np.ndarray:
+    """Format floats with a fixed number of decimals, vectorised (numpy string ufuncs)."""
+    scaled = np.rint(np.abs(x) * 10**decimals).astype(np.int64)
+    whole, frac = np.divmod(scaled, 10**decimals)
+    text = np.strings.add(whole.astype(str), ".")
+    text = np.strings.add(text, np.strings.zfill(frac.astype(str), decimals))
+    return np.where(x < 0, np.strings.add("-", text), text)
+
+
+def _join(*parts: np.ndarray) -> np.ndarray:
+    out = parts[0]
+    for p in parts[1:]:
+        out = np.strings.add(np.strings.add(out, " "), p)
+    return out
+
+
+@cache
+def _full_names() -> list[str]:
+    given = GIVEN_F + GIVEN_M
+    return [f"{g} {a} {b}" for g in given for a in SURNAMES for b in SURNAMES]
+
+
 def _iso(t: np.ndarray, suffix: str) -> np.ndarray:
     """ISO 8601 strings from datetime64 (ms), with a fixed zone suffix."""
     return np.char.add(np.datetime_as_string(t.astype("datetime64[ms]"), unit="ms"), suffix)
@@ -203,32 +229,25 @@ class _Context:
         lon = lon0[self.comm] + rng.normal(0, 0.004, n)
         alt = alt0[self.comm] + rng.normal(0, 25, n)
         acc = rng.uniform(3, 15, n)
-        gps = pd.Series(
-            [
-                f"{a:.6f} {b:.6f} {c:.1f} {d:.1f}"
-                for a, b, c, d in zip(lat, lon, alt, acc, strict=True)
-            ],
-            dtype=object,
-        )
-        gps[rng.random(n) < 0.04] = None
-        phone = pd.Series(
-            np.char.add("9", rng.integers(10**7, 10**8, n).astype(str)).astype(object)
-        )
-        phone[rng.random(n) < 0.3] = None
+        gps = _join(_fixed(lat, 6), _fixed(lon, 6), _fixed(alt, 1), _fixed(acc, 1))
+        gps = np.where(rng.random(n) < 0.04, None, gps.astype(object))
+        # Text fields made of digits are kept as integers here; the writers print them.
+        phone = pd.array(rng.integers(9 * 10**8, 10**9, n), dtype="Int64")
+        phone[rng.random(n) < 0.3] = pd.NA
         return pd.DataFrame(
             {
                 "start": _iso(start, "-05:00"),
                 "end": _iso(end, "-05:00"),
-                "today": np.datetime_as_string(start.astype("datetime64[D]")),
-                "deviceid": device[interviewer],
-                "interviewer": np.asarray(INTERVIEWERS)[interviewer],
+                "today": pd.Categorical(np.datetime_as_string(start.astype("datetime64[D]"))),
+                "deviceid": pd.Categorical.from_codes(interviewer, device),
+                "interviewer": pd.Categorical.from_codes(interviewer, INTERVIEWERS),
                 "district": pd.Categorical(hh["district"], categories=self.form.codes("district")),
                 "community": pd.Categorical(
                     hh["community"], categories=self.form.codes("community")
                 ),
                 "hhid": hh["hhid"].to_numpy(),
-                "gps": gps.to_numpy(),
-                "phone": phone.to_numpy(),
+                "gps": gps,
+                "phone": phone,
                 "consent": _yes(self.consent),
                 "_id": 412_000_000 + np.arange(n, dtype=np.int64) * 7 + rng.integers(0, 7, n),
                 "_uuid": _uuid(rng, n),
@@ -336,25 +355,23 @@ class _Context:
         a[(age >= 65) & male] = [0.40, 0.20, 0.03, 0.02, 0.02, 0, 0.05, 0.28]
         activity = _pick_rows(rng, a)
 
-        given_m = np.asarray(GIVEN_M)[rng.integers(0, len(GIVEN_M), r)]
-        given_f = np.asarray(GIVEN_F)[rng.integers(0, len(GIVEN_F), r)]
-        surname = np.asarray(SURNAMES)
-        full = (
-            pd.Series(np.where(male, given_m, given_f), dtype=object)
-            + " "
-            + surname[rng.integers(0, len(surname), r)]
-            + " "
-            + surname[rng.integers(0, len(surname), r)]
+        # Names as codes into every combination of given name and two surnames.
+        ns = len(SURNAMES)
+        given = np.where(
+            male,
+            len(GIVEN_F) + rng.integers(0, len(GIVEN_M), r),
+            rng.integers(0, len(GIVEN_F), r),
         )
+        code = (given * ns + rng.integers(0, ns, r)) * ns + rng.integers(0, ns, r)
+        full = pd.Categorical.from_codes(code, _full_names())
         # The roster's "other relative" role is a sibling four times in ten.
         relation = np.where(role <= 3, role, np.where(role == 5, 6, 4 + (rng.random(r) >= 0.4)))
-        dni = pd.Series(rng.integers(10_000_000, 80_000_000, r).astype(str), dtype=object)
-        dni[~has_dni] = None
-        self.r_sex_m = male
+        dni = pd.array(rng.integers(10_000_000, 80_000_000, r), dtype="Int64")
+        dni[~has_dni] = pd.NA
         return pd.DataFrame(
             {
                 "line": pd.array(line, dtype="Int64"),
-                "member_name": full.to_numpy(),
+                "member_name": full,
                 "sex": _cat(male.astype(np.int64), ["F", "M"]),
                 "age": pd.array(age, dtype="Int64"),
                 "relation": _cat(relation, self.form.codes("relation")),
@@ -364,7 +381,7 @@ class _Context:
                 "mother_tongue": _cat(tongue, self.form.codes("mother_tongue")),
                 "main_activity": _cat(activity, self.form.codes("main_activity"), age >= 6),
                 "has_dni": _yes(has_dni),
-                "dni_number": dni.to_numpy(),
+                "dni_number": dni,
                 "health_insurance": _cat(
                     _pick(rng, [0.78, 0.05, 0.01, 0.16], r), self.form.codes("health_insurance")
                 ),
@@ -490,7 +507,6 @@ class _Context:
     # --- individual module
     def individual(self) -> pd.DataFrame:
         rng, form = self.rng, self.form
-        nc = self.nc
         # Primary woman then primary man; 3 % could not be interviewed (no repeat row).
         hh = np.concatenate([np.flatnonzero(self.has_f), np.flatnonzero(self.has_m)])
         female = np.concatenate([np.ones(self.has_f.sum(), bool), np.zeros(self.has_m.sum(), bool)])
@@ -548,8 +564,7 @@ class _Context:
         dual = self.dual[hh]
         land = np.where(q("owns_land"), np.where(dual & (rng.random(k) < 0.7), 3, 2), 1)
         cols["own_land"] = _cat(land, own_codes, ic)
-        livestock_hh = np.zeros(nc, bool)
-        livestock_hh[:] = self.h_large_livestock[self.ci]
+        livestock_hh = self.h_large_livestock[self.ci]
         for asset, (p_none, p_own) in {
             "large_livestock": (None, (0.55, 0.75)),
             "small_livestock": (0.05, (0.75, 0.70)),

@@ -42,17 +42,22 @@ _GEO_KOBO = ("latitude", "longitude", "altitude", "precision")
 _GEO_ODK = ("Latitude", "Longitude", "Altitude", "Accuracy")
 
 
-def _values(series: pd.Series) -> pd.Series:
-    """Export values: codes as text, numbers as numbers, missing as None."""
-    return series.astype(object).where(series.notna(), None)
+def _values(series: pd.Series, *, text: bool = False) -> pd.Series:
+    """Export values, typed: choice codes stay categorical, numbers nullable numbers.
+
+    ``text=True`` prints integers kept for speed in a text field (phone, DNI) as text.
+    """
+    if text and pd.api.types.is_integer_dtype(series.dtype):
+        return series.astype("string")
+    return series
 
 
 def _geo_parts(series: pd.Series) -> list[pd.Series]:
-    parts = series.astype(object).where(series.notna(), None)
+    parts = series.astype("string")
     split = parts.str.split(" ", expand=True)
     if split.shape[1] < 4:
         split = split.reindex(columns=range(4))
-    return [pd.to_numeric(split[i], errors="coerce").astype(object) for i in range(4)]
+    return [pd.to_numeric(split[i], errors="coerce").astype("Float64") for i in range(4)]
 
 
 def _dummies(series: pd.Series, codes: list[str]) -> list[pd.Series]:
@@ -65,9 +70,9 @@ def _dummies(series: pd.Series, codes: list[str]) -> list[pd.Series]:
     asked = cat.codes >= 0
     out = []
     for j in range(len(codes)):
-        col = np.full(len(series), None, dtype=object)
-        col[asked] = table[cat.codes[asked], j]
-        out.append(pd.Series(col, index=series.index, dtype=object))
+        col = pd.array(table[np.maximum(cat.codes, 0), j], dtype="Int64")
+        col[~asked] = pd.NA
+        out.append(pd.Series(col, index=series.index))
     return out
 
 
@@ -92,7 +97,7 @@ def export_frame(
         s = table[f.name]
         if style == "kobo":
             head = f.path
-            cols[head] = _values(s)
+            cols[head] = _values(s, text=f.type == "text")
             if f.type == "geopoint":
                 group = head.rsplit("/", 1)[0] + "/" if "/" in head else ""
                 for suffix, part in zip(_GEO_KOBO, _geo_parts(s), strict=True):
@@ -108,7 +113,7 @@ def export_frame(
                 for suffix, part in zip(_GEO_ODK, _geo_parts(s), strict=True):
                     cols[f"{head}-{suffix}"] = part
             else:
-                cols[head] = _values(s)
+                cols[head] = _values(s, text=f.type == "text")
     return pd.DataFrame(cols, index=table.index)
 
 
@@ -204,7 +209,29 @@ def write_kobo_xlsx(synth, path: str | Path) -> Path:
 
 
 def _write_column(ws, j: int, series: pd.Series) -> None:
-    """Write one column cell by cell, typed (numbers as numbers), blanks left empty."""
+    """Write one column cell by cell, typed (numbers as numbers), blanks left empty.
+
+    The cell type is decided once per column when the dtype allows it (the common case);
+    only object columns (holding a planted error) are dispatched cell by cell.
+    """
+    present = series.notna().to_numpy()
+    rows = (np.flatnonzero(present) + 1).tolist()
+    dtype = series.dtype
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_bool_dtype(dtype):
+        write = ws.write_number
+        values = series[present].to_numpy(dtype=float)
+        if pd.api.types.is_integer_dtype(dtype):
+            values = values.astype(np.int64)
+        for i, v in zip(rows, values.tolist(), strict=True):
+            write(i, j, v)
+        return
+    if isinstance(dtype, pd.CategoricalDtype) or pd.api.types.is_string_dtype(dtype):
+        mixed = dtype == np.dtype(object) and pd.api.types.infer_dtype(series[present]) != "string"
+        if not mixed:
+            write = ws.write_string
+            for i, v in zip(rows, series[present].astype(str).tolist(), strict=True):
+                write(i, j, v)
+            return
     values = series.to_numpy(dtype=object)
     write_number, write_string = ws.write_number, ws.write_string
     for i, v in enumerate(values, start=1):

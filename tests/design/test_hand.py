@@ -228,3 +228,30 @@ def test_bad_input_messages():
         d.gap("y", between="s", reference="zz")
     with pytest.raises(DesignError, match="fpc"):
         SurveyDesign(ok.assign(N=1.5), weight="w", fpc="N")  # 2 sampled of a population 1.5
+
+
+def test_normal_ci_level_and_two_by_columns_with_missing_keys():
+    df = pd.DataFrame(
+        {
+            "y": [2.0, 4, 6, 8, 10, 12],
+            "w": 1.0,
+            "a": ["x", "x", "x", "y", "y", None],
+            "b": [1, 2, 1, 2, 1, 2],
+        }
+    )
+    d = SurveyDesign(df, weight="w")
+    r = d.mean("y", ci="normal", level=0.90).iloc[0]
+    # ȳ = 7, s² = 14, se = sqrt(14/6); normal 90 % quantile 1.6448536
+    assert r.ci_high == pytest.approx(7 + 1.6448536 * math.sqrt(14 / 6), rel=1e-7)
+    by = d.mean("y", by=["a", "b"])
+    # the row with a missing 'a' belongs to no domain; domains sorted by (a, b)
+    assert list(zip(by.a, by.b, strict=True)) == [("x", 1), ("x", 2), ("y", 1), ("y", 2)]
+    assert by.n.tolist() == [2, 1, 1, 1]
+    assert by.estimate.tolist() == [4.0, 4.0, 10.0, 8.0]
+
+
+def test_categorical_proportion_excludes_missing_from_denominator():
+    df = pd.DataFrame({"c": ["a", "b", None, "a"], "w": [1.0, 1, 5, 2]})
+    p = SurveyDesign(df, weight="w").proportion("c").set_index("level")
+    assert p.loc["a", "estimate"] == pytest.approx(3 / 4)  # (1 + 2) / (1 + 1 + 2)
+    assert p.loc["a", "n"] == 3 and p.loc["a", "population"] == 4

@@ -276,6 +276,10 @@ def test_domain_equals_subpopulation_not_subset(apistrat, dstrat):
     ref = sm.WLS(sub["api00"], X, weights=sub["pw"]).fit()
     np.testing.assert_allclose(fit.coef, ref.params.to_numpy(), rtol=1e-10)
     assert fit.n == int(dom.sum())
+    # the same domain given through SurveyDesign.subset()
+    via_subset = svyglm_fit(dstrat.subset(dom), "api00", x="meals", family="gaussian")
+    np.testing.assert_allclose(via_subset.coef, fit.coef, rtol=1e-12)
+    np.testing.assert_allclose(via_subset.vcov, fit.vcov, rtol=1e-12)
 
 
 # ------------------------------------------------------------------------------------------

@@ -175,3 +175,28 @@ def test_weight_column_checked(tmp_path):
     s = read_table(p, table="households")
     assert s.report.rows_quarantined == {"households": 1}
     assert s.design["weight"] == "weight"
+
+
+DATA = __import__("pathlib").Path(__file__).parents[1] / "data" / "ingest"
+
+
+def test_committed_hand_typed_cp1252(form):
+    mapping = {"Código hogar": "hhid", "N° línea": "line", "Sexo": "sex", "Edad": "age",
+               "¿Tiene ingreso propio?": "own_income", "Fecha entrevista": "date"}
+    s = read_table(DATA / "hand_typed_cp1252.csv", mapping=mapping, form=form,
+                   table="respondents")
+    r = s.tables["respondents"]
+    assert r["sex"].tolist() == ["F", "M", "F", "M"]
+    assert r["own_income"].tolist() == ["yes", "yes", "yes", "no"]
+    assert r["date"].fillna("").tolist() == ["2024-03-01", "2024-03-05", "2024-03-02", ""]
+    assert r["community"].tolist() == ["c01", "c01", "c02", "c03"]
+    assert "telefono" not in r.columns
+    assert "987654321" not in r.to_csv() + s.report.issues.to_csv()
+    reasons = set(s.report.issues["reason"])
+    assert {"encoding", "not_numeric", "identifier_removed"} <= reasons
+
+
+def test_committed_truncated_export(form):
+    rep = validate_path(DATA / "truncated_export.xlsx", form=form)
+    assert rep.issues["reason"].tolist() == ["corrupt_file"]
+    assert "truncated_export.xlsx" in rep.blocking[0]

@@ -243,3 +243,22 @@ def test_ragged_source_is_a_clear_error(tmp_path, sources):
             csv.writer(fh).writerows(rows + ([["x"]] if sheet == "choices" else []))
     with pytest.raises(InputFileError, match=r"choices\.csv, row 202"):
         read_sources(tmp_path)
+
+
+@pytest.mark.skipif(shutil.which("java") is None, reason="ODK Validate needs Java")
+def test_odk_validate_catches_a_broken_expression(tmp_path, sources):
+    # pyxform alone accepts a malformed XPath; ODK Validate (run by the test above) rejects it.
+    src = tmp_path / "src"
+    src.mkdir()
+    for sheet, rows in sources.items():
+        rows = [list(r) for r in rows]
+        if sheet == "survey":
+            head = rows[0]
+            for r in rows:
+                if r[1] == "marital":
+                    r[head.index("relevant")] = "${age} >= 12 and ("
+        with (src / f"{sheet}.csv").open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows(rows)
+    out = build_xlsform(src, tmp_path / "broken.xlsx")
+    with pytest.raises(Exception, match="mismatched brackets"):
+        convert(xlsform=str(out), validate=True)

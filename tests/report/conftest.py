@@ -28,7 +28,7 @@ AGE_GROUPS = ["15-29", "30-49", "50+"]
 HHIDS = [f"H{i:05d}" for i in range(1, 41)]
 MEMBER_NAMES = ["Justina Quispe Mamani", "Teodoro Huamán Ccori"]
 
-# id, domain, unit, direction, sensitive, es, fr, en
+# id, domain, type (proportion or mean), direction, sensitive, es, fr, en
 INDICATORS = [
     (
         "owns_land",
@@ -283,7 +283,7 @@ INDICATORS = [
     (
         "workload_hours",
         "time_use",
-        "hours",
+        "mean",
         "higher_worse",
         False,
         "Horas de trabajo al día",
@@ -293,7 +293,7 @@ INDICATORS = [
     (
         "care_hours",
         "time_use",
-        "hours",
+        "mean",
         "higher_worse",
         False,
         "Horas de cuidado al día",
@@ -303,7 +303,7 @@ INDICATORS = [
     (
         "leisure_sat",
         "time_use",
-        "score",
+        "mean",
         "higher_better",
         False,
         "Satisfacción con el tiempo libre (1–10)",
@@ -371,8 +371,9 @@ def make_indicators(seed: int = 0) -> pd.DataFrame:
             part = part.assign(
                 indicator=ind_id,
                 domain=domain,
-                unit=unit,
-                type="mean" if unit != "proportion" else "proportion",
+                # as in the catalogue: ``unit`` is the unit of analysis, ``type`` the scale
+                unit="household" if domain == "assets" else "respondent",
+                type=unit,
                 direction=direction,
                 sensitive=sensitive,
                 sex=sex,
@@ -639,7 +640,8 @@ def make_labels() -> pd.DataFrame:
                 "definition_es": f"Definición de {es.lower()}",
                 "definition_fr": f"Définition : {fr.lower()}",
                 "definition_en": f"Definition of {en.lower()}",
-                "unit": unit,
+                "unit": "household" if domain == "assets" else "respondent",
+                "type": unit,
                 "direction": direction,
                 "standard": "WEAI" if domain == "decisions" else "",
                 "sensitive": sensitive,
@@ -708,3 +710,12 @@ def run_result() -> RunResult:
 @pytest.fixture
 def result_factory():
     return make_result
+
+
+@pytest.fixture(scope="session")
+def written(tmp_path_factory):
+    """Every report of the fixture result, in three languages: ``(out_dir, paths)``."""
+    from gender_diag.report import write_reports
+
+    out = tmp_path_factory.mktemp("reports")
+    return out, write_reports(make_result(), out)

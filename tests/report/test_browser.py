@@ -7,9 +7,6 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest import make_result
-
-from gender_diag.report import write_reports
 
 pytestmark = pytest.mark.browser
 
@@ -38,10 +35,8 @@ def _browser_path() -> str:
 
 
 @pytest.fixture(scope="module")
-def report_file(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("browser")
-    write_reports(make_result(), out, languages=("es",))
-    return out / "es" / "informe.html"
+def report_file(written) -> Path:
+    return written[0] / "es" / "informe.html"
 
 
 def test_report_in_headless_chromium(report_file, tmp_path):

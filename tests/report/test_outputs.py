@@ -14,20 +14,15 @@ from conftest import HHIDS, MEMBER_NAMES, make_result
 
 from gender_diag.errors import ConfigError
 from gender_diag.report import write_reports
+from gender_diag.report.excel import write_excel
 from gender_diag.report.i18n import LANGUAGES, load_texts
+from gender_diag.report.tables import publish
 
 FILES = {
     "es": ("informe.html", "diagnostico.xlsx", "resumen_politicas.docx"),
     "fr": ("rapport.html", "diagnostic.xlsx", "note_politique.docx"),
     "en": ("report.html", "diagnostic.xlsx", "policy_brief.docx"),
 }
-
-
-@pytest.fixture(scope="session")
-def written(tmp_path_factory):
-    out = tmp_path_factory.mktemp("reports")
-    paths = write_reports(make_result(), out)
-    return out, paths
 
 
 @pytest.fixture(scope="session")
@@ -87,8 +82,7 @@ def test_excel_sheets_and_marks(written):
         assert dis.freeze_panes == "B2"
         values = [c.value for row in dis.iter_rows(min_row=2) for c in row]
         assert "s" in values  # suppressed cells are marked
-        notes = [v for v in values if isinstance(v, str) and v.startswith(('"s"', "«", "«\u00a0"))]
-        assert notes or any(isinstance(v, str) and "s" in v and "5" in v for v in values)
+        assert t.get("notes.suppressed", threshold=5, sensitive_threshold=10) in values
         ind = wb[t["sheets.indicators"]]
         assert ind.cell(row=2, column=3).number_format == "0.0%"
         assert wb.properties.modified.isoformat() == "2026-11-28T09:00:00"
@@ -247,8 +241,32 @@ def test_sensitive_rows_dropped_from_gap_tables_even_if_unknown_to_indicators():
 def test_text_starting_with_equals_is_not_a_formula(tmp_path):
     result = make_result()
     result.survey.report.issues.loc[0, "fix"] = '=HYPERLINK("http://x.invalid","click")'
-    write_reports(result, tmp_path, languages=("en",))
-    wb = openpyxl.load_workbook(tmp_path / "en" / "diagnostic.xlsx")
+    write_excel(publish(result), load_texts("en"), tmp_path / "en.xlsx")
+    wb = openpyxl.load_workbook(tmp_path / "en.xlsx")
     ws = wb[load_texts("en")["sheets.quality"]]
     cells = [c for row in ws.iter_rows() for c in row if str(c.value).startswith("=HYPERLINK")]
     assert cells and all(c.data_type == "s" for c in cells)
+
+
+def test_html_ids_unique_and_references_resolve(written):
+    out, _ = written
+    html = (out / "fr" / FILES["fr"][0]).read_text(encoding="utf-8")
+    ids = re.findall(r' id="([^"]+)"', html)
+    assert len(ids) == len(set(ids))
+    refs = set(re.findall(r"url\(#([^)]+)\)", html)) | set(re.findall(r'href="#([^"]+)"', html))
+    assert refs <= set(ids)
+
+
+def test_pipeline_sdc_log_is_kept():
+    # the pipeline applies disclosure control first; a second pass must keep its log entries
+    from gender_diag.report.sdc import apply_sdc
+    from gender_diag.report.tables import nesting_from_survey, publish
+
+    result = make_result()
+    nesting = nesting_from_survey(result.survey)
+    assert nesting["community"]["c04"] == "pomacanchi"
+    result.indicators, result.sdc_log = apply_sdc(result.indicators, nesting=nesting)
+    pub = publish(result)
+    assert len(pub.sdc_log) == len(result.sdc_log)
+    assert pub.sdc_log["n"].notna().sum() == result.sdc_log["n"].notna().sum()
+    assert (pub.indicators["suppressed"].sum()) == (result.indicators["suppressed"].sum())

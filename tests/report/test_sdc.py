@@ -186,7 +186,7 @@ cells = st.lists(
 )
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     rows=cells,
     threshold=st.sampled_from(OFFERED_THRESHOLDS),

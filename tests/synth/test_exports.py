@@ -275,3 +275,10 @@ def test_numbers_in_example_are_plausible():
     size = pd.to_numeric(csv_main["hh_size"])
     assert 3 < size[size > 0].mean() < 6
     assert np.isin(csv_main["ident/district"], ["acomayo", "pomacanchi", "sangarara"]).all()
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_errors_planted_in_the_smallest_survey(seed):
+    s = generate(50, seed=seed, errors=True)
+    assert sorted(s.planted_errors["kind"]) == sorted(KINDS)
+    assert s.planted_errors.groupby("kind")["hhid"].first().drop("orphan_row").str.len().gt(0).all()

@@ -241,7 +241,7 @@ def test_skip_logic(synth):
     assert r.loc[age < 6, ["literate", "main_activity"]].isna().all().all()
     no_dni = (_str(r["has_dni"]) == "no").to_numpy()
     assert r.loc[no_dni, "dni_number"].isna().all()
-    assert r.loc[~no_dni, "dni_number"].str.fullmatch(r"\d{8}").all()
+    assert r.loc[~no_dni, "dni_number"].astype("string").str.fullmatch(r"\d{8}").all()
     h = t["households"]
     no_credit = (_str(h["credit_any"]) != "yes").to_numpy()
     assert h.loc[no_credit, "credit_source"].isna().all()
@@ -297,3 +297,25 @@ def test_invariants_on_small_samples(n, seed):
     ind = t["individual"]
     ok = (_str(ind["ind_consent"]) == "yes").to_numpy()
     np.testing.assert_allclose(ind.loc[ok, TU_PRIMARY].astype(float).sum(axis=1), 24.0)
+
+
+def test_every_form_field_is_rendered_with_valid_codes(synth):
+    form = synth.form
+    tables = {"": "households", "roster": "roster", "parcels": "parcels"}
+    tables["individual"] = "individual"
+    for repeat, name in tables.items():
+        table = synth.tables[name]
+        fields = form.table_fields(repeat)
+        missing = set(fields["name"]) - set(table.columns)
+        assert not missing, (name, missing)
+        for f in fields.itertuples():
+            values = table[f.name].dropna()
+            if f.type == "select_one":
+                assert set(map(str, values)) <= set(form.codes(f.list_name)), f.name
+            elif f.type == "select_multiple":
+                tokens = set(" ".join(map(str, values)).split())
+                assert tokens <= set(form.codes(f.list_name)), f.name
+                # "none" is exclusive, as the form's constraint requires.
+                assert not any("none" in str(v).split() and " " in str(v) for v in values)
+            elif f.type in ("integer", "decimal"):
+                assert pd.api.types.is_numeric_dtype(table[f.name].dtype), f.name
