@@ -16,7 +16,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from gender_diag import design, indicators, indices, ingest, prioritise, recommend, report, synth
-from gender_diag.design import SurveyDesign
+from gender_diag.design import SurveyDesign, adjusted_gap, svychisq, svyglm
 from gender_diag.errors import (
     ConfigError,
     DesignError,
@@ -52,6 +52,7 @@ __all__ = [
     "ValidationError",
     "ValidationReport",
     "__version__",
+    "adjusted_gap",
     "compute_indicators",
     "design",
     "gap_table",
@@ -68,5 +69,7 @@ __all__ = [
     "recommend",
     "report",
     "run",
+    "svychisq",
+    "svyglm",
     "synth",
 ]

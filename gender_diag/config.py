@@ -52,10 +52,12 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "salt": Key((str,), "", help="salt for pseudonymised identifiers"),
     },
     "design": {
-        "weight": Key((str,), "weight"),
-        "strata": Key((str,), "district"),
-        "psu": Key((str,), "community"),
-        "fpc": Key((str,), "fpc"),
+        # Empty = take the role from the design file merged at ingest (docs/contracts.md §1);
+        # "none" = the design has no such column (e.g. ssu = "none" for a one-stage design).
+        "weight": Key((str,), "", help="sampling weight column"),
+        "strata": Key((str,), ""),
+        "psu": Key((str,), ""),
+        "fpc": Key((str,), ""),
         "ssu": Key((str,), ""),
         "fpc2": Key((str,), ""),
         "with_replacement": Key((bool,), False),

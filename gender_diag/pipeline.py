@@ -17,7 +17,7 @@ import pandas as pd
 
 from gender_diag import provenance
 from gender_diag.config import load_config, output_dir
-from gender_diag.errors import ValidationError
+from gender_diag.errors import ConfigError, ValidationError
 from gender_diag.result import RunResult
 
 STAGES = (
@@ -59,19 +59,36 @@ def ingest_survey(config: dict):
     return reader(inp["path"], **options)
 
 
-def design_columns(config: dict) -> dict[str, Any]:
-    """Design column names and options from ``[design]`` (empty strings → None)."""
+DESIGN_ROLES = ("weight", "strata", "psu", "fpc", "ssu", "fpc2")
+
+
+def design_columns(config: dict, survey_design: dict | None = None) -> dict[str, Any]:
+    """Design roles: those of the ingested survey, overridden by ``[design]``.
+
+    A role left empty in the configuration keeps the column the design file gave at ingest;
+    ``"none"`` removes the role. Dropping the second stage of a two-stage design with
+    stage-1 fpc shrinks every SE (the within-community variance is lost), so the default is
+    to keep what the design file says.
+
+    Examples
+    --------
+    >>> cfg = {"design": {"weight": "", "strata": "", "psu": "", "fpc": "", "ssu": "none",
+    ...        "fpc2": "", "with_replacement": False, "lonely_psu": "adjust"}}
+    >>> d = design_columns(cfg, {"weight": "w", "psu": "community", "ssu": "hhid"})
+    >>> d["weight"], d["psu"], d["ssu"], d["strata"]
+    ('w', 'community', None, None)
+    """
     d = config["design"]
-    return {
-        "weight": d["weight"],
-        "strata": d["strata"] or None,
-        "psu": d["psu"] or None,
-        "fpc": d["fpc"] or None,
-        "ssu": d["ssu"] or None,
-        "fpc2": d["fpc2"] or None,
-        "with_replacement": d["with_replacement"],
-        "lonely_psu": d["lonely_psu"],
-    }
+    roles = {role: (survey_design or {}).get(role) for role in DESIGN_ROLES}
+    for role in DESIGN_ROLES:
+        if d[role]:
+            roles[role] = None if d[role].lower() == "none" else d[role]
+    if roles["weight"] is None:
+        raise ConfigError(
+            "No sampling weight: neither the design file nor [design] weight names a weight "
+            'column. Fix: give [input] design = "design.csv" or [design] weight = "<column>".'
+        )
+    return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
 
 
 def write_validation(report, out_dir: Path) -> list[Path]:
@@ -165,7 +182,7 @@ def run(
     # 2. design + indicators (the design is built per unit table inside compute_indicators)
     stage("indicators")
     catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
-    design = design_columns(cfg)
+    design = design_columns(cfg, survey.design)
     table = ind.compute_indicators(
         survey,
         catalogue,

@@ -63,10 +63,13 @@ form = "instrumento/gender_diag_household.xlsx"
 design = "datos/design.csv"
 
 [design]
-weight = "weight"
+# Columns of the sampling design. The design file gives them; name them here to override.
+weight = "weight"           # household weight = 1 / inclusion probability
 strata = "district"
-psu = "community"
-fpc = "fpc"
+psu = "community"           # first stage: communities
+fpc = "fpc"                 # communities in the district (stage-1 population size)
+ssu = "hhid"                # second stage: households
+fpc2 = "fpc2"               # households in the community (stage-2 population size)
 lonely_psu = "adjust"
 
 [indicators]

@@ -530,7 +530,9 @@ def gap(
             coef[g_m[pair]] = cm[pair]
             target[g_f[pair]] = np.flatnonzero(pair)
             target[g_m[pair]] = np.flatnonzero(pair)
-            return _engine.Contrast(np.nan_to_num(coef), target, T)
+            # a zero reference estimate makes ratio coefficients infinite: such contrasts
+            # are undefined (set to NaN below), so they must not feed huge numbers to the sums
+            return _engine.Contrast(np.where(np.isfinite(coef), coef, 0.0), target, T)
 
         out = _engine.run(design, columns, codes, G, total=total_est, contrasts=contrast)
         est = out["estimate"]
@@ -547,9 +549,10 @@ def gap(
             var = design._rep.var(value, rvalue)
         else:
             var = out["contrast_var"]
-        value[~pair] = np.nan
+        undefined = ~pair[:, None] | ~np.isfinite(value)
+        value[undefined] = np.nan
         se = np.sqrt(var)
-        se[~pair] = np.nan
+        se[undefined] = np.nan
         df = design.df
         crit = critical_value(df, level=level, ci=ci)
         with np.errstate(divide="ignore", invalid="ignore"):

@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -102,7 +102,6 @@ class RawTable:
     own_key: str | None = None
     parent_key: str | None = None
     header_rows: int = 1
-    renamed: dict = field(default_factory=dict)
 
 
 def sha256(path: str | Path) -> str:
@@ -123,7 +122,12 @@ def _norm(s: str) -> str:
 
 
 def tidy_headers(
-    columns: list[str], *, form: Form | None, table: str, sep: str = "/"
+    columns: list[str],
+    *,
+    form: Form | None,
+    table: str,
+    sep: str = "/",
+    languages: tuple[str, ...] = ("es", "en", "fr"),
 ) -> dict[str, str]:
     """Map export headers to tidy names.
 
@@ -146,8 +150,8 @@ def tidy_headers(
         for r in vars_.itertuples(index=False):
             names[r.name.lower()] = r.name
             paths[r.path.lower()] = r.name
-            for lang in ("es", "en", "fr"):
-                lab = getattr(r, f"label_{lang}")
+            for lang in languages:
+                lab = getattr(r, f"label_{lang}", None)
                 if isinstance(lab, str) and lab.strip():
                     labels.setdefault(_norm(lab), r.name)
             if r.type == "select_multiple" and isinstance(r.list_name, str):
@@ -156,8 +160,8 @@ def tidy_headers(
                 geo.add(r.name)
         ch = form.choices
         for r in ch.itertuples(index=False):
-            for lang in ("es", "en", "fr"):
-                lab = getattr(r, f"label_{lang}")
+            for lang in languages:
+                lab = getattr(r, f"label_{lang}", None)
                 if isinstance(lab, str):
                     choice_labels.setdefault(r.list_name, {})[_norm(lab)] = r.name
     all_paths = {c.replace(sep, "/") for c in cols}
@@ -212,13 +216,23 @@ def tidy_headers(
 # -- 3. types -------------------------------------------------------------------------------
 
 
-def _code_maps(form: Form) -> tuple[dict, dict]:
-    """list_name → set of codes; list_name → {normalised label or code: code}."""
+def _languages(language: str | None) -> tuple[str, ...]:
+    """Label languages in the order they are tried (the preferred one first)."""
+    base = ("es", "en", "fr")
+    if language is None:
+        return base
+    return (language, *[x for x in base if x != language])
+
+
+def _code_maps(form: Form, langs: tuple[str, ...] = ("es", "en", "fr")) -> tuple[dict, dict]:
+    """list_name → codes; list_name → {normalised label or code: code}."""
     codes, lookup = {}, {}
     for lst, grp in form.choices.groupby("list_name", sort=False):
         codes[lst] = list(grp["name"])
         m = {}
-        for lang in ("es", "en", "fr"):
+        for lang in langs:
+            if f"label_{lang}" not in grp:
+                continue
             for lab, code in zip(grp[f"label_{lang}"], grp["name"], strict=True):
                 if isinstance(lab, str):
                     m.setdefault(_norm(lab), code)
@@ -343,8 +357,8 @@ def coerce_table(
                         sheet=sheet,
                     )
                 )
-            if r.type == "integer" and (num.dropna() % 1 == 0).all():
-                num = num.astype("Int64")
+            if r.type in {"integer", "calculate"} and (num.dropna() % 1 == 0).all():
+                num = num.astype("Int64")  # roster line, counts: whole numbers stay whole
             out[col] = num
         elif r.type in DATE_TYPES:
             dt = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
@@ -483,6 +497,7 @@ def assemble(
     sep: str = "/",
     link_by: str = "parent",
     require_main: bool = True,
+    language: str | None = None,
 ) -> Survey:
     """Build a :class:`Survey` from raw tables (see module docstring for the steps).
 
@@ -491,12 +506,13 @@ def assemble(
     """
     report = report or ValidationReport()
     source = dict(source or {})
-    codes, lookup = _code_maps(form) if form is not None else ({}, {})
+    langs = _languages(language)
+    codes, lookup = _code_maps(form, langs) if form is not None else ({}, {})
     tables: dict[str, pd.DataFrame] = {}
     meta: dict[str, RawTable] = {}
     for name, rt in raw.items():
         df = rt.frame
-        mapping = tidy_headers(list(df.columns), form=form, table=name, sep=sep)
+        mapping = tidy_headers(list(df.columns), form=form, table=name, sep=sep, languages=langs)
         df = df.rename(columns=mapping)
         df = df.loc[:, ~df.columns.duplicated()]
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
@@ -542,6 +558,7 @@ def assemble(
         tables, ids, salt=salt, pseudonymise=pseudonymise, report=report, form=form
     )
     tables = _split_quarantine(tables, meta, quarantine, report)
+    _nothing_left(report, meta)
     tables = _enrich_respondents(tables)
     tables, design_cols = _merge_design(tables, design_frame)
     variables, choices = _metadata(form, tables)
@@ -671,6 +688,26 @@ def _split_quarantine(tables, meta, quarantine, report):
         acc = df.loc[~mask]
         out[name] = acc.drop(columns=[c for c in ("__hh_row__",) if c in acc.columns])
     return out
+
+
+def _nothing_left(report: ValidationReport, meta: dict) -> None:
+    """A table whose every row was quarantined cannot be analysed: say so as blocking."""
+    for name, n in report.rows_read.items():
+        q = report.quarantine.get(name)
+        if n and q is not None and len(q) == n:
+            reasons = q["reasons"].str.split(";").explode().value_counts()
+            main = reasons.index[0]
+            if main == "parent_quarantined":
+                continue  # the household table says it already
+            report.add_blocking(
+                main,
+                f"Table {name}: all {n} rows were quarantined (mostly: {main}); "
+                "nothing is left to analyse.",
+                fix="See the issues of this table; fix the first one and read the file again.",
+                file=meta[name].file,
+                sheet=meta[name].sheet,
+                table=name,
+            )
 
 
 def _enrich_respondents(tables):

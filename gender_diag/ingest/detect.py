@@ -125,8 +125,11 @@ def validate_path(
         return rep
 
 
-def format_report(report: ValidationReport, *, max_rows: int = 50) -> str:
+def format_report(report: ValidationReport, *, max_rows: int = 50, lang: str = "en") -> str:
     """Plain-text report for the terminal: summary, then the first issues in full.
+
+    ``lang`` (``en``, ``es``, ``fr``) sets the language of the summary's reason titles; the
+    per-row messages are in English.
 
     Examples
     --------
@@ -134,7 +137,7 @@ def format_report(report: ValidationReport, *, max_rows: int = 50) -> str:
     valid
     No problems found.
     """
-    lines = [report.summary()]
+    lines = [report.summary(lang=lang)]
     iss = report.issues
     shown = iss[iss["reason"] != "identifier_removed"]
     if not len(shown):

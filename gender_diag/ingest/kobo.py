@@ -77,8 +77,8 @@ def read_kobo(
         Sheet name → table (``households``, ``members``, ``parcels``, ``respondents``) when
         the sheets were renamed.
     language : str, optional
-        Language of label headers/values (``es``, ``en``, ``fr``); by default every language
-        of the form is tried.
+        Language of label headers/values (``es``, ``en``, ``fr``), tried first when a label
+        exists in several languages; every language of the form is tried in any case.
     salt : str, optional
         Secret salt: identifiers that must link (``dni_number``) are replaced by salted
         pseudonyms instead of being dropped.
@@ -95,9 +95,14 @@ def read_kobo(
 
     Examples
     --------
-    >>> from gender_diag.resources import example_dir
-    >>> p = example_dir() / "kobo_export.xlsx"
-    >>> s = read_kobo(p, form=example_dir() / "gender_diag_household.xlsx") if p.exists() else None
+    >>> import pathlib, tempfile
+    >>> p = pathlib.Path(tempfile.mkdtemp()) / "export.csv"
+    >>> _ = p.write_text("_uuid;ident/hhid;ident/community\\nu1;H00001;c01\\nu2;H00002;c02\\n")
+    >>> s = read_kobo(p)
+    >>> s.tables["households"][["hhid", "community"]].values.tolist()
+    [['H00001', 'c01'], ['H00002', 'c02']]
+    >>> s.report.accounting().values.tolist()
+    [['households', 2, 2, 0]]
     """
     path = Path(path)
     fm = _load_form(form)
@@ -115,7 +120,15 @@ def read_kobo(
                 fix="export the submissions again from Kobo",
             )
         raw = {MAIN_TABLE: RawTable(MAIN_TABLE, df, str(path), "", "_index", None)}
-        return assemble(raw, form=fm, design=design, source=source, salt=salt, report=report)
+        return assemble(
+            raw,
+            form=fm,
+            design=design,
+            source=source,
+            salt=salt,
+            report=report,
+            language=language,
+        )
     sheets = read_sheets(path)
     if not sheets or all(not len(df.columns) for df in sheets.values()):
         raise input_error(
@@ -187,4 +200,6 @@ def read_kobo(
                 table=MAIN_TABLE,
                 column="_index",
             )
-    return assemble(raw, form=fm, design=design, source=source, salt=salt, report=report)
+    return assemble(
+        raw, form=fm, design=design, source=source, salt=salt, report=report, language=language
+    )

@@ -21,10 +21,13 @@ Severities
 
 from __future__ import annotations
 
+import functools
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
-from gender_diag.errors import InputFileError
+from gender_diag.errors import ConfigError, InputFileError
 
 #: Columns of :attr:`ValidationReport.issues`, in this order.
 ISSUE_COLUMNS = [
@@ -71,6 +74,31 @@ REASONS = {
 }
 
 SEVERITIES = ("blocking", "error", "warning", "info")
+LANGUAGES = ("en", "es", "fr")
+
+
+@functools.cache
+def reason_titles() -> dict[str, dict[str, str]]:
+    """Reason code → {language: title}, from the editable ``reasons.yaml`` beside this module.
+
+    Examples
+    --------
+    >>> reason_titles()["orphan_row"]["es"]
+    'Fila de repetición sin su hogar'
+    >>> set(reason_titles()) == set(REASONS)
+    True
+    """
+    import yaml
+
+    path = Path(__file__).with_name("reasons.yaml")
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    bad = [k for k, v in data.items() if not isinstance(v, dict) or set(v) != set(LANGUAGES)]
+    if bad or set(data) != set(REASONS):
+        raise ConfigError(
+            f"{path}: every reason code needs a title in en, es and fr "
+            f"(problems with: {', '.join(sorted(set(bad) | (set(data) ^ set(REASONS))))})."
+        )
+    return data
 
 
 def input_error(
@@ -282,9 +310,18 @@ class ValidationReport:
             .reset_index(drop=True)
         )
 
-    def summary(self) -> str:
-        """A short plain-text summary (see :func:`format_report` for the full listing)."""
-        lines = ["valid" if self.valid else "NOT VALID (blocking problems)"]
+    def summary(self, *, lang: str = "en") -> str:
+        """A short plain-text summary (see :func:`format_report` for the full listing).
+
+        ``lang`` (``en``, ``es``, ``fr``) picks the language of the reason titles.
+        """
+        titles = reason_titles()
+        head = {
+            "en": ("valid", "NOT VALID (blocking problems)"),
+            "es": ("válido", "NO VÁLIDO (problemas que bloquean)"),
+            "fr": ("valide", "NON VALIDE (problèmes bloquants)"),
+        }[lang if lang in LANGUAGES else "en"]
+        lines = [head[0] if self.valid else head[1]]
         for msg in self.blocking:
             lines.append(f"  BLOCKING: {msg}")
         acc = self.accounting()
@@ -296,7 +333,8 @@ class ValidationReport:
         cnt = self.counts()
         cnt = cnt[cnt["severity"] != "blocking"]
         for r in cnt.itertuples(index=False):
-            lines.append(f"  {r.severity:<8} {r.reason:<22} {r.table:<12} {r.n}")
+            title = titles.get(r.reason, {}).get(lang, "")
+            lines.append(f"  {r.severity:<8} {r.reason:<22} {r.table:<12} {r.n:>6}  {title}")
         if len(self.identifiers):
             cols = ", ".join(
                 f"{t}.{c} ({a})"

@@ -23,8 +23,6 @@ sex_mismatch            warning     kept; ``sex`` is taken from the roster
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 
@@ -104,6 +102,26 @@ class Flags:
         return joined.reindex(flagged).to_numpy(dtype=object)
 
 
+#: ODK Briefcase/Central bookkeeping columns (not questions).
+_ODK_META = {
+    "KEY",
+    "PARENT_KEY",
+    "SubmissionDate",
+    "instanceName",
+    "SubmitterID",
+    "SubmitterName",
+    "AttachmentsPresent",
+    "AttachmentsExpected",
+    "Status",
+    "ReviewState",
+    "DeviceID",
+    "Edits",
+    "FormVersion",
+    "version",
+    "deviceID",
+}
+
+
 def flag(q: Flags, mask, reason: str) -> None:
     """Quarantine the rows in ``mask`` for ``reason``."""
     q.add(mask, reason)
@@ -161,12 +179,11 @@ def check_columns(tables, meta, *, form: Form | None, report: ValidationReport) 
             continue
         cols = [c for c in df.columns if not c.startswith("_") and c not in (ROW, OWN, PARENT)]
         base = {c.split("__")[0] for c in cols}
-        unknown = [c for c in cols if c.split("__")[0] not in known and c not in _EXPORT_META]
-        unknown = [c for c in unknown if c not in {"KEY", "PARENT_KEY", "SubmissionDate"}]
-        unknown = [c for c in unknown if c not in {"instanceName", "SubmitterID", "SubmitterName"}]
-        unknown = [c for c in unknown if c not in {"AttachmentsPresent", "AttachmentsExpected"}]
-        unknown = [c for c in unknown if c not in {"Status", "ReviewState", "DeviceID", "Edits"}]
-        unknown = [c for c in unknown if c not in {"FormVersion", "version", "deviceID"}]
+        unknown = [
+            c
+            for c in cols
+            if c.split("__")[0] not in known and c not in _EXPORT_META and c not in _ODK_META
+        ]
         missing = [
             v
             for v in form.table_vars(name).itertuples(index=False)
@@ -508,7 +525,24 @@ def _check_households(tables, meta, quarantine, report, design):
                         fix="Correct the district or the community.",
                     )
                 )
-    elif "weight" in df.columns:
+    elif "weight" not in df.columns:
+        report.add(
+            make_issues(
+                [1],
+                table=MAIN_TABLE,
+                column="weight",
+                rule="a design file or a weight column is given",
+                reason="design_invalid",
+                severity="warning",
+                message="No design file and no weight column: estimates cannot use sampling "
+                "weights, strata and clusters.",
+                fix="Give the design file (design.csv: district, community, weight, "
+                "communities_total, households_total).",
+                file=meta[MAIN_TABLE].file,
+                sheet=meta[MAIN_TABLE].sheet,
+            )
+        )
+    else:
         w = pd.to_numeric(df["weight"], errors="coerce")
         bad = ~(w > 0).fillna(False).to_numpy(dtype=bool)
         if bad.any():
@@ -934,8 +968,3 @@ def mask_identifier_values(report: ValidationReport, ids: pd.DataFrame) -> None:
     hit = pd.MultiIndex.from_arrays([iss["table"], iss["column"]]).isin(key)
     if hit.any():
         iss.loc[hit, "value"] = "[identifier]"
-
-
-def design_path(path: str | Path | None) -> Path | None:
-    """Normalise an optional design path."""
-    return None if path is None else Path(path)

@@ -82,7 +82,12 @@ def chart_dumbbell(
         pos = {k: i for i, k in enumerate(indicators)}
         wide = wide[wide["indicator"].isin(pos)]
         wide = wide.iloc[wide["indicator"].map(pos).argsort(kind="mergesort")]
-    wide = wide[wide[["estimate_f", "estimate_m"]].notna().any(axis=1)].head(limit)
+    wide = wide[wide[["estimate_f", "estimate_m"]].notna().any(axis=1)]
+    if indicators is None and len(wide) > limit:
+        # too many to read: the largest gaps, kept in catalogue order
+        keep = wide["gap"].abs().fillna(-1).sort_values(ascending=False, kind="mergesort")
+        wide = wide.loc[sorted(keep.index[:limit])]
+    wide = wide.head(limit)
     if wide.empty:
         return None
     labels = label_map(pub, texts.lang)
@@ -192,9 +197,12 @@ def chart_weai(pub: Published, texts: Texts) -> Figure | None:
     return fig
 
 
-def chart_priority(pub: Published, texts: Texts) -> Figure | None:
-    """Priority matrix: gap size against feasibility, points labelled by rank."""
+def chart_priority(pub: Published, texts: Texts, *, limit: int = 20) -> Figure | None:
+    """Priority matrix of the ``limit`` top-ranked published gaps: size against feasibility,
+    points labelled by rank."""
     rk = pub.ranking
+    if not rk.empty:
+        rk = rk[~rk["suppressed"].astype(bool)].sort_values("rank", kind="mergesort").head(limit)
     # criterion columns as the ranking stage names them (crit_*), or plain names
     x_col = next((c for c in ("size", "crit_gap", "norm_gap") if c in rk.columns), None)
     y_col = next(
@@ -211,7 +219,7 @@ def chart_priority(pub: Published, texts: Texts) -> Figure | None:
             "y": pd.to_numeric(rk[y_col], errors="coerce"),
         }
     )
-    data = data[~rk["suppressed"].astype(bool).to_numpy()].dropna()
+    data = data.dropna()
     if data.empty:
         return None
     fig, ax = plt.subplots(figsize=(6.5, 5))
@@ -225,10 +233,14 @@ def chart_priority(pub: Published, texts: Texts) -> Figure | None:
         by=((data["y"] - data["y"].min()) / span_y * 50).round(),
         rank=data["rank"].astype(int),
     ).sort_values("rank")
-    for _, grp in data.groupby(["bx", "by"], sort=True):
-        label = ", ".join(str(r) for r in grp["rank"])
+    for k, (_, grp) in enumerate(data.groupby(["bx", "by"], sort=True)):
+        label = ", ".join(str(r) for r in grp["rank"].drop_duplicates())
         x, yv = grp["x"].iloc[0], grp["y"].iloc[0]
-        ax.annotate(label, (x, yv), textcoords="offset points", xytext=(5, 4), fontsize=8)
+        # alternate above / below so that neighbouring labels do not overprint
+        offset = (4, 5) if k % 2 == 0 else (4, -11)
+        ax.annotate(label, (x, yv), textcoords="offset points", xytext=offset, fontsize=8)
+    if data["y"].nunique() == 1:  # e.g. no team scores yet: one feasibility for every gap
+        ax.set_ylim(data["y"].iloc[0] - 1, data["y"].iloc[0] + 1)
     ax.axvline(data["x"].median(), color="#bbbbbb", lw=0.8, ls="--")
     ax.axhline(data["y"].median(), color="#bbbbbb", lw=0.8, ls="--")
     _number_axis(ax, texts.lang, "x", digits=2)
@@ -270,7 +282,10 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
         ax.set_title(_wrap(labels.get(ind, ind), 34), fontsize=8, loc="left")
         ax.set_ylim(0, 100)
         _percent_axis(ax, texts.lang, "y")
-        ax.set_xticks(x, values, rotation=90, fontsize=7)
+        # at most ~15 labelled communities per panel, or the codes overprint
+        step = int(np.ceil(len(values) / 15))
+        ax.set_xticks(x[::step], values[::step], rotation=90, fontsize=7)
+        ax.set_xticks(x, minor=True)
     for ax in list(axes.flat)[len(order) :]:
         ax.set_visible(False)
     handles = [

@@ -26,7 +26,7 @@ from gender_diag.report.reproducible import fixed_datetime, normalise_zip
 from gender_diag.report.tables import Published, label_map
 
 #: At most this many proposals, so that the brief stays within four pages.
-MAX_PROPOSALS = 8
+MAX_PROPOSALS = 6
 
 
 def _shade(cell, colour: str) -> None:

@@ -21,6 +21,8 @@ from gender_diag.report.i18n import Texts
 from gender_diag.report.layout import Table, format_cell
 from gender_diag.report.tables import Published
 
+#: Rows of the ranking shown in the HTML report (the workbook and CSV have all of them).
+RANKING_ROWS = 50
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
@@ -114,6 +116,7 @@ def render_html(pub: Published, texts: Texts, charts: dict[str, dict[str, object
     def ht(table: Table) -> HtmlTable:
         return html_table(table, t, suppressed_title=sup_title)
 
+    ranking = layout.ranking_table(pub, t, criteria=False, limit=RANKING_ROWS)
     sections = [
         Section("findings", t["sections.findings"]),
         Section("charts", t["sections.charts"]),
@@ -135,7 +138,7 @@ def render_html(pub: Published, texts: Texts, charts: dict[str, dict[str, object
             t["sections.indices"],
             tables=[ht(x) for x in layout.indices_tables(pub, t)],
         ),
-        Section("ranking", t["sections.ranking"], ht(layout.ranking_table(pub, t, criteria=False))),
+        Section("ranking", t["sections.ranking"], ht(ranking), notes=[*ranking.notes, notes[0]]),
         Section("direct", t["sections.direct"], ht(layout.direct_table(pub, t))),
         Section("indirect", t["sections.indirect"], ht(layout.indirect_table(pub, t))),
         Section(

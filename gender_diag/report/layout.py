@@ -196,14 +196,21 @@ def indices_tables(pub: Published, texts: Texts) -> list[Table]:
     return out
 
 
-def ranking_table(pub: Published, texts: Texts, *, criteria: bool = True) -> Table:
+def ranking_table(
+    pub: Published, texts: Texts, *, criteria: bool = True, limit: int | None = None
+) -> Table:
     """Ranked priority gaps with robustness columns and the "why".
 
-    With ``criteria=False`` (HTML) the criterion and contribution columns are left out; the
-    workbook and the CSV keep them.
+    With ``criteria=False`` (HTML) the criterion and contribution columns are left out, and
+    with ``limit`` only the first ``limit`` rows are shown (with a note); the workbook and the
+    CSV keep everything.
     """
     t = texts
     r = _tr_by(pub.ranking, t)
+    notes = []
+    if limit is not None and len(r) > limit:
+        notes.append(t.get("notes.ranking_top", k=limit, n=len(r)))
+        r = r.head(limit)
     if r.empty:
         return Table("ranking", t["sections.ranking"], r, [])
     r["label"] = r["indicator"].map(label_map(pub, t.lang))
@@ -242,7 +249,8 @@ def ranking_table(pub: Published, texts: Texts, *, criteria: bool = True) -> Tab
                 "suppressed",
                 t[headers[c.key]],
             )
-    return Table("ranking", t["sections.ranking"], r, [c for c in cols if c.key in r.columns])
+    cols = [c for c in cols if c.key in r.columns]
+    return Table("ranking", t["sections.ranking"], r, cols, notes=notes)
 
 
 def _action_table(frame: pd.DataFrame, pub: Published, texts: Texts, name: str) -> Table:

@@ -20,11 +20,17 @@ and the WHO *Putting women first* recommendations for violence data, 2001):
    (and, through them, the numerator of a proportion) could be recovered as *margin minus
    the other cells*. So when exactly one cell of a group is suppressed, the unsuppressed cell
    with the next smallest ``n`` (ties broken by group value) is suppressed too. Weighted means
-   and proportions are not additive, so the estimate alone cannot be back-calculated; what
-   this rule protects are the additive quantities (unweighted counts, weighted populations,
-   numbers of women affected) and therefore the small numerators behind percentages.
+   and proportions are not additive, so a suppressed estimate cannot be back-calculated from
+   the other published estimates alone; what this rule protects are the additive quantities
+   (unweighted counts, weighted populations, numbers of women affected — and through
+   ``affected / population`` the proportion itself), hence the small numerators behind
+   percentages. Groups with a single cell (e.g. the total) need no partner: their margin is
+   the cell itself.
 4. **Gaps.** When either sex of a pair is suppressed, the gap and ratio columns (which would
    reveal the suppressed estimate from the published one) are blanked on both rows.
+
+The log keeps the true ``n`` of each suppressed cell for the analyst (it is a count of
+respondents, not of an outcome); it holds nothing about withheld sensitive rows.
 
 Suppressed cells keep their identifying columns, get ``suppressed = True`` and have
 ``estimate, se, ci_low, ci_high, population, affected, n, cv, deff`` blanked. Reliability
@@ -381,15 +387,6 @@ def withheld_keys(indicators: pd.DataFrame, published: pd.DataFrame) -> set[tupl
         return set(zip(frame["indicator"].astype(str), frame["by"].astype(str), bv, strict=True))
 
     return keys(indicators) - keys(published)
-
-
-def gap_id(indicator: str, by: str, by_value: str) -> str:
-    """Identifier of a gap as used by the ranking (``"<indicator>|<by>|<by_value>"``).
-
-    >>> gap_id("owns_land", "total", "")
-    'owns_land|total|'
-    """
-    return f"{indicator}|{by}|{by_value}"
 
 
 def protect_gap_rows(

@@ -214,6 +214,31 @@ def _merge_logs(prior: pd.DataFrame | None, log: pd.DataFrame) -> pd.DataFrame:
     return pd.concat([prior, new], ignore_index=True)
 
 
+def _protect_index(frame: pd.DataFrame, threshold: int) -> pd.DataFrame:
+    """Blank the numbers of index rows computed on fewer than ``threshold`` people.
+
+    Index results are published at the total level today; this guards any disaggregated
+    index table that carries an unweighted ``n``.
+
+    >>> f = pd.DataFrame({"by_value": ["a", "b"], "value": [0.5, 0.7], "n": [3, 40]})
+    >>> _protect_index(f, 5)["value"].tolist()
+    [nan, 0.7]
+    """
+    if "n" not in frame.columns:
+        return frame
+    n = pd.to_numeric(frame["n"], errors="coerce")
+    small = (n < threshold).to_numpy()
+    if not small.any():
+        return frame
+    out = frame.copy()
+    for col in _numeric(out):
+        if col != "n":
+            out[col] = pd.to_numeric(out[col], errors="coerce").astype(float)
+            out.loc[small, col] = np.nan
+    out["suppressed"] = small
+    return out
+
+
 def _sha(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
@@ -325,7 +350,18 @@ def publish(
         unmatched = protect_gap_rows(
             unmatched, table, withheld, value_columns=GAP_VALUE_COLUMNS, **guard
         )
-    indices, weai = _weai_frames(result.indices or {})
+    # the pipeline files the ranking's method comparison under indices; it is not an index
+    raw_indices = dict(result.indices or {})
+    extra = {k: raw_indices.pop(k) for k in list(raw_indices) if str(k).startswith("ranking")}
+    indices, weai = _weai_frames(raw_indices)
+    indices = {k: _protect_index(v, threshold) for k, v in indices.items()}
+    protected_extra = {}
+    for key, frame in extra.items():
+        if isinstance(frame, pd.DataFrame) and "gap_id" in frame.columns:
+            values = [c for c in _numeric(frame) if not str(c).startswith("rank")]
+            protected_extra[key] = protect_gap_rows(
+                frame, table, withheld, value_columns=values, **guard
+            )
     accounting, issues = _survey_quality(result.survey)
     prov = dict(result.provenance or {})
     config = dict(result.config or {})
@@ -361,6 +397,7 @@ def publish(
         date=date,
         config_sha=str(config_sha or _sha(config))[:12],
         top_k=top_k,
+        extra=protected_extra,
     )
 
 
@@ -411,12 +448,6 @@ def label_map(pub: Published, lang: str) -> dict[str, str]:
             strict=True,
         )
     )
-
-
-def unit_map(pub: Published) -> dict[str, str]:
-    """Indicator code → unit."""
-    units = pub.indicators.drop_duplicates("indicator").set_index("indicator")["unit"]
-    return {str(k): str(v) for k, v in units.items()}
 
 
 def scale_map(pub: Published) -> dict[str, str]:

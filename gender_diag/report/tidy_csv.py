@@ -15,6 +15,15 @@ import pandas as pd
 from gender_diag.report.tables import Published
 
 
+def _stem(name: object) -> str:
+    """A safe file stem.
+
+    >>> _stem("a-weai")
+    'a_weai'
+    """
+    return "".join(ch if ch.isalnum() else "_" for ch in str(name))
+
+
 def tidy_tables(pub: Published) -> dict[str, pd.DataFrame]:
     """File stem → table, for every published table that has rows or columns."""
     labels = pub.labels[["indicator", "label_es", "label_fr", "label_en"]]
@@ -30,9 +39,10 @@ def tidy_tables(pub: Published) -> dict[str, pd.DataFrame]:
         "validation_issues": pub.issues,
         "provenance": pub.provenance,
     }
+    for name, frame in pub.extra.items():
+        tables[_stem(name)] = frame  # e.g. ranking_methods: ranks under each scoring method
     for name, frame in pub.indices.items():
-        stem = "".join(ch if ch.isalnum() else "_" for ch in str(name))
-        tables[f"index_{stem}"] = frame
+        tables[f"index_{_stem(name)}"] = frame
     return {k: v for k, v in tables.items() if isinstance(v, pd.DataFrame) and len(v.columns)}
 
 

@@ -315,3 +315,11 @@ def test_every_issue_row_is_complete(tmp_path, form, design, frames):
     for col in ("file", "table", "rule", "reason", "severity", "message", "fix"):
         assert iss[col].astype(str).str.len().gt(0).all(), col
     assert iss["row"].gt(1).all()
+
+
+def test_every_household_quarantined_is_blocking(tmp_path, form, frames):
+    frames["tiny"]["ident/hhid"] = None
+    rep = validate_path(_kobo(tmp_path, frames), form=form)
+    assert not rep.valid
+    assert any("all 3 rows were quarantined" in m for m in rep.blocking)
+    assert rep.rows_quarantined == {"households": 3, "members": 6, "parcels": 3, "respondents": 5}

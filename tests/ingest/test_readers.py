@@ -152,3 +152,44 @@ def test_format_report_names_everything(tmp_path, form, frames):
     text = format_report(s.report)
     assert "not_numeric" in text and "sheet roster" in text and "row 3" in text
     assert "column age" in text and "Fix:" in text
+
+
+def test_no_design_is_a_warning(tmp_path, form, frames):
+    s = read_kobo(fx.write_kobo_xlsx(frames, tmp_path / "k.xlsx"), form=form)
+    hit = s.report.issues.query("reason == 'design_invalid'")
+    assert hit["severity"].tolist() == ["warning"] and s.report.valid
+    assert s.design["weight"] is None and s.design["psu"] == "community"
+
+
+def test_summary_languages(tmp_path, form, frames):
+    frames["roster"].loc[5, "_parent_index"] = "99"
+    s = read_kobo(fx.write_kobo_xlsx(frames, tmp_path / "k.xlsx"), form=form)
+    assert "Fila de repetición sin su hogar" in format_report(s.report, lang="es")
+    assert "Ligne de répétition sans son ménage" in s.report.summary(lang="fr")
+    assert "Repeat row without its household" in s.report.summary()
+
+
+def test_truncated_repeat_sheet_names(tmp_path, frames):
+    """Kobo cuts sheet names to Excel's 31 characters."""
+    from gender_diag.ingest.xlsform import read_form, write_form
+
+    long = "individual_module_primary_adults_long"
+    survey = [dict(r, name=long) if r["name"] == "individual" else r for r in fx.SURVEY]
+    p = write_form(tmp_path / "f.xlsx", survey, fx.choices(), fx.SETTINGS)
+    f = read_form(p, repeat_tables={"roster": "members", "parcels": "parcels", long: "respondents"})
+    assert f.repeats[long] == "respondents"
+    renamed = {
+        "tiny": frames["tiny"],
+        "roster": frames["roster"],
+        "parcels": frames["parcels"],
+        long[:31]: frames["individual"],
+    }
+    s = read_kobo(fx.write_kobo_xlsx(renamed, tmp_path / "k.xlsx"), form=f)
+    assert len(s.tables["respondents"]) == 5
+
+
+def test_language_preference_for_labels(tmp_path, form, frames):
+    # "No" is a label in every language; "Non"/"Oui" only in French
+    frames["tiny"]["ident/consent"] = ["Oui", "Oui", "Oui"]
+    s = read_kobo(fx.write_kobo_xlsx(frames, tmp_path / "k.xlsx"), form=form, language="fr")
+    assert s.tables["households"]["consent"].tolist() == ["yes"] * 3

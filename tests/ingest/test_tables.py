@@ -181,10 +181,15 @@ DATA = __import__("pathlib").Path(__file__).parents[1] / "data" / "ingest"
 
 
 def test_committed_hand_typed_cp1252(form):
-    mapping = {"Código hogar": "hhid", "N° línea": "line", "Sexo": "sex", "Edad": "age",
-               "¿Tiene ingreso propio?": "own_income", "Fecha entrevista": "date"}
-    s = read_table(DATA / "hand_typed_cp1252.csv", mapping=mapping, form=form,
-                   table="respondents")
+    mapping = {
+        "Código hogar": "hhid",
+        "N° línea": "line",
+        "Sexo": "sex",
+        "Edad": "age",
+        "¿Tiene ingreso propio?": "own_income",
+        "Fecha entrevista": "date",
+    }
+    s = read_table(DATA / "hand_typed_cp1252.csv", mapping=mapping, form=form, table="respondents")
     r = s.tables["respondents"]
     assert r["sex"].tolist() == ["F", "M", "F", "M"]
     assert r["own_income"].tolist() == ["yes", "yes", "yes", "no"]

@@ -44,7 +44,9 @@ def test_instrument_parses_and_relevants_are_supported():
     # every skip condition of the instrument is in the safe subset the checker evaluates
     for rel in v["relevant"].dropna().unique():
         parse(rel)
-    assert len(f.choices) > 100 and f.choices[["label_es", "label_en", "label_fr"]].notna().all().all()
+    assert (
+        len(f.choices) > 100 and f.choices[["label_es", "label_en", "label_fr"]].notna().all().all()
+    )
 
 
 def test_form_errors(tmp_path):

@@ -682,7 +682,11 @@ def make_result(seed: int = 0) -> RunResult:
         survey=survey,
         indicators=ind,
         gaps=gaps,
-        indices={"a-weai": FakeWeai(), "local_gap": local_gap},
+        indices={
+            "a-weai": FakeWeai(),
+            "local_gap": local_gap,
+            "ranking_methods": ranking[["gap_id"]].assign(rank_topsis=ranking["rank"]),
+        },
         ranking=ranking,
         direct_actions=direct,
         indirect_actions=indirect,

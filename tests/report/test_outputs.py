@@ -51,7 +51,7 @@ def test_outputs_exist_in_three_languages(written):
         for chart in ("dumbbell", "gaps", "weai", "priority", "communities"):
             assert (out / "charts" / lang / f"{chart}.svg").exists()
             assert (out / "charts" / lang / f"{chart}.png").exists()
-    for name in ("indicators", "gaps", "ranking", "direct_actions", "indirect_actions"):
+    for name in ("indicators", "gaps", "ranking", "direct_actions", "ranking_methods"):
         assert (out / "csv" / f"{name}.csv").exists()
     assert (out / "sdc_log.csv") in paths
 
@@ -270,3 +270,14 @@ def test_pipeline_sdc_log_is_kept():
     assert len(pub.sdc_log) == len(result.sdc_log)
     assert pub.sdc_log["n"].notna().sum() == result.sdc_log["n"].notna().sum()
     assert (pub.indicators["suppressed"].sum()) == (result.indicators["suppressed"].sum())
+
+
+def test_html_ranking_is_limited_with_a_note():
+    from gender_diag.report import layout
+    from gender_diag.report.tables import publish
+
+    pub = publish(make_result())
+    table = layout.ranking_table(pub, load_texts("en"), criteria=False, limit=5)
+    assert len(table.frame) == 5
+    assert table.notes == [load_texts("en").get("notes.ranking_top", k=5, n=len(pub.ranking))]
+    assert not any(c.key.startswith("contrib_") for c in table.columns)

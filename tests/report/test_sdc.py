@@ -191,19 +191,27 @@ cells = st.lists(
     rows=cells,
     threshold=st.sampled_from(OFFERED_THRESHOLDS),
     sensitive=st.sets(st.sampled_from(["i1", "i2", "i3"])),
+    parents=st.lists(st.sampled_from(["p1", "p2"]), min_size=5, max_size=5),
 )
-def test_properties(rows, threshold, sensitive):
+def test_properties(rows, threshold, sensitive, parents):
     t = frame(rows)
     t["sensitive"] = t["indicator"].isin(sensitive)
     strict = max(threshold, 10)
-    out, log = apply_sdc(t, threshold=threshold, sensitive_threshold=strict)
+    nesting = {"community": dict(zip("abcde", parents, strict=True))}
+    out, log = apply_sdc(t, threshold=threshold, sensitive_threshold=strict, nesting=nesting)
     merged = out.merge(t[[*KEY, "n", "sensitive"]], on=KEY, suffixes=("", "_in"))
     # 1. no published cell has n below its threshold
     limit = np.where(merged["sensitive_in"], strict, threshold)
     published = ~merged["suppressed"]
     assert (merged.loc[published, "n_in"] >= limit[published.to_numpy()]).all()
-    # 2. no group of two or more cells has exactly one suppressed cell
-    counts = out.groupby(["indicator", "sex", "by"])["suppressed"].agg(["sum", "size"])
+    # 2. no group of two or more cells (communities: within one parent area) has exactly one
+    # suppressed cell
+    parent = np.where(out["by"] == "community", out["by_value"].map(nesting["community"]), "")
+    counts = (
+        out.assign(parent=parent)
+        .groupby(["indicator", "sex", "by", "parent"])["suppressed"]
+        .agg(["sum", "size"])
+    )
     assert not ((counts["sum"] == 1) & (counts["size"] > 1)).any()
     # 3. sensitive indicators never appear below district level; nothing else disappears
     withheld = t["sensitive"] & (t["by"] == "community")
@@ -214,5 +222,5 @@ def test_properties(rows, threshold, sensitive):
     cell_log = log[log["reason"].isin(["primary", "secondary"])]
     assert len(cell_log) == out["suppressed"].sum()
     # 5. idempotent: protecting an already protected table changes nothing
-    again, _ = apply_sdc(out, threshold=threshold, sensitive_threshold=strict)
+    again, _ = apply_sdc(out, threshold=threshold, sensitive_threshold=strict, nesting=nesting)
     assert again["suppressed"].tolist() == out["suppressed"].tolist()
