@@ -75,20 +75,18 @@ def cmd_synth(args) -> int:
 
 
 def cmd_indicators(args) -> int:
-    from gender_diag.config import load_config, output_dir
-    from gender_diag.indicators import top_gaps
+    from gender_diag.config import output_dir
+    from gender_diag.indicators import top_gaps_text, write_tables
     from gender_diag.pipeline import run
 
     result = run(args.config, until="indicators", progress=_progress_printer())
-    out = Path(args.out) if args.out else output_dir(load_config(args.config))
-    out.mkdir(parents=True, exist_ok=True)
-    csv_path = out / "indicators.csv"
-    xlsx_path = out / "indicators.xlsx"
-    published = result.indicators
-    published.to_csv(csv_path, index=False)
-    published.to_excel(xlsx_path, index=False)
-    _print_frame(top_gaps(result.gaps, n=args.top))
-    print(f"\nwritten: {csv_path}\nwritten: {xlsx_path}")
+    out = Path(args.out) if args.out else output_dir(result.config)
+    frames = {"indicators": result.indicators, "gaps": result.gaps, "couples": result.couples}
+    paths = write_tables(frames, out)
+    print(top_gaps_text(result.gaps, result.catalogue, top=args.top, lang=args.lang))
+    print()
+    for path in paths:
+        print(f"written: {path}")
     return 0
 
 
@@ -183,6 +181,7 @@ def build_parser() -> argparse.ArgumentParser:
     config_arg(p)
     p.add_argument("--out", default=None, help="output folder (default from the config)")
     p.add_argument("--top", type=int, default=10, help="how many top gaps to print")
+    p.add_argument("--lang", default="es", choices=["es", "fr", "en"])
     p.set_defaults(func=cmd_indicators)
 
     p = sub.add_parser("rank", help="rank the gaps and write the action tables")

@@ -91,6 +91,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "seed": Key((int,), 20261128),
         "top_k": Key((int,), 5),
         "team_scores": Key((str,), "", path=True),
+        "levels": Key(
+            (list,),
+            ["total", "district"],
+            help="which disaggregations compete for priority (any of the disaggregations)",
+        ),
         "weights": Key((dict,), {}, help="criterion -> weight; default from criteria.yaml"),
     },
     "recommend": {
@@ -206,6 +211,13 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
         out[section] = values
     if out["indicators"]["confidence"] and not 0.5 < out["indicators"]["confidence"] < 1:
         problems.append("[indicators] confidence must be between 0.5 and 1, e.g. 0.95.")
+    allowed = ["total", *out["indicators"]["disaggregations"]]
+    for level in out["ranking"]["levels"]:
+        if level not in allowed:
+            problems.append(
+                f"[ranking] levels: {level!r} is not computed. Fix: use 'total' or one of "
+                "[indicators] disaggregations: " + ", ".join(allowed[1:]) + "."
+            )
     if out["ranking"]["draws"] < 0:
         problems.append("[ranking] draws must be 0 or more (0 switches the robustness off).")
     if problems:

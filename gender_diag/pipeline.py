@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from gender_diag import provenance
@@ -91,6 +92,38 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
     return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
 
 
+def place_labels(survey, *, lang: str = "es") -> dict[str, str]:
+    """District and community codes → their names (from the XLSForm choice lists)."""
+    choices = getattr(survey, "choices", None)
+    column = f"label_{lang}"
+    if choices is None or column not in choices:
+        return {}
+    rows = choices[choices["list_name"].isin(["district", "community"])]
+    return dict(zip(rows["name"].astype(str), rows[column].astype(str), strict=True))
+
+
+def suppress_small(
+    frame: pd.DataFrame, *, sensitive: set[str], threshold: int, sensitive_threshold: int
+) -> pd.DataFrame:
+    """Blank the figures of rows based on fewer than the threshold of units (``n``).
+
+    Used for tables that are not cells of the indicator × sex grid (couple comparisons):
+    their rows are not margins of one another, so primary suppression suffices.
+    """
+    out = frame.copy()
+    limit = np.where(out["indicator"].isin(sensitive), sensitive_threshold, threshold)
+    small = out["n"].to_numpy(dtype=float) < limit
+    figures = [
+        c
+        for c in out.columns
+        if c not in ("indicator", "domain", "direction", "by", "by_value", "n", "reliability")
+    ]
+    out[figures] = out[figures].astype(float)
+    out.loc[small, figures] = np.nan
+    out["suppressed"] = small
+    return out
+
+
 def write_validation(report, out_dir: Path) -> list[Path]:
     """Write the validation issues, row accounting and quarantined rows (no identifiers)."""
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -147,6 +180,7 @@ def run(
     from gender_diag.prioritise import rank_gaps
     from gender_diag.recommend import load_actions, recommend
     from gender_diag.report import sdc, write_reports
+    from gender_diag.report.tables import nesting_from_survey
 
     out = output_dir(cfg)
     result = RunResult(config=cfg)
@@ -196,11 +230,21 @@ def run(
         threshold=cfg["disclosure"]["threshold"],
         sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
         sensitive_min_level=cfg["disclosure"]["sensitive_min_level"],
+        nesting=nesting_from_survey(survey),
     )
     result.indicators = table
     result.sdc_log = sdc_log
-    result.gaps = ind.gap_table(table)
+    result.gaps = ind.gap_table(table, catalogue)
     result.labels = catalogue.to_frame()
+    result.catalogue = catalogue
+    result.couples = suppress_small(
+        ind.couple_comparisons(
+            survey, catalogue, design, alpha=1 - cfg["indicators"]["confidence"]
+        ),
+        sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
+        threshold=cfg["disclosure"]["threshold"],
+        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+    )
     done("indicators", f"{table['indicator'].nunique()} indicators, {len(table)} rows")
     if stop < STAGES.index("indices"):
         return result
@@ -234,8 +278,11 @@ def run(
         from gender_diag.prioritise import read_team_scores
 
         team = read_team_scores(rcfg["team_scores"], result.gaps)
+    candidates = result.gaps[
+        result.gaps["by"].isin(rcfg["levels"]) & result.gaps["domain"].ne("weai")
+    ]
     ranking = rank_gaps(
-        result.gaps,
+        candidates,
         weights=rcfg["weights"] or None,
         team_scores=team,
         method=rcfg["method"],
@@ -245,7 +292,12 @@ def run(
         progress=lambda done_, total: progress("ranking", f"{done_ / total:.0%}"),
     )
     result.ranking = ranking.table
-    result.indices["ranking_methods"] = ranking.methods
+    result.ranking_detail = {
+        "methods": ranking.methods,
+        "agreement": ranking.agreement,
+        "loo": ranking.loo,
+        "excluded": ranking.excluded,
+    }
     done("ranking", f"{len(ranking.table)} gaps ranked")
     if stop < STAGES.index("recommend"):
         return result
@@ -262,6 +314,7 @@ def run(
         actions=load_actions(),
         top_n=cfg["recommend"]["top_n"],
         labels=labels,
+        place_labels=place_labels(survey),
     )
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
     done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
@@ -283,6 +336,7 @@ def run(
         languages=tuple(cfg["diagnostic"]["languages"]),
         threshold=cfg["disclosure"]["threshold"],
         sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+        sensitive_min_level=cfg["disclosure"]["sensitive_min_level"],
     )
     result.outputs = paths
     done("report", f"{len(paths)} files in {out}")

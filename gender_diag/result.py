@@ -21,11 +21,19 @@ class RunResult:
         Long indicator table (docs/contracts.md §4), after disclosure control.
     gaps : DataFrame
         One row per indicator × disaggregation × group value (``gap_table``).
+    couples : DataFrame
+        Share of couples where the woman is worse off than the man, per indicator.
+    catalogue : Catalogue
+        The indicator catalogue used.
     indices : dict
         Name → index result (e.g. ``"a-weai"`` → WEAI result with ``to_frame()``;
         ``"local_gap"`` → DataFrame).
     ranking : DataFrame
         Ranked priority gaps with robustness columns (``Ranking.table``).
+    ranking_detail : dict
+        Further ranking tables: ``methods`` (ranks under each method), ``agreement``
+        (Kendall tau between methods), ``loo`` (leave-one-criterion-out ranks), ``excluded``
+        (suppressed gaps, listed without figures).
     direct_actions, indirect_actions, unmatched : DataFrame
         Recommendation tables and the gaps no catalogue action answers.
     labels : DataFrame
@@ -44,8 +52,11 @@ class RunResult:
     survey: Any = None
     indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
+    couples: pd.DataFrame = field(default_factory=pd.DataFrame)
+    catalogue: Any = None
     indices: dict[str, Any] = field(default_factory=dict)
     ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
+    ranking_detail: dict[str, pd.DataFrame] = field(default_factory=dict)
     direct_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     indirect_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -92,6 +92,7 @@ method = "weighted_sum"
 draws = 10000
 seed = 1
 top_k = 5
+levels = ["total", "district"]   # which gaps compete: add "community" for local priorities
 # team_scores = "puntuacion_equipo.xlsx"
 
 [recommend]

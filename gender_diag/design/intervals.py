@@ -63,7 +63,8 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
     df : array_like
         Design degrees of freedom.
     n : array_like, optional
-        Unweighted sample sizes (used by ``korn-graubard`` for the ``t_{n-1}`` factor).
+        Unweighted sample sizes (used by ``korn-graubard`` for the ``t_{n-1}`` factor, and for
+        the exact limit of an estimate of 0 or 1 under every method but Wald).
     method : str
         One of ``logit``, ``wilson``, ``korn-graubard``, ``clopper-pearson``, ``wald``/``mean``.
 
@@ -80,6 +81,9 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
     >>> lo, hi = proportion_ci([0.0], [0.0], df=[10], method="korn-graubard")
     >>> [float(lo[0]), float(hi[0])]
     [0.0, 0.0]
+    >>> lo, hi = proportion_ci([0.0, 1.0], [0.0, 0.0], df=[10, 10], n=[12, 12])
+    >>> [round(float(x), 4) for x in (lo[0], hi[0], lo[1], hi[1])]
+    [0.0, 0.2646, 0.7354, 1.0]
     """
     if method not in PROPORTION_METHODS:
         raise bad_parameter(
@@ -120,9 +124,20 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
                 x = n_eff * p
                 low = stats.beta.ppf(alpha / 2, x, n_eff - x + 1)
                 high = stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x)
-    # A proportion of exactly 0 or 1, or a zero SE, has a degenerate interval at the estimate.
+    # A zero SE (e.g. a census domain) has a degenerate interval at the estimate.
     low = np.where(degenerate, np.clip(p, 0, 1), low)
     high = np.where(degenerate, np.clip(p, 0, 1), high)
+    # An estimate of exactly 0 or 1 has no design SE to work with; as Korn & Graubard (1998,
+    # Survey Methodology 24(2): 193-201) recommend, take n_eff = n and give the exact
+    # Clopper-Pearson limit on the open side: [0, 1 - (alpha/2)^(1/n)] or [(alpha/2)^(1/n), 1].
+    if n is not None:
+        n_obs = np.broadcast_to(np.asarray(n, dtype=float), p.shape)
+        half_alpha = (1.0 - level) / 2
+        with np.errstate(divide="ignore", invalid="ignore"):
+            edge = half_alpha ** (1.0 / n_obs)
+        known = n_obs >= 1
+        high = np.where(known & (p <= 0), 1.0 - edge, high)
+        low = np.where(known & (p >= 1), edge, low)
     return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
 
 

@@ -7,11 +7,11 @@
   :func:`couple_comparisons` within-couple comparisons; :func:`weai_inputs` the person
   frame of WEAI-family adequacies for :func:`gender_diag.indices.weai`;
 - :func:`local_gap_index` the truncated-ratio local gender gap index;
-- :func:`indicators_command` the library side of ``gender-diag indicators``.
+- :func:`write_tables`, :func:`top_gaps_text` the library side of ``gender-diag indicators``.
 """
 
 from gender_diag.indicators.catalogue import Catalogue, Derived, Indicator, load_catalogue
-from gender_diag.indicators.command import IndicatorsOutput, indicators_command
+from gender_diag.indicators.command import top_gaps_text, write_tables
 from gender_diag.indicators.compute import (
     AGE_BANDS,
     DEFAULT_BY,
@@ -30,12 +30,12 @@ __all__ = [
     "Catalogue",
     "Derived",
     "Indicator",
-    "IndicatorsOutput",
     "Rule",
     "compute_indicators",
     "couple_comparisons",
     "gap_table",
-    "indicators_command",
+    "top_gaps_text",
+    "write_tables",
     "load_catalogue",
     "local_gap_index",
     "oriented_ratio",

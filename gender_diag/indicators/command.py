@@ -1,59 +1,20 @@
-"""Library side of ``gender-diag indicators [CONFIG]``: compute, write, summarise.
+"""Library side of ``gender-diag indicators [CONFIG]``: write the tables, summarise the gaps.
 
-The CLI stays thin: it calls :func:`indicators_command` and prints ``result.top_gaps``.
+The CLI runs the pipeline up to the indicators stage (so disclosure control has been applied)
+and calls :func:`write_tables` and :func:`top_gaps_text`.
 """
 
 from __future__ import annotations
 
-import tomllib
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
-from gender_diag import resources
-from gender_diag.errors import ConfigError
-from gender_diag.indicators.catalogue import Catalogue, load_catalogue
-from gender_diag.indicators.compute import (
-    DEFAULT_BY,
-    compute_indicators,
-    couple_comparisons,
-    gap_table,
-)
-from gender_diag.indicators.local_gap import local_gap_index
+from gender_diag.indicators.catalogue import Catalogue
 
-__all__ = ["IndicatorsOutput", "indicators_command", "top_gaps_text"]
-
-
-@dataclass
-class IndicatorsOutput:
-    """What :func:`indicators_command` produced."""
-
-    indicators: pd.DataFrame
-    gaps: pd.DataFrame
-    couples: pd.DataFrame
-    local_gap: pd.DataFrame
-    top_gaps: str
-    paths: list[Path] = field(default_factory=list)
-
-
-def _read_config(path: Path) -> tuple[object, dict, dict]:
-    """Read the survey named by a ``diagnostic.toml`` and its [design]/[indicators] tables."""
-    from gender_diag.ingest import read_path
-
-    try:
-        cfg = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError) as e:
-        raise ConfigError(f"{path}: cannot read the configuration ({e}).") from None
-    inp = cfg.get("input", {})
-    if "path" not in inp:
-        raise ConfigError(f"{path}: [input] needs 'path' (the survey export).")
-    base = path.parent
-    form = base / inp["form"] if inp.get("form") else None
-    design = base / inp["design"] if inp.get("design") else None
-    survey = read_path(base / inp["path"], form=form, design=design)
-    return survey, cfg.get("design", {}), cfg.get("indicators", {})
+__all__ = ["top_gaps_text", "write_tables"]
 
 
 def top_gaps_text(gaps: pd.DataFrame, catalogue: Catalogue, *, top: int = 10, lang: str = "es"):
@@ -91,64 +52,36 @@ def top_gaps_text(gaps: pd.DataFrame, catalogue: Catalogue, *, top: int = 10, la
     return "\n".join(lines)
 
 
-def indicators_command(
-    config_or_survey=None,
-    out_dir=None,
-    *,
-    catalogue: Catalogue | None = None,
-    top: int = 10,
-    lang: str = "es",
-    write_excel: bool = True,
-) -> IndicatorsOutput:
-    """Compute the indicator table, gaps, couple comparisons and the local gap index; write them.
+def write_tables(
+    frames: Mapping[str, pd.DataFrame], out_dir: str | Path, *, excel: bool = True
+) -> list[Path]:
+    """Write aggregate tables as UTF-8 CSV files and, optionally, one Excel workbook.
 
     Parameters
     ----------
-    config_or_survey : path to ``diagnostic.toml``, a Survey, or None
-        None uses the example survey's ``diagnostic.toml``.
-    out_dir : path, optional
-        Folder for ``indicators.csv``, ``gaps.csv``, ``couples.csv``, ``local_gap.csv`` and
-        ``indicators.xlsx`` (one sheet each). Nothing is written when None.
-    top : int
-        Rows of the printable top-gaps table.
+    frames : mapping of str to DataFrame
+        Name → aggregate table (indicators, gaps, couples, …). Never microdata.
+    out_dir : path
+        Folder created when missing; gets ``<name>.csv`` per table and ``indicators.xlsx``.
+    excel : bool
+        Also write every table as a sheet of ``indicators.xlsx``.
 
     Returns
     -------
-    IndicatorsOutput
-        Frames, the printable ``top_gaps`` text and the paths written. Only aggregates are
-        written; no microdata (and so nothing of the violence module at unit level).
+    list of Path
+        The files written.
     """
-    design, ind_cfg = None, {}
-    if config_or_survey is None:
-        config_or_survey = resources.example_dir() / "diagnostic.toml"
-    if isinstance(config_or_survey, str | Path):
-        survey, design_cfg, ind_cfg = _read_config(Path(config_or_survey))
-        design = {k: design_cfg[k] for k in ("weight", "strata", "psu", "ssu", "fpc", "fpc2")
-                  if k in design_cfg} or None  # fmt: skip
-    else:
-        survey = config_or_survey
-    catalogue = load_catalogue() if catalogue is None else catalogue
-    by = tuple(ind_cfg.get("disaggregations", DEFAULT_BY))
-    alpha = 1 - float(ind_cfg.get("confidence", 0.95))
-    ci_method = ind_cfg.get("ci_method", "logit")
-    ind = compute_indicators(survey, catalogue, design, by=by, alpha=alpha, ci_method=ci_method)
-    gaps = gap_table(ind, catalogue)
-    couples = couple_comparisons(survey, catalogue, design, alpha=alpha)
-    local = local_gap_index(survey, catalogue, design, alpha=alpha)["index"]
-    text = top_gaps_text(gaps, catalogue, top=top, lang=lang)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
-    if out_dir is not None:
-        out = Path(out_dir)
-        out.mkdir(parents=True, exist_ok=True)
-        frames = {"indicators": ind, "gaps": gaps, "couples": couples, "local_gap": local}
-        for name, f in frames.items():
-            p = out / f"{name}.csv"
-            f.to_csv(p, index=False, encoding="utf-8")
-            paths.append(p)
-        if write_excel:
-            p = out / "indicators.xlsx"
-            with pd.ExcelWriter(p, engine="xlsxwriter") as xw:
-                for name, f in frames.items():
-                    f.to_excel(xw, sheet_name=name, index=False)
-            paths.append(p)
-    return IndicatorsOutput(ind, gaps, couples, local, text, paths)
+    for name, frame in frames.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False, encoding="utf-8")
+        paths.append(path)
+    if excel:
+        path = out / "indicators.xlsx"
+        with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+            for name, frame in frames.items():
+                frame.to_excel(xw, sheet_name=name[:31], index=False)
+        paths.append(path)
+    return paths

@@ -350,10 +350,10 @@ def publish(
         unmatched = protect_gap_rows(
             unmatched, table, withheld, value_columns=GAP_VALUE_COLUMNS, **guard
         )
-    # the pipeline files the ranking's method comparison under indices; it is not an index
-    raw_indices = dict(result.indices or {})
-    extra = {k: raw_indices.pop(k) for k in list(raw_indices) if str(k).startswith("ranking")}
-    indices, weai = _weai_frames(raw_indices)
+    # ranks under each method, method agreement and leave-one-criterion-out ranks
+    detail = dict(getattr(result, "ranking_detail", None) or {})
+    extra = {f"ranking_{k}": v for k, v in detail.items() if k != "excluded"}
+    indices, weai = _weai_frames(dict(result.indices or {}))
     indices = {k: _protect_index(v, threshold) for k, v in indices.items()}
     protected_extra = {}
     for key, frame in extra.items():
@@ -362,6 +362,11 @@ def publish(
             protected_extra[key] = protect_gap_rows(
                 frame, table, withheld, value_columns=values, **guard
             )
+    couples = getattr(result, "couples", None)
+    if isinstance(couples, pd.DataFrame) and len(couples):
+        # small rows are suppressed by the pipeline; sensitive ones never go below the minimum
+        too_fine = couples["indicator"].isin(sensitive) & couples["by"].isin(fine)
+        protected_extra["couples"] = couples[~too_fine]
     accounting, issues = _survey_quality(result.survey)
     prov = dict(result.provenance or {})
     config = dict(result.config or {})

@@ -7,7 +7,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-import fixtures as fx
+import ingest_fixtures as fx
 
 
 @pytest.fixture

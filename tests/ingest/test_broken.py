@@ -1,6 +1,6 @@
 """A corpus of broken inputs, each with the reason code it must produce.
 
-Each case starts from the clean tiny Kobo export (tests/ingest/fixtures.py) and plants one
+Each case starts from the clean tiny Kobo export (tests/ingest/ingest_fixtures.py) and plants one
 problem; the report (through ``validate_path``, which never raises) must carry the expected
 reason code, and ``read_kobo`` must raise ``InputFileError`` with one sentence (no traceback)
 where the file cannot be read at all.
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import zipfile
 
-import fixtures as fx
+import ingest_fixtures as fx
 import pandas as pd
 import pytest
 

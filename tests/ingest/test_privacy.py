@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import fixtures as fx
+import ingest_fixtures as fx
 import pandas as pd
 
 from gender_diag.ingest import read_kobo, read_odk, read_table

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import fixtures as fx
+import ingest_fixtures as fx
 import pandas as pd
 import pytest
 

@@ -3,7 +3,7 @@ error is reported at its row, and every row is accounted for (hypothesis propert
 
 from __future__ import annotations
 
-import fixtures as fx
+import ingest_fixtures as fx
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings

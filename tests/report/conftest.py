@@ -1,5 +1,9 @@
 """A realistic :class:`RunResult` built without the upstream stages, for the report tests.
 
+Tests reach it only through fixtures (``result_factory``, ``run_result``, ``written``,
+``identifiers``): several test folders have a ``conftest.py``, so importing from one by name
+would be ambiguous.
+
 The numbers are synthetic (seeded) but shaped like docs/contracts.md §4–§6: 30 indicators with
 es/fr/en labels, by sex × total / district / community / age group (with small community
 cells), a sensitive violence indicator, a WEAI-like index result, a ranking with robustness
@@ -706,14 +710,21 @@ def make_result(seed: int = 0) -> RunResult:
     )
 
 
+@pytest.fixture(scope="session")
+def result_factory():
+    """``make_result`` itself: call it for a fresh RunResult that a test may modify."""
+    return make_result
+
+
 @pytest.fixture
 def run_result() -> RunResult:
     return make_result()
 
 
-@pytest.fixture
-def result_factory():
-    return make_result
+@pytest.fixture(scope="session")
+def identifiers() -> list[str]:
+    """Household ids and member names present in the survey tables of the fixture."""
+    return [*HHIDS, *MEMBER_NAMES]
 
 
 @pytest.fixture(scope="session")

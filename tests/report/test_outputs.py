@@ -10,7 +10,6 @@ import docx
 import openpyxl
 import pandas as pd
 import pytest
-from conftest import HHIDS, MEMBER_NAMES, make_result
 
 from gender_diag.errors import ConfigError
 from gender_diag.report import write_reports
@@ -26,10 +25,10 @@ FILES = {
 
 
 @pytest.fixture(scope="session")
-def written_again(tmp_path_factory):
+def written_again(tmp_path_factory, result_factory):
     # one language is enough to show reproducibility of every kind of file (and keeps it fast)
     out = tmp_path_factory.mktemp("reports_again")
-    return out, write_reports(make_result(), out, languages=("es",))
+    return out, write_reports(result_factory(), out, languages=("es",))
 
 
 def _text_of(path: Path) -> str:
@@ -142,11 +141,11 @@ def test_reproducible(written, written_again):
         assert (a / lang / FILES[lang][2]).read_bytes() == (b / lang / FILES[lang][2]).read_bytes()
 
 
-def test_no_microdata_in_any_output(written):
+def test_no_microdata_in_any_output(written, identifiers):
     _, paths = written
     for path in paths:
         text = _text_of(path)
-        for secret in (*MEMBER_NAMES, *HHIDS):
+        for secret in identifiers:
             assert secret not in text, (secret, path)
 
 
@@ -190,23 +189,23 @@ def test_html_escapes_upstream_text(written):
     assert "<script" not in html and "<link" not in html and "<img" not in html
 
 
-def test_missing_required_column_is_named(tmp_path):
-    result = make_result()
+def test_missing_required_column_is_named(tmp_path, result_factory):
+    result = result_factory()
     result.ranking = result.ranking.drop(columns=["score"])
     with pytest.raises(ConfigError, match="ranking table lacks required column.*'score'"):
         write_reports(result, tmp_path, languages=("en",))
 
 
-def test_bad_language(tmp_path):
+def test_bad_language(tmp_path, result_factory):
     with pytest.raises(ValueError, match="languages"):
-        write_reports(make_result(), tmp_path, languages=("de",))
+        write_reports(result_factory(), tmp_path, languages=("de",))
 
 
-def test_tolerates_nullable_and_text_dtypes():
+def test_tolerates_nullable_and_text_dtypes(result_factory):
     from gender_diag.report import layout
     from gender_diag.report.tables import publish
 
-    result = make_result()
+    result = result_factory()
     ind = result.indicators
     ind["sensitive"] = ind["sensitive"].map({True: "True", False: "False"})  # read from a CSV
     ind["n"] = ind["n"].astype("Int64")
@@ -222,10 +221,10 @@ def test_tolerates_nullable_and_text_dtypes():
     assert all(len(t.columns) for t in layout.all_tables(pub, load_texts("en"))[:3])
 
 
-def test_sensitive_rows_dropped_from_gap_tables_even_if_unknown_to_indicators():
+def test_sensitive_rows_dropped_from_gap_tables_even_if_unknown_to_indicators(result_factory):
     from gender_diag.report.tables import publish
 
-    result = make_result()
+    result = result_factory()
     extra = result.ranking.iloc[[0]].assign(
         gap_id="ipv_physical_12m|community|c99",
         indicator="ipv_physical_12m",
@@ -238,8 +237,8 @@ def test_sensitive_rows_dropped_from_gap_tables_even_if_unknown_to_indicators():
     assert not pub.indirect["gap_id"].str.startswith("ipv_physical_12m|community").any()
 
 
-def test_text_starting_with_equals_is_not_a_formula(tmp_path):
-    result = make_result()
+def test_text_starting_with_equals_is_not_a_formula(tmp_path, result_factory):
+    result = result_factory()
     result.survey.report.issues.loc[0, "fix"] = '=HYPERLINK("http://x.invalid","click")'
     write_excel(publish(result), load_texts("en"), tmp_path / "en.xlsx")
     wb = openpyxl.load_workbook(tmp_path / "en.xlsx")
@@ -257,12 +256,12 @@ def test_html_ids_unique_and_references_resolve(written):
     assert refs <= set(ids)
 
 
-def test_pipeline_sdc_log_is_kept():
+def test_pipeline_sdc_log_is_kept(result_factory):
     # the pipeline applies disclosure control first; a second pass must keep its log entries
     from gender_diag.report.sdc import apply_sdc
     from gender_diag.report.tables import nesting_from_survey, publish
 
-    result = make_result()
+    result = result_factory()
     nesting = nesting_from_survey(result.survey)
     assert nesting["community"]["c04"] == "pomacanchi"
     result.indicators, result.sdc_log = apply_sdc(result.indicators, nesting=nesting)
@@ -272,11 +271,11 @@ def test_pipeline_sdc_log_is_kept():
     assert (pub.indicators["suppressed"].sum()) == (result.indicators["suppressed"].sum())
 
 
-def test_html_ranking_is_limited_with_a_note():
+def test_html_ranking_is_limited_with_a_note(result_factory):
     from gender_diag.report import layout
     from gender_diag.report.tables import publish
 
-    pub = publish(make_result())
+    pub = publish(result_factory())
     table = layout.ranking_table(pub, load_texts("en"), criteria=False, limit=5)
     assert len(table.frame) == 5
     assert table.notes == [load_texts("en").get("notes.ranking_top", k=5, n=len(pub.ranking))]
