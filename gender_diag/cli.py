@@ -92,34 +92,54 @@ def cmd_indicators(args) -> int:
 
 def cmd_rank(args) -> int:
     from gender_diag.config import load_config, output_dir
-    from gender_diag.pipeline import run
+    from gender_diag.pipeline import indicator_labels, ranking_candidates, run
+    from gender_diag.prioritise import write_team_template
+    from gender_diag.prioritise.commands import format_top
+    from gender_diag.report import publish
 
+    config = load_config(args.config)
     if args.template:
-        from gender_diag.prioritise import write_team_template
-
-        result = run(args.config, until="indicators", progress=_progress_printer())
-        path = write_team_template(result.gaps, args.template, lang=args.lang)
+        result = run(config, until="indicators", progress=_progress_printer())
+        path = write_team_template(
+            ranking_candidates(result.gaps, config),
+            args.template,
+            lang=args.lang,
+            labels=indicator_labels(result.labels),
+        )
         print(
-            f"written: {path} — fill in feasibility and leverage (1–5), then set "
-            "[ranking] team_scores in diagnostic.toml"
+            f"written: {path}\nNext: score feasibility and leverage (1-5) for each gap, then "
+            "run `gender-diag rank CONFIG --team-scores FILE` or set [ranking] team_scores."
         )
         return 0
-    config = load_config(args.config)
     if args.team_scores:
-        config["ranking"]["team_scores"] = Path(args.team_scores).resolve()
+        scores = Path(args.team_scores)
+        if not scores.is_file():
+            print(f"error: team scores file {str(scores)!r} not found.", file=sys.stderr)
+            return 2
+        config["ranking"]["team_scores"] = scores.resolve()
     result = run(config, until="recommend", progress=_progress_printer())
+    # the same disclosure control as the reports: nothing suppressed leaks through the CSVs
+    published = publish(
+        result,
+        threshold=config["disclosure"]["threshold"],
+        sensitive_threshold=config["disclosure"]["sensitive_threshold"],
+        sensitive_min_level=config["disclosure"]["sensitive_min_level"],
+    )
+    frames = {
+        "ranking": published.ranking,
+        "direct_actions": published.direct,
+        "indirect_actions": published.indirect,
+        "unmatched_gaps": published.unmatched,
+        **published.extra,
+    }
+    labels = indicator_labels(result.labels)
+    print(format_top(result.ranking_result, n=args.top, lang=args.lang, labels=labels))
     out = output_dir(config)
     out.mkdir(parents=True, exist_ok=True)
-    for name, frame in (
-        ("ranking", result.ranking),
-        ("direct_actions", result.direct_actions),
-        ("indirect_actions", result.indirect_actions),
-        ("unmatched_gaps", result.unmatched),
-    ):
-        frame.to_csv(out / f"{name}.csv", index=False)
-        print(f"written: {out / f'{name}.csv'}")
-    cols = [c for c in ("rank", "gap_id", "score", "median_rank", "p_top_k") if c in result.ranking]
-    _print_frame(result.ranking[cols].head(args.top))
+    for name, frame in frames.items():
+        path = out / f"{name}.csv"
+        frame.to_csv(path, index=False)
+        print(f"written: {path}")
     return 0
 
 

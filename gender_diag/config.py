@@ -104,6 +104,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
 }
 
 
+class Config(dict):
+    """A validated configuration (section → key → value); :func:`load_config` passes it through."""
+
+
 def _type_name(types: tuple[type, ...]) -> str:
     names = {
         str: "text in quotes",
@@ -228,7 +232,7 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     if out["indicators"]["catalogue"] is None:
         out["indicators"]["catalogue"] = catalogue_dir()
     out["config_path"] = source
-    return out
+    return Config(out)
 
 
 def default_config_path() -> Path:
@@ -241,10 +245,13 @@ def load_config(path: str | Path | dict | None = None) -> dict:
 
     Parameters
     ----------
-    path : str, Path, dict or None
+    path : str, Path, dict, Config or None
         The configuration file; ``None`` means the bundled example. A dict is validated as if
-        it were the parsed file, with paths relative to the current folder.
+        it were the parsed file, with paths relative to the current folder; an already
+        validated :class:`Config` is returned as it is.
     """
+    if isinstance(path, Config):
+        return path
     if isinstance(path, dict):
         return validate_config(path, base_dir=Path.cwd(), source="<dict>")
     path = Path(path) if path is not None else default_config_path()

@@ -92,6 +92,24 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
     return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
 
 
+def ranking_candidates(gaps: pd.DataFrame, config: dict) -> pd.DataFrame:
+    """The gaps that compete for priority: the ``[ranking] levels`` of disaggregation.
+
+    WEAI adequacy indicators are left out: they restate catalogue indicators under the
+    index's definitions and are reported with the indices instead.
+    """
+    keep = gaps["by"].isin(config["ranking"]["levels"]) & gaps["domain"].ne("weai")
+    return gaps.loc[keep].reset_index(drop=True)
+
+
+def indicator_labels(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
+    """Indicator id → {language: label} from the catalogue frame."""
+    return {
+        row.indicator: {lang: getattr(row, f"label_{lang}") for lang in ("es", "fr", "en")}
+        for row in labels.itertuples()
+    }
+
+
 def place_labels(survey, *, lang: str = "es") -> dict[str, str]:
     """District and community codes → their names (from the XLSForm choice lists)."""
     choices = getattr(survey, "choices", None)
@@ -278,11 +296,8 @@ def run(
         from gender_diag.prioritise import read_team_scores
 
         team = read_team_scores(rcfg["team_scores"], result.gaps)
-    candidates = result.gaps[
-        result.gaps["by"].isin(rcfg["levels"]) & result.gaps["domain"].ne("weai")
-    ]
     ranking = rank_gaps(
-        candidates,
+        ranking_candidates(result.gaps, cfg),
         weights=rcfg["weights"] or None,
         team_scores=team,
         method=rcfg["method"],
@@ -292,6 +307,7 @@ def run(
         progress=lambda done_, total: progress("ranking", f"{done_ / total:.0%}"),
     )
     result.ranking = ranking.table
+    result.ranking_result = ranking
     result.ranking_detail = {
         "methods": ranking.methods,
         "agreement": ranking.agreement,
@@ -304,10 +320,7 @@ def run(
 
     # 5. recommendations
     stage("recommend")
-    labels = {
-        row.indicator: {lang: getattr(row, f"label_{lang}") for lang in ("es", "fr", "en")}
-        for row in result.labels.itertuples()
-    }
+    labels = indicator_labels(result.labels)
     direct, indirect, unmatched = recommend(
         ranking,
         result.gaps,

@@ -34,6 +34,8 @@ class RunResult:
         Further ranking tables: ``methods`` (ranks under each method), ``agreement``
         (Kendall tau between methods), ``loo`` (leave-one-criterion-out ranks), ``excluded``
         (suppressed gaps, listed without figures).
+    ranking_result : Ranking
+        The ranking object itself (method, draws, ``top(n)``).
     direct_actions, indirect_actions, unmatched : DataFrame
         Recommendation tables and the gaps no catalogue action answers.
     labels : DataFrame
@@ -57,6 +59,7 @@ class RunResult:
     indices: dict[str, Any] = field(default_factory=dict)
     ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
     ranking_detail: dict[str, pd.DataFrame] = field(default_factory=dict)
+    ranking_result: Any = None
     direct_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     indirect_actions: pd.DataFrame = field(default_factory=pd.DataFrame)
     unmatched: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -362,6 +362,8 @@ def publish(
             protected_extra[key] = protect_gap_rows(
                 frame, table, withheld, value_columns=values, **guard
             )
+        elif isinstance(frame, pd.DataFrame):
+            protected_extra[key] = frame  # e.g. Kendall tau between methods: no cell values
     couples = getattr(result, "couples", None)
     if isinstance(couples, pd.DataFrame) and len(couples):
         # small rows are suppressed by the pipeline; sensitive ones never go below the minimum
