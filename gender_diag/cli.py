@@ -182,6 +182,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("path", help="Kobo XLSX/CSV, ODK folder, Excel/CSV table, .dta or .sav")
     p.add_argument("--form", default=None, help="the XLSForm used to collect the data")
     p.add_argument("--design", default=None, help="design.csv with weights per community")
+    p.add_argument(
+        "--format",
+        default=None,
+        choices=["kobo", "odk", "table", "stata", "spss"],
+        help="input format (default: detected from the file)",
+    )
+    p.add_argument("--lang", default="en", choices=["es", "fr", "en"])
     p.set_defaults(func=cmd_validate)
 
     p = sub.add_parser("synth", help="write a synthetic survey with known design and gaps")
