@@ -357,8 +357,9 @@ def run(
     return result
 
 
-def summary_table(result: RunResult, *, top: int = 5) -> pd.DataFrame:
+def summary_table(result: RunResult, *, top: int = 5, lang: str = "en") -> pd.DataFrame:
     """Final summary for the CLI: rows accepted/quarantined, top priorities, files."""
+    labels = indicator_labels(result.labels) if len(result.labels) else {}
     rows = []
     if result.survey is not None:
         acc = result.survey.report.accounting()
@@ -368,7 +369,15 @@ def summary_table(result: RunResult, *, top: int = 5) -> pd.DataFrame:
             )
     if len(result.ranking):
         for r in result.ranking.head(top).itertuples():
-            rows.append(("priority", f"#{r.rank}", r.gap_id))
+            label = labels.get(r.indicator, {}).get(lang, r.indicator)
+            where = "" if r.by == "total" else f" [{r.by_value}]"
+            rows.append(
+                (
+                    "priority",
+                    f"#{r.rank}",
+                    f"{label}{where}: women {r.estimate_f:.3g}, men {r.estimate_m:.3g}",
+                )
+            )
     if result.outputs:
-        rows.append(("files", "written", str(len(result.outputs))))
+        rows.append(("files", f"{len(result.outputs)} written", str(output_dir(result.config))))
     return pd.DataFrame(rows, columns=["section", "item", "value"])

@@ -45,13 +45,17 @@ def run_date() -> str:
 
 
 def _plain(value: Any) -> Any:
-    """Configuration values as JSON-friendly data (paths as strings)."""
+    """Configuration values as JSON-friendly data.
+
+    Paths are reduced to their file names: the SHA-256 digests pin the content, and absolute
+    paths would tie the record to one machine (and may name a person's home folder).
+    """
     if isinstance(value, dict):
         return {str(k): _plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, Path):
-        return str(value)
+        return value.name
     return value
 
 
@@ -78,5 +82,12 @@ def collect(config: dict, *, inputs: list[Path], seeds: dict[str, int]) -> dict[
         "python": platform.python_version(),
         "inputs_sha256": files,
         "seeds": dict(seeds),
-        "config": _plain({k: v for k, v in config.items() if k != "config_path"}),
+        # where the outputs go is not part of what produced them
+        "config": _plain(
+            {
+                section: {k: v for k, v in values.items() if k != "output_dir"}
+                for section, values in config.items()
+                if section != "config_path"
+            }
+        ),
     }

@@ -35,6 +35,7 @@ import yaml
 from gender_diag import resources
 from gender_diag.errors import ConfigError, RuleError
 from gender_diag.indicators.rules import UNIT_TABLES, Rule, parse_rule
+from gender_diag.indices.presets import KNOWN_INDICATORS
 
 __all__ = [
     "LANGUAGES",
@@ -56,28 +57,8 @@ TAG_VALUES = {
     "harvard": ("access", "control"),
     "rights": ("economic", "social", "cultural", "environmental", "civil_political"),
 }
-#: Canonical WEAI-family adequacy keys (public API contract).
-WEAI_KEYS = (
-    "input_decisions",
-    "autonomy_production",
-    "ownership_assets",
-    "rights_assets",
-    "credit_decisions",
-    "control_income",
-    "group_member",
-    "speaking_public",
-    "workload",
-    "leisure",
-    "autonomy_income",
-    "self_efficacy",
-    "attitudes_ipv",
-    "respect_household",
-    "ownership_land_assets",
-    "financial_services",
-    "work_balance",
-    "mobility",
-    "influential_groups",
-)
+#: Canonical WEAI-family adequacy keys (public API contract), as the index presets know them.
+WEAI_KEYS = tuple(sorted(KNOWN_INDICATORS))
 #: Columns every ingested table may carry besides the instrument's questions
 #: (docs/contracts.md §1–2) and the disaggregation columns built by ``compute``.
 STRUCTURAL_VARIABLES = frozenset(

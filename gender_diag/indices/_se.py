@@ -29,6 +29,20 @@ import pandas as pd
 
 from gender_diag.errors import DesignError, bad_parameter
 
+#: Columns of every tidy index frame (``to_frame()`` of Alkire–Foster and WEAI results).
+FRAME_COLUMNS = [
+    "by",
+    "by_value",
+    "measure",
+    "indicator",
+    "estimate",
+    "se",
+    "ci_low",
+    "ci_high",
+    "df",
+    "n",
+]
+
 _DESIGN_KEYS = {"strata", "psu", "ssu", "fpc", "fpc2", "with_replacement", "lonely_psu"}
 
 
@@ -97,20 +111,7 @@ def finish(design, rows: list[dict], z: list[np.ndarray]) -> pd.DataFrame:
     from gender_diag.design.intervals import proportion_ci
 
     if not rows:
-        return pd.DataFrame(
-            columns=[
-                "by",
-                "by_value",
-                "measure",
-                "indicator",
-                "estimate",
-                "se",
-                "ci_low",
-                "ci_high",
-                "df",
-                "n",
-            ]
-        )
+        return pd.DataFrame(columns=FRAME_COLUMNS)
     zmat = np.column_stack(z)
     var = np.diag(np.atleast_2d(design.vcov_total(zmat)))
     se = np.sqrt(np.maximum(var, 0.0))

@@ -41,25 +41,12 @@ import pandas as pd
 import scipy.sparse as sp
 
 from gender_diag.errors import EstimationError, ValidationError, bad_parameter
+from gender_diag.indices._se import FRAME_COLUMNS
 
 __all__ = ["AlkireFosterResult", "alkire_foster", "deprivations_from_achievements"]
 
 #: Decimals to which scores and cutoffs are rounded before comparison (see module docstring).
 SCORE_DECIMALS = 4
-
-#: Columns of every tidy frame returned by ``to_frame()``.
-FRAME_COLUMNS = [
-    "by",
-    "by_value",
-    "measure",
-    "indicator",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "df",
-    "n",
-]
 
 
 # ----------------------------------------------------------------------------------------------

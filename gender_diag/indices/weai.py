@@ -46,6 +46,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.errors import EstimationError, ValidationError, bad_parameter
+from gender_diag.indices._se import FRAME_COLUMNS
 from gender_diag.indices.alkire_foster import (
     SCORE_DECIMALS,
     AlkireFosterResult,
@@ -58,20 +59,7 @@ from gender_diag.indices.presets import Preset, custom_preset, load_preset
 
 __all__ = ["EmpowermentResult", "GPIResult", "WEAIResult", "weai"]
 
-_COLUMNS = [
-    "index",
-    "sex",
-    "by",
-    "by_value",
-    "measure",
-    "indicator",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "df",
-    "n",
-]
+_COLUMNS = ["index", "sex", *FRAME_COLUMNS]
 
 
 @dataclass

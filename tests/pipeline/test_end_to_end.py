@@ -82,7 +82,8 @@ def test_outputs_in_three_languages_open(example_run):
         document = docx.Document(folder / brief)
         assert len(document.paragraphs) > 10
     spanish = (out / "es" / "informe.html").read_text(encoding="utf-8")
-    assert "IC 95 %" in spanish and re.search(r"\d+,\d\u00a0%", spanish)  # decimal comma, no-break space
+    # decimal comma, and a no-break space before the percent sign
+    assert "IC 95 %" in spanish and re.search(r"\d+,\d\u00a0%", spanish)
     assert set(result.indices) >= {"a-weai", "pro-weai"}
     assert len(result.direct_actions) and len(result.indirect_actions)
     assert result.outputs and all(Path(p).exists() for p in result.outputs)
@@ -110,8 +111,12 @@ def test_no_identifier_value_in_any_output(example_run):
     _, out = example_run
     secrets = identifier_values()
     assert len(secrets) > 500  # the scan looks for real values
+    numbers = {s for s in secrets if s.isdigit()}  # DNI and phone numbers
+    words = secrets - numbers  # names, GPS strings
     for path, text in output_texts(out):
-        leaked = [s for s in secrets if s in text]
+        # a DNI must not match the digits of a longer number such as 0.7965013912
+        leaked = sorted(numbers & set(re.findall(r"(?<![\d.])\d+(?![\d.])", text)))
+        leaked += [s for s in words if s in text]
         assert not leaked, f"{path} contains identifier values such as {leaked[:3]}"
 
 
