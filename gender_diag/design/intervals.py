@@ -99,7 +99,7 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
     if method in ("wald", "mean"):
         return symmetric(p, se, q)
     degenerate = (se <= 0) | (p <= 0) | (p >= 1)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "logit":
             eta = np.log(p / (1 - p))
             half = q * se / (p * (1 - p))
