@@ -92,6 +92,18 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
     return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
 
 
+def catalogue_file(config: dict, *parts: str) -> Path | None:
+    """A file of the configured catalogue folder (``[indicators] catalogue``), if present.
+
+    A diagnostic scaffolded by ``gender-diag init`` carries its own editable copy of the
+    criteria, actions and index presets; the bundled files serve when it has none.
+    """
+    folder = Path(config["indicators"]["catalogue"])
+    folder = folder if folder.is_dir() else folder.parent
+    path = folder.joinpath(*parts)
+    return path if path.is_file() else None
+
+
 def ranking_candidates(gaps: pd.DataFrame, config: dict) -> pd.DataFrame:
     """The gaps that compete for priority: the ``[ranking] levels`` of disaggregation.
 
@@ -195,7 +207,7 @@ def run(
     cfg = load_config(config)  # configuration problems first, before any heavy import
     from gender_diag import indicators as ind
     from gender_diag import indices as idx
-    from gender_diag.prioritise import rank_gaps
+    from gender_diag.prioritise import load_criteria, rank_gaps
     from gender_diag.recommend import load_actions, recommend
     from gender_diag.report import sdc, write_reports
     from gender_diag.report.tables import nesting_from_survey
@@ -274,7 +286,7 @@ def run(
     for preset in cfg["indices"]["presets"]:
         result.indices[preset] = idx.weai(
             people,
-            preset=preset,
+            preset=catalogue_file(cfg, "presets", f"{preset}.yaml") or preset,
             sex="sex",
             female="F",
             household="hhid",
@@ -298,6 +310,7 @@ def run(
         team = read_team_scores(rcfg["team_scores"], result.gaps)
     ranking = rank_gaps(
         ranking_candidates(result.gaps, cfg),
+        config=load_criteria(catalogue_file(cfg, "criteria.yaml")),
         weights=rcfg["weights"] or None,
         team_scores=team,
         method=rcfg["method"],
@@ -324,7 +337,7 @@ def run(
     direct, indirect, unmatched = recommend(
         ranking,
         result.gaps,
-        actions=load_actions(),
+        actions=load_actions(catalogue_file(cfg, "actions.yaml")),
         top_n=cfg["recommend"]["top_n"],
         labels=labels,
         place_labels=place_labels(survey),
@@ -353,7 +366,6 @@ def run(
     )
     result.outputs = paths
     done("report", f"{len(paths)} files in {out}")
-    result.provenance["timings_s"] = {k: round(v, 2) for k, v in timings.items()}
     return result
 
 

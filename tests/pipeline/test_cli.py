@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 import sys
 
 from gender_diag.cli import main
+from gender_diag.resources import example_dir
 
 
 def test_help_lists_every_command(capsys):
@@ -27,6 +29,30 @@ def test_init_scaffolds_a_diagnostic(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "datos/kobo_export.xlsx" in err and "does not exist" in err
     assert "Traceback" not in err
+
+
+def test_scaffolded_diagnostic_runs_on_its_own_catalogue(tmp_path, monkeypatch, capsys):
+    folder = tmp_path / "cusco"
+    assert main(["init", str(folder)]) == 0
+    for name in ("kobo_export.xlsx", "design.csv"):
+        shutil.copy(example_dir() / name, folder / "datos" / name)
+    config = folder / "diagnostic.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('languages = ["es", "fr", "en"]', 'languages = ["fr"]')
+    config.write_text(text.replace("draws = 10000", "draws = 200"), encoding="utf-8")
+    # the run reads the diagnostic's own copy of the action catalogue: a broken copy is named
+    actions = folder / "catalogo" / "actions.yaml"
+    original = actions.read_text(encoding="utf-8")
+    actions.write_text("actions: [unclosed\n", encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config)]) == 2
+    assert "catalogo/actions.yaml" in capsys.readouterr().err
+    actions.write_text(original, encoding="utf-8")
+    assert main(["run", str(config)]) == 0
+    out = tmp_path / "outputs" / "cusco"
+    assert (out / "fr" / "rapport.html").exists()
+    assert not (out / "es").exists()
+    assert "Traceback" not in capsys.readouterr().err
 
 
 def test_init_refuses_to_overwrite(tmp_path, capsys):
