@@ -43,9 +43,13 @@ def _print_frame(frame, *, stream=sys.stdout) -> None:
 
 
 def cmd_run(args) -> int:
+    from gender_diag.config import load_config
     from gender_diag.pipeline import run, summary_table
 
-    result = run(args.config, until=args.until, progress=_progress_printer())
+    config = load_config(args.config)
+    if getattr(args, "languages", None):
+        config["diagnostic"]["languages"] = list(args.languages)
+    result = run(config, until=args.until, progress=_progress_printer())
     _print_frame(summary_table(result))
     return 0
 
@@ -173,9 +177,25 @@ def build_parser() -> argparse.ArgumentParser:
             help="diagnostic.toml (or its folder); default: the bundled example survey",
         )
 
+    def languages_arg(p):
+        p.add_argument(
+            "--lang",
+            dest="languages",
+            nargs="+",
+            choices=["es", "fr", "en"],
+            default=None,
+            help="report languages (default: [diagnostic] languages of the config)",
+        )
+
     p = sub.add_parser("run", help="run the whole diagnostic and write every report")
     config_arg(p)
-    p.add_argument("--until", default="report", help="stop after this stage")
+    languages_arg(p)
+    p.add_argument(
+        "--until",
+        default="report",
+        choices=["ingest", "indicators", "indices", "ranking", "recommend", "report"],
+        help="stop after this stage",
+    )
     p.set_defaults(func=cmd_run)
 
     p = sub.add_parser("validate", help="check a survey export and list every problem")
@@ -221,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("report", help="run the diagnostic and write the reports")
     config_arg(p)
+    languages_arg(p)
     p.set_defaults(func=cmd_report, until="report")
 
     p = sub.add_parser("init", help="create a new diagnostic folder")
