@@ -558,6 +558,7 @@ def assemble(
         tables, ids, salt=salt, pseudonymise=pseudonymise, report=report, form=form
     )
     tables = _split_quarantine(tables, meta, quarantine, report)
+    _withhold_sensitive(report, form)
     _nothing_left(report, meta)
     tables = _enrich_respondents(tables)
     tables, design_cols = _merge_design(tables, design_frame)
@@ -688,6 +689,27 @@ def _split_quarantine(tables, meta, quarantine, report):
         acc = df.loc[~mask]
         out[name] = acc.drop(columns=[c for c in ("__hh_row__",) if c in acc.columns])
     return out
+
+
+def _withhold_sensitive(report: ValidationReport, form) -> None:
+    """Keep the sensitive module's answers out of everything the report may write.
+
+    Quarantined rows and issue values are written to the validation folder; answers of the
+    violence module (``bind::gd:sensitive``) must never leave as microdata (WHO 2001), so
+    their columns are dropped from the quarantine and their values masked in the issues.
+    """
+    if form is None or not len(form.variables):
+        return
+    sensitive = set(form.variables.loc[form.variables["sensitive"].astype(bool), "name"])
+    if not sensitive:
+        return
+    for name, rows in report.quarantine.items():
+        drop = [c for c in rows.columns if str(c).split("__")[0] in sensitive]
+        report.quarantine[name] = rows.drop(columns=drop)
+    issues = report.issues
+    if len(issues):
+        hit = issues["column"].astype(str).str.split("__").str[0].isin(sensitive)
+        issues.loc[hit.to_numpy(), "value"] = "[sensitive]"
 
 
 def _nothing_left(report: ValidationReport, meta: dict) -> None:

@@ -108,3 +108,23 @@ def test_hand_typed_table_identifiers(tmp_path):
     ).to_csv(p, index=False)
     s = read_table(p, table="members")
     assert list(s.tables["members"].columns) == ["hhid", "edad"]
+
+
+def test_violence_answers_never_leave_in_quarantine_or_issues(tmp_path):
+    """The sensitive module is withheld from quarantined rows and masked in issue values."""
+    from gender_diag import synth
+
+    s = synth.generate(120, seed=11, errors=True)
+    individual = s.tables["individual"]
+    individual["vio_physical"] = individual["vio_physical"].astype(object)
+    row = individual.index[individual["vio_physical"].notna()][0]
+    individual.loc[row, "vio_physical"] = "a_veces"  # not a code of the list
+    files = synth.write_survey(s, tmp_path, formats=("kobo_xlsx",))
+    survey = read_kobo(files["kobo_xlsx"], form=files["form"], design=files["design"])
+    report = survey.report
+    assert len(report.quarantine["respondents"]) >= 1  # the planted unknown respondent
+    for rows in report.quarantine.values():
+        assert not [c for c in rows.columns if c.startswith("vio_")]
+    hit = report.issues[report.issues["column"].astype(str).str.startswith("vio_")]
+    assert len(hit) >= 1 and hit["value"].eq("[sensitive]").all()
+    assert "a_veces" not in report.issues.astype(str).to_csv()
