@@ -158,6 +158,10 @@ def test_damaged_survey_runs_with_quarantine(tmp_path):
     assert set(synth.planted_errors["kind"]) <= reasons
     quarantine = tmp_path / "out" / "validation" / "quarantine_households.csv"
     assert quarantine.exists()
+    # quarantined rows are microdata: never with the violence module's answers
+    for path in (tmp_path / "out" / "validation").glob("quarantine_*.csv"):
+        header = path.read_text(encoding="utf-8").splitlines()[0]
+        assert "vio_" not in header, path
     assert (tmp_path / "out" / "es" / "informe.html").exists()
 
 
