@@ -164,5 +164,7 @@ def format_report(report: ValidationReport, *, max_rows: int = 50, lang: str = "
                 if x
             )
             val = f" (value {r.value!r})" if r.value else ""
-            lines.append(f"[{r.severity}] {r.reason}: {where}{val}: {r.message} Fix: {r.fix}")
+            # a file-level message already carries its fix: do not say it twice
+            fix = "" if not r.fix or str(r.fix) in str(r.message) else f" Fix: {r.fix}"
+            lines.append(f"[{r.severity}] {r.reason}: {where}{val}: {r.message}{fix}")
     return "\n".join(lines)
