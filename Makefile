@@ -29,6 +29,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/estimation.py
 	$(BIN)/python benchmarks/ingest.py
 	$(BIN)/python benchmarks/pipeline.py
+	$(BIN)/python benchmarks/coverage.py
 
 clean:
 	rm -rf $(VENV) outputs/*/

@@ -50,7 +50,7 @@ def cmd_run(args) -> int:
     if getattr(args, "languages", None):
         config["diagnostic"]["languages"] = list(args.languages)
     result = run(config, until=args.until, progress=_progress_printer())
-    _print_frame(summary_table(result))
+    _print_frame(summary_table(result, lang=config["diagnostic"]["languages"][0]))
     return 0
 
 

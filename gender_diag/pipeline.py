@@ -387,7 +387,7 @@ def summary_table(result: RunResult, *, top: int = 5, lang: str = "en") -> pd.Da
                 (
                     "priority",
                     f"#{r.rank}",
-                    f"{label}{where}: women {r.estimate_f:.3g}, men {r.estimate_m:.3g}",
+                    f"{label}{where}: F {r.estimate_f:.3g}, M {r.estimate_m:.3g}",
                 )
             )
     if result.outputs:
