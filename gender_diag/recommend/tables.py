@@ -19,6 +19,8 @@ from gender_diag.errors import bad_parameter
 from gender_diag.prioritise.criteria import check_gap_table, proportion_scale
 from gender_diag.prioritise.texts import LANGS, fmt_count, fmt_number, fmt_percent, load_texts
 from gender_diag.recommend.catalogue import (
+    DIRECT_TEXTS,
+    INDIRECT_TEXTS,
     KINDS,
     MATCH_LEVELS,
     TAG_COLUMNS,
@@ -164,15 +166,7 @@ def _action_columns(action: dict, kind: str, lang: str | None, pnig: dict) -> di
 
     d: dict = {"action_id": action["id"]}
     if kind == "direct":
-        for key in (
-            "intervention",
-            "target_group",
-            "responsible",
-            "household_member",
-            "output_indicator",
-            "target",
-            "timing",
-        ):
+        for key in DIRECT_TEXTS:
             put(d, key, action[key])
         d["workload_risk"] = action["workload_risk"]["level"]
         put(d, "workload_note", action["workload_risk"]["note"])
@@ -181,7 +175,8 @@ def _action_columns(action: dict, kind: str, lang: str | None, pnig: dict) -> di
         put(d, "authority", action["authority"]["name"])
         d["instrument_kind"] = action["instrument"]["kind"]
         put(d, "instrument", action["instrument"]["name"])
-        put(d, "proposal", action["proposal"])
+        for key in INDIRECT_TEXTS:
+            put(d, key, action[key])
         d["alignment_code"] = action["alignment"]
         put(d, "alignment", pnig[action["alignment"]])
     return d
