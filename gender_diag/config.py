@@ -235,6 +235,55 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     return Config(out)
 
 
+def read_yaml(path: str | Path, *, what: str = "file") -> Any:
+    """Parse one editable YAML file, with a message a non-programmer can act on.
+
+    Parameters
+    ----------
+    path : str or Path
+        The file.
+    what : str
+        What the file is, for the message (e.g. ``"action catalogue"``).
+
+    Raises
+    ------
+    ConfigError
+        When the file is missing, unreadable, not UTF-8 or not valid YAML (with the line and
+        column of the problem).
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> bad = pathlib.Path(tempfile.mkdtemp()) / "actions.yaml"
+    >>> _ = bad.write_text("actions: [unclosed\\n", encoding="utf-8")
+    >>> read_yaml(bad, what="action catalogue")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    gender_diag.errors.ConfigError: .../actions.yaml line 2, column 1: the action catalogue is not valid YAML (...). Fix: check the indentation, colons and quotes on that line.
+    """
+    import yaml
+
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError(f"{path}: {what} not found. Fix: check the path.") from None
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: the {what} is not UTF-8 text. Fix: save it as UTF-8.") from None
+    except OSError as exc:
+        raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror}).") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        problem = getattr(exc, "problem", None) or exc
+        raise ConfigError(
+            f"{path}{where}: the {what} is not valid YAML ({problem}). Fix: check the "
+            "indentation, colons and quotes on that line."
+        ) from None
+
+
 def default_config_path() -> Path:
     """The bundled example's configuration: the embedded default of ``gender-diag run``."""
     return example_dir() / "diagnostic.toml"

@@ -25,8 +25,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from gender_diag.config import read_yaml
 from gender_diag.errors import ConfigError, ValidationError, bad_parameter
 from gender_diag.resources import catalogue_dir
 
@@ -130,10 +130,7 @@ def load_wef_weights(path: str | Path | None = None) -> pd.DataFrame:
     {'economic': 5, 'education': 4, 'health': 2, 'political': 3}
     """
     path = Path(path) if path is not None else catalogue_dir() / "presets" / "wef-gggi-2015.yaml"
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except (OSError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the WEF weights ({exc}).") from None
+    data = read_yaml(path, what="WEF weights preset")
     subs = data.get("subindexes") if isinstance(data, dict) else None
     if not isinstance(subs, dict) or not subs:
         raise ConfigError(f"{path}: needs a mapping 'subindexes' of indicators with weights.")

@@ -13,8 +13,7 @@ from fractions import Fraction
 from pathlib import Path
 from typing import Any
 
-import yaml
-
+from gender_diag.config import read_yaml
 from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir
 
@@ -230,12 +229,7 @@ def load_preset(name: str | Path) -> Preset:
                 "YAML file, or indicators={column: weight}."
             )
         path = catalogue_dir() / "presets" / f"{name}.yaml"
-    if not path.is_file():
-        raise ConfigError(f"Preset file {path} does not exist.")
-    try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}).") from None
+    data = read_yaml(path, what="index preset")
     return parse_preset(data, source=str(path))
 
 

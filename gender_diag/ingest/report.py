@@ -88,10 +88,10 @@ def reason_titles() -> dict[str, dict[str, str]]:
     >>> set(reason_titles()) == set(REASONS)
     True
     """
-    import yaml
+    from gender_diag.config import read_yaml
 
     path = Path(__file__).with_name("reasons.yaml")
-    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    data = read_yaml(path, what="reason titles file")
     bad = [k for k, v in data.items() if not isinstance(v, dict) or set(v) != set(LANGUAGES)]
     if bad or set(data) != set(REASONS):
         raise ConfigError(

@@ -30,8 +30,8 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import yaml
 
+from gender_diag.config import read_yaml
 from gender_diag.errors import ConfigError, InputFileError, bad_parameter
 from gender_diag.resources import catalogue_dir
 
@@ -139,12 +139,7 @@ def load_criteria(path: str | Path | None = None) -> CriteriaConfig:
     1.0
     """
     path = Path(path) if path is not None else catalogue_dir() / "criteria.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputFileError(f"Criteria file not found: {path}.") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}). Fix the indentation/quotes.") from exc
+    raw = read_yaml(path, what="criteria file")
     return parse_criteria(raw, source=str(path))
 
 

@@ -11,9 +11,8 @@ import string
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
-from gender_diag.errors import ConfigError, InputFileError
+from gender_diag.config import read_yaml
+from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir
 
 LANGS = ("es", "fr", "en")
@@ -48,12 +47,7 @@ def load_texts(path: str | Path | None = None) -> dict:
 
 @lru_cache(maxsize=8)
 def _load(path: str) -> dict:
-    try:
-        raw = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputFileError(f"Text file not found: {path}.") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}).") from exc
+    raw = read_yaml(path, what="ranking text file")
     problems = []
     if not isinstance(raw, dict):
         raise ConfigError(f"{path}: must be a mapping with sections why, evidence, place.")

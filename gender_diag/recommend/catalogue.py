@@ -11,9 +11,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-import yaml
-
-from gender_diag.errors import ConfigError, InputFileError
+from gender_diag.config import read_yaml
+from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir
 
 LANGS = ("es", "fr", "en")
@@ -76,12 +75,7 @@ def load_actions(path: str | Path | None = None) -> ActionCatalogue:
     True
     """
     path = Path(path) if path is not None else catalogue_dir() / "actions.yaml"
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise InputFileError(f"Action catalogue not found: {path}.") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(f"{path}: not valid YAML ({exc}). Check indentation and quotes.") from exc
+    raw = read_yaml(path, what="action catalogue")
     return parse_actions(raw, source=str(path))
 
 

@@ -17,8 +17,7 @@ from collections.abc import Mapping
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
+from gender_diag.config import read_yaml
 from gender_diag.errors import ConfigError
 
 LANGUAGES = ("es", "fr", "en")
@@ -43,14 +42,7 @@ def _flatten(tree: Mapping, prefix: str, path: Path) -> dict[str, str]:
 
 
 def _read(path: Path) -> dict[str, str]:
-    try:
-        tree = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise ConfigError(f"Report text file {path} is missing.") from exc
-    except yaml.YAMLError as exc:
-        raise ConfigError(
-            f"{path}: not valid YAML ({exc}). Fix the indentation or quoting."
-        ) from exc
+    tree = read_yaml(path, what="report text file")
     if not isinstance(tree, Mapping):
         raise ConfigError(f"{path}: expected a mapping of keys to texts at the top level.")
     return _flatten(tree, "", path)
