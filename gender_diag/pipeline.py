@@ -104,6 +104,20 @@ def catalogue_file(config: dict, *parts: str) -> Path | None:
     return path if path.is_file() else None
 
 
+def check_disaggregations(table: pd.DataFrame, requested: list[str]) -> None:
+    """Refuse a disaggregation that produced no row (a typo must not pass silently)."""
+    from gender_diag.indicators.compute import DEFAULT_BY
+
+    missing = [b for b in requested if b not in set(table["by"])]
+    if missing:
+        raise ConfigError(
+            f"[indicators] disaggregations: {', '.join(map(repr, missing))} gave no estimate: "
+            "it is not a column of the survey nor one gender_diag derives. Fix: use "
+            + ", ".join(DEFAULT_BY)
+            + " or another column of the survey tables."
+        )
+
+
 def ranking_candidates(gaps: pd.DataFrame, config: dict) -> pd.DataFrame:
     """The gaps that compete for priority: the ``[ranking] levels`` of disaggregation.
 
@@ -255,6 +269,7 @@ def run(
         alpha=1 - cfg["indicators"]["confidence"],
         ci_method=cfg["indicators"]["ci_method"],
     )
+    check_disaggregations(table, cfg["indicators"]["disaggregations"])
     table, sdc_log = sdc.apply_sdc(
         table,
         threshold=cfg["disclosure"]["threshold"],

@@ -185,3 +185,11 @@ design = "design.csv"
     assert "blocking problem" in err and "weight" in err and "Traceback" not in err
     assert (tmp_path / "out" / "validation" / "validation_issues.csv").exists()
     assert not (tmp_path / "out" / "es").exists()
+
+
+def test_unknown_disaggregation_is_refused(tmp_path):
+    config = example_config(tmp_path)
+    config["indicators"] = {"disaggregations": ["district", "comunity"]}
+    config["ranking"]["levels"] = ["total"]
+    with pytest.raises(gd.ConfigError, match="'comunity' gave no estimate"):
+        gd.run(config, until="indicators")
