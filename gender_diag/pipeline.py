@@ -52,6 +52,11 @@ def ingest_survey(config: dict):
     reader = readers[inp["format"]]
     options: dict[str, Any] = {}
     if inp["form"] is not None:
+        if inp["format"] in ("stata", "spss"):
+            raise ConfigError(
+                f"[input] form: an XLSForm is not used with {inp['format']} files (their value "
+                "labels travel inside the file). Fix: remove the form line."
+            )
         options["form"] = inp["form"]
     if inp["design"] is not None:
         options["design"] = inp["design"]
