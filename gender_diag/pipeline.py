@@ -109,18 +109,24 @@ def catalogue_file(config: dict, *parts: str) -> Path | None:
     return path if path.is_file() else None
 
 
-def check_disaggregations(table: pd.DataFrame, requested: list[str]) -> None:
-    """Refuse a disaggregation that produced no row (a typo must not pass silently)."""
+def check_disaggregations(table: pd.DataFrame, requested: list[str]) -> list[str]:
+    """Refuse a disaggregation that produced no row: a typo must not pass silently.
+
+    The disaggregations gender_diag derives (age band, sex of the household head, …) may be
+    impossible with partial data (no roster): those are returned, to be reported, not refused.
+    """
     from gender_diag.indicators.compute import DEFAULT_BY
 
     missing = [b for b in requested if b not in set(table["by"])]
-    if missing:
+    unknown = [b for b in missing if b not in DEFAULT_BY]
+    if unknown:
         raise ConfigError(
-            f"[indicators] disaggregations: {', '.join(map(repr, missing))} gave no estimate: "
-            "it is not a column of the survey nor one gender_diag derives. Fix: use "
+            f"[indicators] disaggregations: {', '.join(map(repr, unknown))} gave no estimate: "
+            "it is not a column of the survey. Fix: use "
             + ", ".join(DEFAULT_BY)
             + " or another column of the survey tables."
         )
+    return missing
 
 
 def ranking_candidates(gaps: pd.DataFrame, config: dict) -> pd.DataFrame:
@@ -266,15 +272,23 @@ def run(
     stage("indicators")
     catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
     design = design_columns(cfg, survey.design)
+    computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
+    if not computable:
+        raise ConfigError(
+            "No indicator of the catalogue can be computed from these data: "
+            + "; ".join(result.skipped_indicators["reason"].unique()[:3])
+            + ". Fix: check [input] (format, sheet) and the catalogue."
+        )
     table = ind.compute_indicators(
         survey,
         catalogue,
         design=design,
+        indicators=computable,
         by=tuple(cfg["indicators"]["disaggregations"]),
         alpha=1 - cfg["indicators"]["confidence"],
         ci_method=cfg["indicators"]["ci_method"],
     )
-    check_disaggregations(table, cfg["indicators"]["disaggregations"])
+    unavailable = check_disaggregations(table, cfg["indicators"]["disaggregations"])
     table, sdc_log = sdc.apply_sdc(
         table,
         threshold=cfg["disclosure"]["threshold"],
@@ -289,24 +303,38 @@ def run(
     result.catalogue = catalogue
     result.couples = suppress_small(
         ind.couple_comparisons(
-            survey, catalogue, design, alpha=1 - cfg["indicators"]["confidence"]
+            survey,
+            catalogue,
+            design,
+            alpha=1 - cfg["indicators"]["confidence"],
+            indicators=computable,
         ),
         sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
         threshold=cfg["disclosure"]["threshold"],
         sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
     )
-    done("indicators", f"{table['indicator'].nunique()} indicators, {len(table)} rows")
+    skipped = len(result.skipped_indicators)
+    note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
+    if unavailable:
+        note += f"; not possible with these data: {', '.join(unavailable)}"
+    done("indicators", f"{table['indicator'].nunique()} indicators, {len(table)} rows{note}")
     if stop < STAGES.index("indices"):
         return result
 
     # 3. composite indices
     stage("indices")
-    people = ind.weai_inputs(survey, catalogue, design=design)
+    people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
     index_design = {k: v for k, v in design.items() if k != "weight"}
+    not_possible = []
     for preset in cfg["indices"]["presets"]:
+        spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
+        absent = [key for key in spec.weights if key not in people.columns]
+        if absent:
+            not_possible.append(f"{preset} (no {', '.join(absent)})")
+            continue
         result.indices[preset] = idx.weai(
             people,
-            preset=catalogue_file(cfg, "presets", f"{preset}.yaml") or preset,
+            preset=spec,
             sex="sex",
             female="F",
             household="hhid",
@@ -314,9 +342,11 @@ def run(
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )
-    for name, frame in ind.local_gap_index(survey, catalogue, design=design).items():
+    local = ind.local_gap_index(survey, catalogue, design=design, indicators=computable)
+    for name, frame in local.items():
         result.indices[f"local_gap_{name}"] = frame
-    done("indices", ", ".join(result.indices))
+    note = f"; not possible with these data: {'; '.join(not_possible)}" if not_possible else ""
+    done("indices", ", ".join(result.indices) + note)
     if stop < STAGES.index("ranking"):
         return result
 
@@ -376,6 +406,10 @@ def run(
     # 6. reports
     stage("report")
     paths = write_validation(report, out / "validation")
+    if len(result.skipped_indicators):
+        path = out / "validation" / "skipped_indicators.csv"
+        result.skipped_indicators.to_csv(path, index=False)
+        paths.append(path)
     paths += write_reports(
         result,
         out,

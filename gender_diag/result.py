@@ -25,6 +25,8 @@ class RunResult:
         Share of couples where the woman is worse off than the man, per indicator.
     catalogue : Catalogue
         The indicator catalogue used.
+    skipped_indicators : DataFrame
+        Catalogue indicators the data cannot support (``indicator, reason``).
     indices : dict
         Name → index result (e.g. ``"a-weai"`` → WEAI result with ``to_frame()``;
         ``"local_gap"`` → DataFrame).
@@ -55,6 +57,7 @@ class RunResult:
     indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     couples: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
     catalogue: Any = None
     indices: dict[str, Any] = field(default_factory=dict)
     ranking: pd.DataFrame = field(default_factory=pd.DataFrame)

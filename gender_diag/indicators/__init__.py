@@ -15,6 +15,7 @@ from gender_diag.indicators.command import top_gaps_text, write_tables
 from gender_diag.indicators.compute import (
     AGE_BANDS,
     DEFAULT_BY,
+    available_indicators,
     compute_indicators,
     couple_comparisons,
     gap_table,
@@ -33,6 +34,7 @@ __all__ = [
     "Rule",
     "compute_indicators",
     "couple_comparisons",
+    "available_indicators",
     "gap_table",
     "top_gaps_text",
     "write_tables",

@@ -144,6 +144,48 @@ def age_band(age: pd.Series) -> pd.Series:
     return out.astype(object).where(out.notna(), np.nan)
 
 
+def available_indicators(
+    survey, catalogue: Catalogue | None = None
+) -> tuple[list[str], pd.DataFrame]:
+    """Split the catalogue into indicators the survey can compute and those it cannot.
+
+    A partner's file often holds part of the instrument (a hand-typed respondent sheet, an
+    ENDES extract): an indicator whose unit table, aggregated table (members, parcels) or
+    variables are absent is left out with its reason, instead of stopping the diagnostic.
+
+    Returns
+    -------
+    (ids, skipped)
+        Computable indicator ids, and a frame ``indicator, reason`` of the others.
+    """
+    from gender_diag.indicators.catalogue import STRUCTURAL_VARIABLES
+    from gender_diag.indicators.rules import AGGREGATIONS
+
+    catalogue = _catalogue(catalogue)
+    tables = getattr(survey, "tables", survey)
+    known = {str(c) for t in tables.values() for c in t.columns}
+    known |= {d.name for d in catalogue.derived} | set(STRUCTURAL_VARIABLES)
+    known |= {"age_band", "head_sex"}
+    ids, skipped = [], []
+    for ind in catalogue.indicators:
+        needs = {UNIT_TABLES[ind.unit]}
+        rules = [r for r in (ind.parsed_rule, ind.parsed_universe) if r is not None]
+        needs |= {AGGREGATIONS[f][0] for r in rules for f in r.functions() if f in AGGREGATIONS}
+        if ind.unit in ("household", "parcel"):
+            needs.add("members")  # compared by the sex of the head, found in the roster
+        absent_tables = sorted(t for t in needs if t not in tables)
+        variables = {v for r in rules for v in r.variables()}
+        # exact names: a select_multiple answer is read from its 0/1 columns ``q__code``
+        absent = sorted(v for v in variables if v not in known)
+        if absent_tables:
+            skipped.append((ind.id, f"no {', '.join(absent_tables)} table in the survey"))
+        elif absent:
+            skipped.append((ind.id, f"variables not in the survey: {', '.join(absent)}"))
+        else:
+            ids.append(ind.id)
+    return ids, pd.DataFrame(skipped, columns=["indicator", "reason"])
+
+
 def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.DataFrame]:
     """Copy the survey tables, add disaggregation columns and the derived variables.
 
@@ -635,17 +677,27 @@ def couple_comparisons(
     return main[[c for c in cols if c in main.columns]].reset_index(drop=True)
 
 
-def weai_inputs(survey, catalogue: Catalogue | None = None, design=None) -> pd.DataFrame:
+def weai_inputs(
+    survey,
+    catalogue: Catalogue | None = None,
+    design=None,
+    *,
+    indicators: Iterable[str] | None = None,
+) -> pd.DataFrame:
     """Person frame for :func:`gender_diag.indices.weai`: one row per respondent.
 
     Columns: ``hhid``, ``line``, ``sex``, the design columns (weight, strata, PSU, fpc...),
     ``resp_role`` and the by-columns present, then one column per canonical WEAI-family
     adequacy key the catalogue provides (``weai_key``), coded 1 = adequate, 0 = inadequate,
-    NaN = not known (listwise exclusion is the index's job).
+    NaN = not known (listwise exclusion is the index's job). ``indicators`` restricts the
+    adequacy indicators to these ids (e.g. those :func:`available_indicators` allows).
     """
     catalogue = _catalogue(catalogue)
     _, spec = _tables_and_design(survey, design)
     keyed = catalogue.weai_indicators()
+    if indicators is not None:
+        wanted = set(indicators)
+        keyed = {key: ind for key, ind in keyed.items() if ind.id in wanted}
     if not keyed:
         raise EstimationError("weai_inputs: the catalogue has no indicator with a weai_key.")
     tables = prepare_tables(survey, catalogue)

@@ -193,3 +193,47 @@ def test_unknown_disaggregation_is_refused(tmp_path):
     config["ranking"]["levels"] = ["total"]
     with pytest.raises(gd.ConfigError, match="'comunity' gave no estimate"):
         gd.run(config, until="indicators")
+
+
+def test_partial_data_from_stata_runs_with_skipped_indicators(tmp_path):
+    """A respondents-only Stata file (no roster, no parcels) still gives a diagnostic."""
+    import pyreadstat
+
+    survey = gd.read_kobo(
+        EXAMPLE / "kobo_export.xlsx",
+        form=EXAMPLE / "gender_diag_household.xlsx",
+        design=EXAMPLE / "design.csv",
+    )
+    resp = survey.tables["respondents"]
+    keep = [
+        c
+        for c in resp.columns
+        if not c.startswith("_") and c not in ("weight", "fpc", "fpc2") and len(c) <= 32
+    ]  # Stata names have at most 32 characters
+    resp = resp[keep].copy()
+    for column in resp.columns:
+        if resp[column].dtype.kind in "biuf" or str(resp[column].dtype) in (
+            "Int64",
+            "Float64",
+            "boolean",
+        ):
+            resp[column] = resp[column].astype(float)
+        else:
+            resp[column] = resp[column].astype(object).where(resp[column].notna(), "").astype(str)
+    pyreadstat.write_dta(resp, tmp_path / "respondents.dta")
+    config = {
+        "diagnostic": {"name": "stata", "output_dir": str(tmp_path / "out"), "languages": ["en"]},
+        "input": {
+            "format": "stata",
+            "path": str(tmp_path / "respondents.dta"),
+            "design": str(EXAMPLE / "design.csv"),
+        },
+        "ranking": {"draws": 200},
+    }
+    result = gd.run(config)
+    skipped = result.skipped_indicators
+    assert {"land_secure_rights", "literacy_15plus"} <= set(skipped["indicator"])
+    assert skipped["reason"].str.contains("table in the survey|not in the survey").all()
+    assert result.indicators["indicator"].nunique() >= 40
+    assert (tmp_path / "out" / "validation" / "skipped_indicators.csv").exists()
+    assert (tmp_path / "out" / "en" / "report.html").exists()
