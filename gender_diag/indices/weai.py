@@ -316,7 +316,7 @@ def weai(
     *,
     sex: str = "sex",
     female: Any = "F",
-    male: Any = "M",
+    male: Any = None,
     household: str = "hhid",
     weight: str | np.ndarray | None = None,
     indicators: Mapping[str, Any] | None = None,
@@ -337,7 +337,9 @@ def weai(
         ``"weai"``, ``"a-weai"``, ``"pro-weai"`` (12 indicators, 75 %), ``"pro-weai-10"``
         (10 indicators, 80 %), or a YAML file in the same format.
     sex, female, male : str
-        Sex column and its codes. Rows with any other sex value are an error.
+        Sex column and its codes. ``male=None`` (default) takes the one other code present
+        (``"M"`` with the default ``"F"``, or ``1`` when ``female=2``). Rows with a third
+        value or a missing sex are an error.
     household : str
         Household identifier, used to pair the woman and the man for the GPI.
     weight : str or array-like, optional
@@ -384,6 +386,9 @@ def weai(
             raise bad_parameter(name, owner, f"a column of the data ({list(people.columns)})", col)
     sexes = people[sex]
     is_f = (sexes == female).fillna(False).to_numpy(dtype=bool)
+    if male is None:
+        others = pd.unique(sexes[~is_f & sexes.notna().to_numpy()])
+        male = others[0] if len(others) == 1 else "M"
     is_m = (sexes == male).fillna(False).to_numpy(dtype=bool)
     other = ~(is_f | is_m)
     if other.any():

@@ -277,3 +277,14 @@ def test_preset_validation_messages():
 
 def test_preset_ids_are_files():
     assert set(PRESETS) == {"weai", "a-weai", "pro-weai", "pro-weai-10"}
+
+
+def test_numeric_sex_codes_need_only_the_female_code(five):
+    """Survey files often code sex 1 = man, 2 = woman: female=2 is enough."""
+    coded = five.assign(sex=five["sex"].map({"M": 1, "F": 2}))
+    a = weai(five, "weai", weight="w")
+    b = weai(coded, "weai", weight="w", female=2)
+    assert b.women.de == a.women.de and b.men.de == a.men.de
+    assert b.gpi.value == a.gpi.value and b.value == a.value
+    with pytest.raises(ValidationError, match="must be 2 or"):
+        weai(coded.assign(sex=[2, 2, 2, 1, 3]), "weai", weight="w", female=2)
