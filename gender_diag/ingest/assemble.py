@@ -561,6 +561,7 @@ def assemble(
     _withhold_sensitive(report, form)
     _nothing_left(report, meta)
     tables = _enrich_respondents(tables)
+    privacy.check_k_anonymity(tables, report)
     tables, design_cols = _merge_design(tables, design_frame)
     variables, choices = _metadata(form, tables)
     for name in list(tables):

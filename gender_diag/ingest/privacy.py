@@ -14,6 +14,12 @@ They are **dropped**, or — for ids that must still link records (``pseudonymis
 a ``salt`` is given) — replaced by a salted pseudonym ``sha256(salt + value)[:16]``.
 Identifier-like substrings inside other free-text answers are redacted. Every column removed
 is listed in ``report.identifiers`` and as an ``identifier_removed`` info issue.
+
+Indirect identification is measured too: :func:`k_anonymity` counts the roster members whose
+combination of quasi-identifiers (community, age band, sex, household size, mother tongue) is
+shared by fewer than *k* people — the records that would be re-identifiable if microdata were
+ever shared (methods §5; Sweeney 2002, Int. J. Uncertainty, Fuzziness and Knowledge-Based
+Systems 10(5): 557-570). gender_diag itself never exports microdata.
 """
 
 from __future__ import annotations
@@ -230,3 +236,87 @@ def apply(
             )
         )
     return out
+
+
+#: Quasi-identifiers of the roster checked for k-anonymity (methods §5).
+QUASI_IDENTIFIERS = ("community", "age_band", "sex", "hh_size", "mother_tongue")
+
+
+def k_anonymity(
+    members: pd.DataFrame,
+    households: pd.DataFrame | None = None,
+    *,
+    k: int = 5,
+    quasi: tuple[str, ...] = QUASI_IDENTIFIERS,
+) -> pd.DataFrame:
+    """Equivalence classes of the quasi-identifiers that hold fewer than ``k`` people.
+
+    Parameters
+    ----------
+    members : DataFrame
+        The roster (``hhid``, ``age``, ``sex``, ``mother_tongue``, …).
+    households : DataFrame, optional
+        Gives ``community`` and ``hh_size`` by ``hhid`` when the roster lacks them.
+    k : int
+        Smallest acceptable class size (5 by default, as the cell threshold).
+    quasi : tuple of str
+        Quasi-identifiers; ``age_band`` is made from ``age`` in 10-year bands. Those absent
+        from the data are left out.
+
+    Returns
+    -------
+    DataFrame
+        One row per class smaller than ``k``: the quasi-identifier values and ``size``.
+
+    Examples
+    --------
+    >>> m = pd.DataFrame({"hhid": [1, 1, 2, 2, 3], "age": [30, 32, 35, 61, 38],
+    ...                   "sex": ["F", "F", "F", "M", "F"], "community": "c1"})
+    >>> k_anonymity(m, k=2)[["age_band", "sex", "size"]].values.tolist()
+    [['60-69', 'M', 1]]
+    """
+    frame = members.copy()
+    if households is not None and "hhid" in frame.columns and "hhid" in households.columns:
+        extra = [c for c in ("community", "hh_size") if c in households.columns]
+        extra = [c for c in extra if c not in frame.columns]
+        if extra:
+            frame = frame.merge(households[["hhid", *extra]], on="hhid", how="left")
+    if "age_band" in quasi and "age" in frame.columns:
+        age = pd.to_numeric(frame["age"], errors="coerce")
+        low = (age // 10 * 10).astype("Int64")
+        frame["age_band"] = (low.astype("string") + "-" + (low + 9).astype("string")).astype(object)
+    cols = [c for c in quasi if c in frame.columns]
+    if not cols:
+        return pd.DataFrame(columns=["size"])
+    sizes = frame.groupby(cols, dropna=False, observed=True).size().rename("size")
+    return sizes[sizes < k].reset_index()
+
+
+def check_k_anonymity(tables: dict[str, pd.DataFrame], report: ValidationReport, *, k: int = 5):
+    """Report, as one info issue, how many roster members are rare on their quasi-identifiers."""
+    members = tables.get("members")
+    if members is None or not len(members):
+        return
+    rare = k_anonymity(members, tables.get("households"), k=k)
+    people = int(rare["size"].sum()) if len(rare) else 0
+    if not people:
+        return
+    share = people / len(members)
+    cols = [c for c in rare.columns if c != "size"]
+    report.add(
+        make_issues(
+            [0],
+            table="members",
+            column="",
+            rule=f"k-anonymity (k = {k}) on {', '.join(cols)}",
+            reason="k_anonymity",
+            severity="info",
+            message=(
+                f"{people} roster members ({share:.0%}) fall in {len(rare)} groups of fewer "
+                f"than {k} people on {', '.join(cols)}: they could be re-identified from "
+                "microdata. gender_diag publishes aggregates only."
+            ),
+            fix="Never share the microdata as is; coarsen age and community or remove "
+            "household size before any data sharing.",
+        )
+    )

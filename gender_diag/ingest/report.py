@@ -71,6 +71,7 @@ REASONS = {
     "encoding": "The text encoding is not UTF-8 (read as Latin-1/cp1252).",
     "identifier_removed": "A direct identifier column was dropped or pseudonymised.",
     "user_missing": "A user-missing code (don't know, refused) was set to missing.",
+    "k_anonymity": "Records unique or rare on their quasi-identifiers (re-identification risk).",
 }
 
 SEVERITIES = ("blocking", "error", "warning", "info")
