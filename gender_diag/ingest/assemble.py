@@ -42,44 +42,6 @@ ROW = "__row__"  # source row number as the user sees it (header = 1)
 OWN = "__key__"  # the row's own link key (Kobo _index, ODK KEY)
 PARENT = "__parent__"  # link to the parent row (Kobo _parent_index, ODK PARENT_KEY)
 
-#: Export metadata columns (Kobo and ODK) that are not questions.
-META_COLUMNS = {
-    "_id",
-    "_uuid",
-    "_index",
-    "_parent_index",
-    "_parent_table_name",
-    "_submission_time",
-    "_submitted_by",
-    "_validation_status",
-    "_notes",
-    "_status",
-    "_tags",
-    "_version_",
-    "__version__",
-    "_xform_id_string",
-    "_attachments",
-    "_geolocation",
-    "_media_count",
-    "_total_media",
-    "_media_all_received",
-    "instanceID",
-    "instanceName",
-    "formhub/uuid",
-    "KEY",
-    "PARENT_KEY",
-    "SubmissionDate",
-    "SubmitterID",
-    "SubmitterName",
-    "AttachmentsPresent",
-    "AttachmentsExpected",
-    "Status",
-    "ReviewState",
-    "DeviceID",
-    "Edits",
-    "FormVersion",
-    "version",
-}
 VERSION_COLUMNS = ("__version__", "_version_", "FormVersion", "version", "_version")
 #: Export link columns with no meaning once tables are linked by hhid.
 DROP_AFTER = {"_index", "_parent_index", "_parent_table_name", "PARENT_KEY"}
@@ -166,7 +128,7 @@ def tidy_headers(
                     choice_labels.setdefault(r.list_name, {})[_norm(lab)] = r.name
     all_paths = {c.replace(sep, "/") for c in cols}
     for raw in cols:
-        if raw in META_COLUMNS or raw.startswith("_") or raw.lower().startswith("meta/"):
+        if raw in validate.META_COLUMNS or raw.startswith("_") or raw.lower().startswith("meta/"):
             out[raw] = raw.split("/")[-1] if raw.lower().startswith("meta/") else raw
             continue
         path = raw.replace(sep, "/") if sep != "/" else raw

@@ -102,12 +102,33 @@ class Flags:
         return joined.reindex(flagged).to_numpy(dtype=object)
 
 
-#: ODK Briefcase/Central bookkeeping columns (not questions).
-_ODK_META = {
+#: Export metadata columns (Kobo and ODK) that are not questions.
+META_COLUMNS = {
+    "_id",
+    "_uuid",
+    "_index",
+    "_parent_index",
+    "_parent_table_name",
+    "_submission_time",
+    "_submitted_by",
+    "_validation_status",
+    "_notes",
+    "_status",
+    "_tags",
+    "_version_",
+    "__version__",
+    "_xform_id_string",
+    "_attachments",
+    "_geolocation",
+    "_media_count",
+    "_total_media",
+    "_media_all_received",
+    "instanceID",
+    "instanceName",
+    "formhub/uuid",
     "KEY",
     "PARENT_KEY",
     "SubmissionDate",
-    "instanceName",
     "SubmitterID",
     "SubmitterName",
     "AttachmentsPresent",
@@ -182,7 +203,7 @@ def check_columns(tables, meta, *, form: Form | None, report: ValidationReport) 
         unknown = [
             c
             for c in cols
-            if c.split("__")[0] not in known and c not in _EXPORT_META and c not in _ODK_META
+            if c.split("__")[0] not in known and c not in _EXPORT_META and c not in META_COLUMNS
         ]
         missing = [
             v
