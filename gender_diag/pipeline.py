@@ -147,16 +147,6 @@ def indicator_labels(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
     }
 
 
-def place_labels(survey, *, lang: str = "es") -> dict[str, str]:
-    """District and community codes → their names (from the XLSForm choice lists)."""
-    choices = getattr(survey, "choices", None)
-    column = f"label_{lang}"
-    if choices is None or column not in choices:
-        return {}
-    rows = choices[choices["list_name"].isin(["district", "community"])]
-    return dict(zip(rows["name"].astype(str), rows[column].astype(str), strict=True))
-
-
 def suppress_small(
     frame: pd.DataFrame, *, sensitive: set[str], threshold: int, sensitive_threshold: int
 ) -> pd.DataFrame:
@@ -235,7 +225,7 @@ def run(
     from gender_diag.prioritise import load_criteria, rank_gaps
     from gender_diag.recommend import load_actions, recommend
     from gender_diag.report import sdc, write_reports
-    from gender_diag.report.tables import nesting_from_survey
+    from gender_diag.report.tables import nesting_from_survey, place_names
 
     out = output_dir(cfg)
     result = RunResult(config=cfg)
@@ -390,7 +380,7 @@ def run(
         actions=load_actions(catalogue_file(cfg, "actions.yaml")),
         top_n=cfg["recommend"]["top_n"],
         labels=labels,
-        place_labels=place_labels(survey),
+        place_labels=place_names(survey),
     )
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
     done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")

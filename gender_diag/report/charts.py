@@ -284,7 +284,8 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
         _percent_axis(ax, texts.lang, "y")
         # at most ~15 labelled communities per panel, or the codes overprint
         step = int(np.ceil(len(values) / 15))
-        ax.set_xticks(x[::step], values[::step], rotation=90, fontsize=7)
+        names = [pub.places.get(v, v) for v in values]
+        ax.set_xticks(x[::step], names[::step], rotation=90, fontsize=7)
         ax.set_xticks(x, minor=True)
     for ax in list(axes.flat)[len(order) :]:
         ax.set_visible(False)

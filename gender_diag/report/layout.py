@@ -73,12 +73,13 @@ def format_cell(value: object, kind: str, unit: object, texts: Texts) -> str:
     return format_number(value, lang, digits=2)
 
 
-def _tr_by(frame: pd.DataFrame, texts: Texts) -> pd.DataFrame:
+def _tr_by(frame: pd.DataFrame, texts: Texts, places: dict[str, str]) -> pd.DataFrame:
     out = frame.copy()
     if "by" in out.columns:
         out["by_label"] = out["by"].map(lambda b: texts.value("by", b))
     if "by_value" in out.columns:
-        out["by_value"] = out["by_value"].fillna("").astype(str)
+        codes = out["by_value"].fillna("").astype(str)
+        out["by_value"] = codes.map(lambda c: places.get(c, c))  # community names, not codes
     return out
 
 
@@ -120,7 +121,7 @@ def indicators_table(pub: Published, texts: Texts) -> Table:
 
 def gaps_table(pub: Published, texts: Texts) -> Table:
     t = texts
-    g = _tr_by(pub.gaps, t)
+    g = _tr_by(pub.gaps, t, pub.places)
     if g.empty:
         return Table("gaps", t["sections.gaps"], g, [])
     g["label"] = g["indicator"].map(label_map(pub, t.lang))
@@ -147,7 +148,7 @@ def gaps_table(pub: Published, texts: Texts) -> Table:
 
 def disaggregations_table(pub: Published, texts: Texts) -> Table:
     t = texts
-    d = _tr_by(pub.indicators[pub.indicators["by"] != "total"], t)
+    d = _tr_by(pub.indicators[pub.indicators["by"] != "total"], t, pub.places)
     d["label"] = d["indicator"].map(label_map(pub, t.lang))
     d["sex_label"] = d["sex"].map(lambda s: t.value("sex", s))
     d["reliability"] = _rel(d, "reliability", t)
@@ -206,7 +207,7 @@ def ranking_table(
     CSV keep everything.
     """
     t = texts
-    r = _tr_by(pub.ranking, t)
+    r = _tr_by(pub.ranking, t, pub.places)
     notes = []
     if limit is not None and len(r) > limit:
         notes.append(t.get("notes.ranking_top", k=limit, n=len(r)))

@@ -88,6 +88,8 @@ class Published:
     config_sha: str
     top_k: int = 5
     extra: dict[str, Any] = field(default_factory=dict)
+    #: District and community codes → names (from the XLSForm choice lists), for display.
+    places: dict[str, str] = field(default_factory=dict)
 
 
 _KEEP_NUMBERS = frozenset({"rank", "median_rank", "rank_low", "rank_high", "p_top_k"})
@@ -102,6 +104,18 @@ def _numeric(frame: pd.DataFrame) -> list[str]:
         and pd.api.types.is_numeric_dtype(frame[c])
         and not pd.api.types.is_bool_dtype(frame[c])
     ]
+
+
+def place_names(survey: Any) -> dict[str, str]:
+    """District and community codes → their names, from the survey's choice lists.
+
+    Place names are proper nouns, the same in every language, so the Spanish label is used.
+    """
+    choices = getattr(survey, "choices", None)
+    if not isinstance(choices, pd.DataFrame) or "label_es" not in choices.columns:
+        return {}
+    rows = choices[choices["list_name"].isin(["district", "community"])].dropna(subset=["label_es"])
+    return dict(zip(rows["name"].astype(str), rows["label_es"].astype(str), strict=True))
 
 
 def nesting_from_survey(survey: Any) -> dict[str, dict[str, str]]:
@@ -405,6 +419,7 @@ def publish(
         config_sha=str(config_sha or _sha(config))[:12],
         top_k=top_k,
         extra=protected_extra,
+        places=place_names(result.survey),
     )
 
 
