@@ -17,7 +17,7 @@ from pathlib import Path
 import pandas as pd
 
 from gender_diag.ingest.report import input_error
-from gender_diag.ingest.survey import CHOICE_COLUMNS
+from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS
 
 #: Repeat group name → tidy table name (the gender_diag instrument); other repeats keep
 #: their own name.
@@ -318,37 +318,9 @@ def _parse_survey(survey: pd.DataFrame, repeat_tables: dict, default_lang: str) 
         rows.append(rec)
     out = pd.DataFrame(rows)
     if not len(out):
-        out = pd.DataFrame(
-            columns=[
-                "table",
-                "name",
-                "type",
-                "list_name",
-                "label_es",
-                "label_en",
-                "label_fr",
-                "relevant",
-                "sensitive",
-                "identifier",
-                "path",
-                "group",
-                "required",
-                "constraint",
-                "calculation",
-            ]
-        )
-    first = [
-        "table",
-        "name",
-        "type",
-        "list_name",
-        "label_es",
-        "label_en",
-        "label_fr",
-        "relevant",
-        "sensitive",
-        "identifier",
-    ]
+        extra = ["path", "group", "required", "constraint", "calculation"]
+        out = pd.DataFrame(columns=[*VARIABLE_COLUMNS, *extra])
+    first = list(VARIABLE_COLUMNS)
     out = out[first + [c for c in out.columns if c not in first]]
     out.attrs["repeats"] = repeats
     return out
