@@ -42,13 +42,20 @@ def method_name(method: str) -> str:
     return m
 
 
+# Relative range below which a criterion column is constant (rounding noise, not information).
+_NEAR_CONSTANT = 1e-12
+
+
 def normalise_column(
     x: np.ndarray, how: str = "minmax", *, value_range: tuple[float, float] | None = None
 ) -> np.ndarray:
     """Put one criterion on a common scale; NaN stays NaN.
 
     ``minmax``: :math:`(x - \\min x) / (\\max x - \\min x)`; a constant column becomes 0.5
-    (it then shifts every score by the same amount). ``vector``:
+    (it then shifts every score by the same amount). A column is treated as constant when its
+    range is below :math:`10^{-12}` of its largest magnitude, and subnormal values (below
+    ``numpy.finfo(float).tiny``) count as zero: they carry no significant digits, so scaling
+    them (or the rest of the column) would otherwise turn rounding noise into a full 0-1 spread. ``vector``:
     :math:`x / \\sqrt{\\sum x^2}` (Hwang & Yoon 1981). ``fixed``: :math:`(x - a) / (b - a)` with
     ``value_range = (a, b)``, clipped to [0, 1].
 
@@ -70,9 +77,10 @@ def normalise_column(
         return np.clip((x - a) / (b - a), 0.0, 1.0)
     if not ok.any():
         return x.copy()
+    x = np.where(np.abs(x) < np.finfo(float).tiny, 0.0, x)
     if how == "minmax":
         lo, hi = np.nanmin(x), np.nanmax(x)
-        if hi - lo <= 0:
+        if hi - lo <= _NEAR_CONSTANT * max(abs(lo), abs(hi)):
             return np.where(ok, 0.5, np.nan)
         return (x - lo) / (hi - lo)
     if how == "vector":
