@@ -607,7 +607,7 @@ def _link(tables, meta, quarantine, report, *, link_by):
                     sheet=rt.sheet,
                 )
             )
-            validate.flag(quarantine[name], orphan, "orphan_row")
+            quarantine[name].add(orphan, "orphan_row")
         tables[name] = df
 
 
@@ -642,7 +642,7 @@ def _split_quarantine(tables, meta, quarantine, report):
                         sheet=rt.sheet,
                     )
                 )
-                validate.flag(q, takes, "parent_quarantined")
+                q.add(takes, "parent_quarantined")
         mask = q.mask
         qdf = df.loc[mask].copy()
         qdf.insert(0, "reasons", q.reasons())
