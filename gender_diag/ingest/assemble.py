@@ -18,7 +18,6 @@ The steps, in order:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.ingest import privacy, validate
+from gender_diag.ingest.files import sha256  # noqa: F401  (re-exported for older imports)
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
 from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS, Survey
 from gender_diag.ingest.xlsform import (
@@ -64,15 +64,6 @@ class RawTable:
     own_key: str | None = None
     parent_key: str | None = None
     header_rows: int = 1
-
-
-def sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes (streamed)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # -- 1. headers -----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ import pandas as pd
 from gender_diag.contracts.catalogue import CheckSpec, load_check_catalogue, render
 from gender_diag.errors import RuleError
 from gender_diag.ingest import expr
+from gender_diag.ingest.files import read_delimited, sha256
 from gender_diag.ingest.report import REASONS, ValidationReport, make_issues
 from gender_diag.ingest.xlsform import MAIN_TABLE, NUMERIC_TYPES, Form
 
@@ -402,9 +403,6 @@ def load_design(design, *, report: ValidationReport, source: dict) -> pd.DataFra
     if isinstance(design, pd.DataFrame):
         df, file = design.copy(), "<design>"
     else:
-        from gender_diag.ingest.assemble import sha256
-        from gender_diag.ingest.tables import read_delimited
-
         file = str(design)
         df, _ = read_delimited(design, report=report)
         source[file] = sha256(design)
