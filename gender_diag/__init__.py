@@ -13,8 +13,6 @@ Examples
 
 from __future__ import annotations
 
-__version__ = "0.1.0"
-
 from gender_diag import design, indicators, indices, ingest, prioritise, recommend, report, synth
 from gender_diag.design import SurveyDesign, adjusted_gap, svychisq, svyglm
 from gender_diag.errors import (
@@ -38,6 +36,7 @@ from gender_diag.ingest import (
 )
 from gender_diag.pipeline import run
 from gender_diag.result import RunResult
+from gender_diag.version import __version__
 
 __all__ = [
     "ConfigError",

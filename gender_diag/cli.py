@@ -13,8 +13,8 @@ import sys
 import time
 from pathlib import Path
 
-from gender_diag import __version__
 from gender_diag.errors import GenderDiagError, ValidationError
+from gender_diag.version import __version__
 
 
 def _progress_printer(stream=sys.stderr):

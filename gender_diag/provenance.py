@@ -15,7 +15,7 @@ import platform
 from pathlib import Path
 from typing import Any
 
-from gender_diag import __version__
+from gender_diag.version import __version__
 
 
 def sha256_file(path: str | Path, *, chunk: int = 1 << 20) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import numpy as np
 from scipy import stats
 
+from gender_diag.contracts.reliability import reliability_from_cv
 from gender_diag.errors import bad_parameter
 
 PROPORTION_METHODS = ("logit", "wilson", "korn-graubard", "clopper-pearson", "wald", "mean")
@@ -145,13 +146,12 @@ def reliability(cv) -> np.ndarray:
     """Reliability flag from the coefficient of variation.
 
     CV > 30 % "unreliable", 15–30 % "caution", else "reliable" (methods.md §5); an undefined
-    CV (estimate 0) is "unreliable".
+    CV (estimate 0) is "unreliable". The one rule of the package:
+    :func:`gender_diag.contracts.reliability.reliability_from_cv`.
 
     Examples
     --------
     >>> reliability([0.1, 0.2, 0.4, np.nan]).tolist()
     ['reliable', 'caution', 'unreliable', 'unreliable']
     """
-    cv = np.asarray(cv, dtype=float)
-    out = np.where(cv > 0.30, "unreliable", np.where(cv > 0.15, "caution", "reliable"))
-    return np.where(np.isfinite(cv), out, "unreliable").astype(object)
+    return reliability_from_cv(cv)

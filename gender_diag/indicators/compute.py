@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from gender_diag.contracts.columns import INDICATOR_COLUMNS
 from gender_diag.errors import EstimationError, GenderDiagError, bad_parameter
 from gender_diag.indicators.catalogue import Catalogue, load_catalogue
 from gender_diag.indicators.rules import UNIT_TABLES
@@ -54,37 +55,7 @@ DEFAULT_BY = (
 #: Age bands (inclusive lower bound, label). DHS-style 10-year bands for working ages, a
 #: youth band 15–24 (SDG 4.6 youth literacy) and 60+ for the elderly.
 AGE_BANDS = ((0, "0-14"), (15, "15-24"), (25, "25-34"), (35, "35-44"), (45, "45-59"), (60, "60+"))
-RESULT_COLUMNS = [
-    "indicator",
-    "domain",
-    "unit",
-    "type",
-    "direction",
-    "sensitive",
-    "by",
-    "by_value",
-    "sex",
-    "estimate",
-    "se",
-    "ci_low",
-    "ci_high",
-    "df",
-    "n",
-    "population",
-    "cv",
-    "reliability",
-    "affected",
-    "gap",
-    "gap_se",
-    "gap_ci_low",
-    "gap_ci_high",
-    "ratio",
-    "ratio_ci_low",
-    "ratio_ci_high",
-    "p_value",
-    "q_value",
-    "suppressed",
-]
+RESULT_COLUMNS = list(INDICATOR_COLUMNS)
 _DEFAULT_DESIGN = dict(weight="weight", strata="district", psu="community", fpc="fpc")
 _KEYS = {"respondent": ["hhid", "line"], "member": ["hhid", "line"], "household": ["hhid"],
          "parcel": ["hhid", "parcel"]}  # fmt: skip
@@ -96,14 +67,14 @@ _SENSITIVE_EXCLUDED_BY = frozenset({"community"})
 # --------------------------------------------------------------------------------------
 # inputs
 # --------------------------------------------------------------------------------------
-def _catalogue(catalogue) -> Catalogue:
+def as_catalogue(catalogue) -> Catalogue:
     """A Catalogue as given, or loaded from a path (None: the bundled catalogue)."""
     if isinstance(catalogue, Catalogue):
         return catalogue
     return load_catalogue(catalogue)
 
 
-def _tables_and_design(survey, design) -> tuple[dict[str, pd.DataFrame], dict]:
+def tables_and_design(survey, design) -> tuple[dict[str, pd.DataFrame], dict]:
     if isinstance(survey, Mapping):
         tables = dict(survey)
         spec = dict(_DEFAULT_DESIGN)
@@ -161,7 +132,7 @@ def available_indicators(
     from gender_diag.indicators.catalogue import STRUCTURAL_VARIABLES
     from gender_diag.indicators.rules import AGGREGATIONS
 
-    catalogue = _catalogue(catalogue)
+    catalogue = as_catalogue(catalogue)
     tables = getattr(survey, "tables", survey)
     known = {str(c) for t in tables.values() for c in t.columns}
     known |= {d.name for d in catalogue.derived} | set(STRUCTURAL_VARIABLES)
@@ -197,7 +168,7 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
     (every table, from households), ``resp_role`` untouched. Then every derived variable
     of the catalogue on its unit's table.
     """
-    tables, _ = _tables_and_design(survey, None)
+    tables, _ = tables_and_design(survey, None)
     t = {k: v.copy() for k, v in tables.items()}
     mem = t.get("members")
     head = None
@@ -486,8 +457,8 @@ def compute_indicators(
     """
     if not 0 < alpha < 1:
         raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
-    catalogue = _catalogue(catalogue)
-    _, spec = _tables_and_design(survey, design)
+    catalogue = as_catalogue(catalogue)
+    _, spec = tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
     by = [by] if isinstance(by, str) else list(by)
     frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
@@ -609,8 +580,8 @@ def couple_comparisons(
         woman is worse off), se, ci_low, ci_high, df, n (couples), population,
         share_man_worse, share_equal, reliability. Sensitive indicators are left out.
     """
-    catalogue = _catalogue(catalogue)
-    _, spec = _tables_and_design(survey, design)
+    catalogue = as_catalogue(catalogue)
+    _, spec = tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
     frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
     resp = frames.get("respondent")
@@ -692,8 +663,8 @@ def weai_inputs(
     NaN = not known (listwise exclusion is the index's job). ``indicators`` restricts the
     adequacy indicators to these ids (e.g. those :func:`available_indicators` allows).
     """
-    catalogue = _catalogue(catalogue)
-    _, spec = _tables_and_design(survey, design)
+    catalogue = as_catalogue(catalogue)
+    _, spec = tables_and_design(survey, design)
     keyed = catalogue.weai_indicators()
     if indicators is not None:
         wanted = set(indicators)

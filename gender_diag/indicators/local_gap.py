@@ -54,11 +54,11 @@ import pandas as pd
 from gender_diag.errors import EstimationError, bad_parameter
 from gender_diag.indicators.catalogue import TAG_VALUES, Catalogue
 from gender_diag.indicators.compute import (
-    _catalogue,
-    _tables_and_design,
+    as_catalogue,
     indicator_frames,
     make_design,
     prepare_tables,
+    tables_and_design,
 )
 
 __all__ = ["local_gap_index", "oriented_ratio"]
@@ -204,8 +204,8 @@ def local_gap_index(
     if variance not in ("linearization", "jackknife"):
         raise bad_parameter("variance", "local_gap_index", "'linearization' or 'jackknife'",
                             variance)  # fmt: skip
-    catalogue = _catalogue(catalogue)
-    _, spec = _tables_and_design(survey, design)
+    catalogue = as_catalogue(catalogue)
+    _, spec = tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
     wanted = None if indicators is None else set(indicators)
     inds = [

@@ -40,8 +40,8 @@ import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
+from gender_diag.contracts.columns import INDEX_FRAME_COLUMNS
 from gender_diag.errors import EstimationError, ValidationError, bad_parameter
-from gender_diag.indices._se import FRAME_COLUMNS
 
 __all__ = ["AlkireFosterResult", "alkire_foster", "deprivations_from_achievements"]
 
@@ -82,7 +82,7 @@ def _as_float_weights(weights: Mapping | pd.Series, owner: str) -> pd.Series:
     return out / total
 
 
-def _survey_weights(frame: pd.DataFrame, weight: Any, owner: str) -> np.ndarray:
+def survey_weights(frame: pd.DataFrame, weight: Any, owner: str) -> np.ndarray:
     """Survey weights as a float array (column name, array-like or None = all ones)."""
     n = len(frame)
     if weight is None:
@@ -112,7 +112,7 @@ def _survey_weights(frame: pd.DataFrame, weight: Any, owner: str) -> np.ndarray:
     return values
 
 
-def _check_binary(frame: pd.DataFrame, columns: Sequence[str], owner: str, what: str) -> np.ndarray:
+def check_binary(frame: pd.DataFrame, columns: Sequence[str], owner: str, what: str) -> np.ndarray:
     """Columns as a float matrix of 0/1/NaN; anything else is a clear error."""
     block = frame[list(columns)]
     try:
@@ -142,7 +142,7 @@ def _check_binary(frame: pd.DataFrame, columns: Sequence[str], owner: str, what:
     return matrix
 
 
-def _group_codes(frame: pd.DataFrame, by: Any, owner: str) -> tuple[str | None, pd.Series | None]:
+def group_codes(frame: pd.DataFrame, by: Any, owner: str) -> tuple[str | None, pd.Series | None]:
     """Subgroup labels for ``by`` (a column name or an array-like), or (None, None)."""
     if by is None:
         return None, None
@@ -299,7 +299,7 @@ class AlkireFosterResult:
                             g["n"],
                         )
                     )
-        frame = pd.DataFrame(rows, columns=FRAME_COLUMNS)
+        frame = pd.DataFrame(rows, columns=list(INDEX_FRAME_COLUMNS))
         return _attach_se(frame, self.se)
 
 
@@ -349,7 +349,7 @@ def _attach_se(frame: pd.DataFrame, se: pd.DataFrame | None) -> pd.DataFrame:
     merged = frame.drop(columns=["se", "ci_low", "ci_high", "df"]).merge(
         se[[*keys, "se", "ci_low", "ci_high", "df"]], on=keys, how="left"
     )
-    return merged[FRAME_COLUMNS]
+    return merged[list(INDEX_FRAME_COLUMNS)]
 
 
 # ----------------------------------------------------------------------------------------------
@@ -422,7 +422,7 @@ def alkire_foster(
     if not 0 < k <= 1:
         raise bad_parameter("k", owner, "a number in (0, 1]", k)
 
-    by_name, groups = _group_codes(deprivations, by, owner)
+    by_name, groups = group_codes(deprivations, by, owner)
     reserved = {c for c in (weight if isinstance(weight, str) else None, by_name) if c}
     if weights is None:
         columns = [c for c in deprivations.columns if c not in reserved]
@@ -440,13 +440,13 @@ def alkire_foster(
                 missing,
             )
     columns = list(ind_w.index)
-    dep = _check_binary(deprivations, columns, owner, "deprivations (1 = deprived)")
-    sw = _survey_weights(deprivations, weight, owner)
+    dep = check_binary(deprivations, columns, owner, "deprivations (1 = deprived)")
+    sw = survey_weights(deprivations, weight, owner)
     if design is not None:
         from gender_diag.indices._se import resolve_design
 
         design, sw = resolve_design(deprivations, design, weight, sw, owner)
-    return _compute(
+    return compute_af(
         deprivations,
         dep,
         ind_w,
@@ -459,7 +459,7 @@ def alkire_foster(
     )
 
 
-def _compute(
+def compute_af(
     frame: pd.DataFrame,
     dep: np.ndarray,
     ind_w: pd.Series,

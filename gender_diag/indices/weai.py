@@ -45,21 +45,21 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gender_diag.contracts.columns import INDEX_FRAME_COLUMNS
 from gender_diag.errors import EstimationError, ValidationError, bad_parameter
-from gender_diag.indices._se import FRAME_COLUMNS
 from gender_diag.indices.alkire_foster import (
     SCORE_DECIMALS,
     AlkireFosterResult,
-    _check_binary,
-    _compute,
-    _group_codes,
-    _survey_weights,
+    check_binary,
+    compute_af,
+    group_codes,
+    survey_weights,
 )
 from gender_diag.indices.presets import Preset, custom_preset, load_preset
 
 __all__ = ["EmpowermentResult", "GPIResult", "WEAIResult", "weai"]
 
-_COLUMNS = ["index", "sex", *FRAME_COLUMNS]
+_COLUMNS = ["index", "sex", *INDEX_FRAME_COLUMNS]
 
 
 @dataclass
@@ -404,14 +404,14 @@ def weai(
 
     ind_w = pd.Series(p.float_weights(), dtype=float)
     ind_w.index = pd.Index(list(ind_w.index), dtype=object)
-    adequacy = _check_binary(people, list(ind_w.index), owner, "adequacy (1 = adequate)")
+    adequacy = check_binary(people, list(ind_w.index), owner, "adequacy (1 = adequate)")
     dep = 1.0 - adequacy
-    sw = _survey_weights(people, weight, owner)
+    sw = survey_weights(people, weight, owner)
     if design is not None:
         from gender_diag.indices._se import resolve_design
 
         design, sw = resolve_design(people, design, weight, sw, owner)
-    by_name, groups = _group_codes(people, by, owner)
+    by_name, groups = group_codes(people, by, owner)
     k = float(p.cutoff)
 
     def one_sex(mask: np.ndarray, label: str) -> EmpowermentResult | None:
@@ -419,7 +419,7 @@ def weai(
             return None
         sub = people.loc[mask]
         try:
-            af = _compute(
+            af = compute_af(
                 sub,
                 dep[mask],
                 ind_w,

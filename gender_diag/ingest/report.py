@@ -27,22 +27,12 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gender_diag.contracts import columns as contract_columns
+from gender_diag.contracts.catalogue import LANGUAGES, SEVERITIES
 from gender_diag.errors import ConfigError, InputFileError
 
 #: Columns of :attr:`ValidationReport.issues`, in this order.
-ISSUE_COLUMNS = [
-    "file",
-    "sheet",
-    "table",
-    "row",
-    "column",
-    "value",
-    "rule",
-    "reason",
-    "severity",
-    "message",
-    "fix",
-]
+ISSUE_COLUMNS = list(contract_columns.ISSUE_COLUMNS)
 
 #: Stable reason codes (see docs/contracts.md §2). Downstream code and users may rely on them.
 REASONS = {
@@ -73,9 +63,6 @@ REASONS = {
     "user_missing": "A user-missing code (don't know, refused) was set to missing.",
     "k_anonymity": "Records unique or rare on their quasi-identifiers (re-identification risk).",
 }
-
-SEVERITIES = ("blocking", "error", "warning", "info")
-LANGUAGES = ("en", "es", "fr")
 
 
 @functools.cache

@@ -44,6 +44,9 @@ from collections.abc import Mapping, Sequence
 import numpy as np
 import pandas as pd
 
+# the one CV reliability rule of the package (CV_* re-exported for older imports)
+from gender_diag.contracts.reliability import CV_CAUTION, CV_UNRELIABLE  # noqa: F401
+from gender_diag.contracts.reliability import reliability_from_cv as cv_rule
 from gender_diag.errors import ConfigError, bad_parameter
 
 #: Thresholds offered to users (unweighted count below which a cell is suppressed).
@@ -83,10 +86,6 @@ GAP_COLUMNS = (
 
 LOG_COLUMNS = ("indicator", "by", "by_value", "sex", "reason", "n", "threshold", "detail")
 
-#: CV cut-offs for reliability flags (methods.md §5).
-CV_CAUTION = 0.15
-CV_UNRELIABLE = 0.30
-
 
 def require_columns(frame: pd.DataFrame, columns: Sequence[str], *, table: str) -> None:
     """Raise :class:`ConfigError` naming every required column missing from ``frame``.
@@ -121,9 +120,7 @@ def reliability_from_cv(cv: pd.Series) -> pd.Series:
     ['reliable', 'caution', 'unreliable', 'unreliable']
     """
     cv = pd.to_numeric(cv, errors="coerce").astype(float)
-    out = np.where(cv <= CV_CAUTION, "reliable", np.where(cv <= CV_UNRELIABLE, "caution", ""))
-    out = np.where(np.isnan(cv.to_numpy()) | (out == ""), "unreliable", out)
-    return pd.Series(out, index=cv.index, dtype="object")
+    return pd.Series(cv_rule(cv.to_numpy()), index=cv.index, dtype="object")
 
 
 _TRUE = frozenset({"true", "1", "yes", "y", "t", "si", "sí", "oui", "vrai"})

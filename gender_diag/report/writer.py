@@ -7,10 +7,6 @@ from pathlib import Path
 from typing import Any
 
 from gender_diag.errors import ConfigError, bad_parameter
-from gender_diag.report.charts import write_charts
-from gender_diag.report.docx import write_brief
-from gender_diag.report.excel import write_excel
-from gender_diag.report.html import write_html
 from gender_diag.report.i18n import LANGUAGES, load_texts
 from gender_diag.report.tables import publish
 from gender_diag.report.tidy_csv import write_csv, write_csvs
@@ -63,6 +59,13 @@ def write_reports(
     list of Path
         Every file written, in writing order.
     """
+    # the writers load matplotlib, python-docx, xlsxwriter and jinja2: only when writing, so
+    # that ``import gender_diag`` stays light (tested in tests/pipeline/test_architecture.py)
+    from gender_diag.report.charts import write_charts
+    from gender_diag.report.docx import write_brief
+    from gender_diag.report.excel import write_excel
+    from gender_diag.report.html import write_html
+
     langs = list(languages)
     if not langs or any(lang not in LANGUAGES for lang in langs):
         raise bad_parameter(

@@ -195,6 +195,6 @@ def _hhid(t, name, pos):
 
 
 def _new_uuid(rng):
-    from gender_diag.synth.render import _uuid
+    from gender_diag.synth.render import uuids
 
-    return _uuid(rng, 1)[0]
+    return uuids(rng, 1)[0]

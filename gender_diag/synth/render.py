@@ -103,7 +103,7 @@ def _num(x, asked=None, dtype="Float64") -> pd.array:
     return out.astype(dtype)
 
 
-def _uuid(rng: np.random.Generator, n: int) -> np.ndarray:
+def uuids(rng: np.random.Generator, n: int) -> np.ndarray:
     """Random version-4-shaped UUID strings, vectorised."""
     hexd = np.array(list("0123456789abcdef"))
     digits = hexd[rng.integers(0, 16, size=(n, 32))]
@@ -250,7 +250,7 @@ class _Context:
                 "phone": phone,
                 "consent": _yes(self.consent),
                 "_id": 412_000_000 + np.arange(n, dtype=np.int64) * 7 + rng.integers(0, 7, n),
-                "_uuid": _uuid(rng, n),
+                "_uuid": uuids(rng, n),
                 "_submission_time": np.datetime_as_string(submitted.astype("datetime64[s]")),
                 "_index": np.arange(1, n + 1, dtype=np.int64),
             }

@@ -205,7 +205,7 @@ def test_weai_inputs_feed_the_weai_index(toy_survey):
 def test_design_roles_override_and_keep_the_survey_ones():
     from types import SimpleNamespace
 
-    from gender_diag.indicators.compute import _tables_and_design
+    from gender_diag.indicators.compute import tables_and_design
 
     survey = SimpleNamespace(
         tables={"households": pd.DataFrame({"hhid": ["H1"]})},
@@ -213,5 +213,5 @@ def test_design_roles_override_and_keep_the_survey_ones():
             weight="weight", strata="district", psu="community", fpc="fpc", ssu="hhid", fpc2="fpc2"
         ),  # fmt: skip
     )
-    _, spec = _tables_and_design(survey, {"weight": "w2", "fpc2": None})
+    _, spec = tables_and_design(survey, {"weight": "w2", "fpc2": None})
     assert spec["weight"] == "w2" and spec["ssu"] == "hhid" and spec["fpc2"] is None
