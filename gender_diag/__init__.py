@@ -21,6 +21,7 @@ from gender_diag.errors import (
     EstimationError,
     GenderDiagError,
     InputFileError,
+    ParameterError,
     RuleError,
     ValidationError,
 )
@@ -44,6 +45,7 @@ __all__ = [
     "EstimationError",
     "GenderDiagError",
     "InputFileError",
+    "ParameterError",
     "RuleError",
     "RunResult",
     "Survey",

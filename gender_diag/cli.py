@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+from gender_diag.contracts.stages import STAGE_ALIASES, STAGE_NAMES
 from gender_diag.errors import GenderDiagError, ValidationError
 from gender_diag.version import __version__
 
@@ -193,7 +194,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--until",
         default="report",
-        choices=["ingest", "indicators", "indices", "ranking", "recommend", "report"],
+        choices=[*STAGE_NAMES, *STAGE_ALIASES],
         help="stop after this stage",
     )
     p.set_defaults(func=cmd_run)

@@ -326,3 +326,15 @@ def output_dir(config: dict) -> Path:
     """Folder the run writes to: ``[diagnostic] output_dir`` or ``outputs/<name>``."""
     given = config["diagnostic"]["output_dir"]
     return Path(given) if given else Path("outputs") / config["diagnostic"]["name"]
+
+
+def catalogue_file(config: dict, *parts: str) -> Path | None:
+    """A file of the configured catalogue folder (``[indicators] catalogue``), if present.
+
+    A diagnostic scaffolded by ``gender-diag init`` carries its own editable copy of the
+    criteria, actions and index presets; the bundled files serve when it has none.
+    """
+    folder = Path(config["indicators"]["catalogue"])
+    folder = folder if folder.is_dir() else folder.parent
+    path = folder.joinpath(*parts)
+    return path if path.is_file() else None

@@ -40,12 +40,21 @@ class EstimationError(GenderDiagError):
     """An estimate cannot be computed (e.g. empty domain, singular model)."""
 
 
-def bad_parameter(name: str, owner: str, expected: str, got: object) -> ValueError:
+class ParameterError(GenderDiagError, ValueError):
+    """A function was called with a bad parameter value (also a ``ValueError``, as
+    scikit-learn's parameter errors are)."""
+
+
+def bad_parameter(name: str, owner: str, expected: str, got: object) -> ParameterError:
     """Build the one message shape used for bad function parameters.
+
+    Returns a :class:`ParameterError` (a :class:`GenderDiagError` and a ``ValueError``).
 
     Examples
     --------
     >>> str(bad_parameter("kind", "SurveyDesign.gap", "'difference', 'ratio' or 'log-ratio'", "x"))
     "The 'kind' parameter of SurveyDesign.gap must be 'difference', 'ratio' or 'log-ratio'. Got 'x' instead."
     """
-    return ValueError(f"The {name!r} parameter of {owner} must be {expected}. Got {got!r} instead.")
+    return ParameterError(
+        f"The {name!r} parameter of {owner} must be {expected}. Got {got!r} instead."
+    )

@@ -1,186 +1,116 @@
-"""``gd.run(config)``: the whole diagnostic, stage after stage.
+"""``gd.run(config)``: the whole diagnostic, a loop over a table of stages.
 
-ingest → validation → design → indicators → indices → ranking → recommendations → reports.
-Each stage is a function of the previous stages' results, usable on its own from Python; this
-module only chains them, times them and reports progress. A blocking validation problem stops
-the run after the validation report has been written, with :class:`ValidationError`.
+ingest → design → indicators (+ disclosure control) → indices → prioritise → recommend
+(+ provenance) → report. Each row of :data:`STAGES` names a stage entry point with the one
+signature ``run_stage(state, config, *, progress) -> state``
+(:class:`gender_diag.contracts.stages.StageFunction`); each is usable on its own from Python.
+This module only loops over the table, times the stages and reports progress. An optional
+stage is one more row with a ``when`` condition (a skipped row leaves a note in
+``RunResult.notes``). A blocking validation problem stops the run after the validation
+report has been written, with :class:`ValidationError`.
 """
 
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 
-from gender_diag import provenance
-from gender_diag.config import load_config, output_dir
-from gender_diag.errors import ConfigError, ValidationError
-from gender_diag.result import RunResult
-
-STAGES = (
-    "ingest",
-    "indicators",
-    "indices",
-    "ranking",
-    "recommend",
-    "report",
+from gender_diag.config import catalogue_file, load_config, output_dir
+from gender_diag.contracts.stages import (
+    STAGE_ALIASES,
+    STAGE_NAMES,
+    Progress,
+    RunState,
+    Stage,
+    quiet,
 )
 
-Progress = Callable[[str, str], None]
+# entry points and helpers of the stages, importable from here as before
+from gender_diag.design.stage import DESIGN_ROLES, design_columns
+from gender_diag.errors import bad_parameter
+from gender_diag.indicators.stage import check_disaggregations
+from gender_diag.ingest.stage import ingest_survey, write_validation
+from gender_diag.prioritise.stage import ranking_candidates
+from gender_diag.recommend.stage import indicator_labels
+from gender_diag.report.stage import suppress_small
+from gender_diag.result import RunResult
+
+__all__ = [
+    "DESIGN_ROLES",
+    "STAGES",
+    "STAGE_NAMES",
+    "Progress",
+    "Stage",
+    "catalogue_file",
+    "check_disaggregations",
+    "design_columns",
+    "indicator_labels",
+    "ingest_survey",
+    "ranking_candidates",
+    "run",
+    "summary_table",
+    "suppress_small",
+    "write_validation",
+]
 
 
-def _quiet(stage: str, message: str) -> None:
-    """Default progress callback: say nothing."""
+def _not_writing(state: RunState, config: dict) -> str | None:
+    return None if state.write else "report: not written (write=False)"
 
 
-def ingest_survey(config: dict):
-    """Read the survey named in the configuration with the matching reader."""
-    from gender_diag import ingest
-
-    inp = config["input"]
-    readers = {
-        "kobo": ingest.read_kobo,
-        "odk": ingest.read_odk,
-        "table": ingest.read_table,
-        "stata": ingest.read_stata,
-        "spss": ingest.read_spss,
-    }
-    reader = readers[inp["format"]]
-    options: dict[str, Any] = {}
-    if inp["form"] is not None:
-        if inp["format"] in ("stata", "spss"):
-            raise ConfigError(
-                f"[input] form: an XLSForm is not used with {inp['format']} files (their value "
-                "labels travel inside the file). Fix: remove the form line."
-            )
-        options["form"] = inp["form"]
-    if inp["design"] is not None:
-        options["design"] = inp["design"]
-    if inp["salt"]:
-        options["salt"] = inp["salt"]
-    return reader(inp["path"], **options)
+#: The stages of a run, in order. ``with_previous`` rows run with the stage before them.
+STAGES: tuple[Stage, ...] = (
+    Stage("ingest", "gender_diag.ingest.stage"),
+    Stage("design", "gender_diag.design.stage"),
+    Stage("indicators", "gender_diag.indicators.stage"),
+    Stage("disclosure", "gender_diag.report.stage:disclose", with_previous=True),
+    Stage("indices", "gender_diag.indices.stage"),
+    Stage("prioritise", "gender_diag.prioritise.stage"),
+    Stage("recommend", "gender_diag.recommend.stage"),
+    Stage("provenance", "gender_diag.provenance", with_previous=True),
+    Stage("report", "gender_diag.report.stage", when=_not_writing),
+)
 
 
-DESIGN_ROLES = ("weight", "strata", "psu", "fpc", "ssu", "fpc2")
-
-
-def design_columns(config: dict, survey_design: dict | None = None) -> dict[str, Any]:
-    """Design roles: those of the ingested survey, overridden by ``[design]``.
-
-    A role left empty in the configuration keeps the column the design file gave at ingest;
-    ``"none"`` removes the role. Dropping the second stage of a two-stage design with
-    stage-1 fpc shrinks every SE (the within-community variance is lost), so the default is
-    to keep what the design file says.
+def last_stage(until: str, stages: tuple[Stage, ...] = STAGES) -> int:
+    """Index of the last row to run for ``until`` (rows ``with_previous`` follow their stage).
 
     Examples
     --------
-    >>> cfg = {"design": {"weight": "", "strata": "", "psu": "", "fpc": "", "ssu": "none",
-    ...        "fpc2": "", "with_replacement": False, "lonely_psu": "adjust"}}
-    >>> d = design_columns(cfg, {"weight": "w", "psu": "community", "ssu": "hhid"})
-    >>> d["weight"], d["psu"], d["ssu"], d["strata"]
-    ('w', 'community', None, None)
+    >>> STAGES[last_stage("indicators")].name
+    'disclosure'
+    >>> STAGES[last_stage("ranking")].name
+    'prioritise'
     """
-    d = config["design"]
-    roles = {role: (survey_design or {}).get(role) for role in DESIGN_ROLES}
-    for role in DESIGN_ROLES:
-        if d[role]:
-            roles[role] = None if d[role].lower() == "none" else d[role]
-    if roles["weight"] is None:
-        raise ConfigError(
-            "No sampling weight: neither the design file nor [design] weight names a weight "
-            'column. Fix: give [input] design = "design.csv" or [design] weight = "<column>".'
-        )
-    return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
+    names = [s.name for s in stages]
+    name = STAGE_ALIASES.get(until, until)
+    if name not in names:
+        raise bad_parameter("until", "run", "one of " + ", ".join(STAGE_NAMES), until)
+    stop = names.index(name)
+    while stop + 1 < len(stages) and stages[stop + 1].with_previous:
+        stop += 1
+    return stop
 
 
-def catalogue_file(config: dict, *parts: str) -> Path | None:
-    """A file of the configured catalogue folder (``[indicators] catalogue``), if present.
-
-    A diagnostic scaffolded by ``gender-diag init`` carries its own editable copy of the
-    criteria, actions and index presets; the bundled files serve when it has none.
-    """
-    folder = Path(config["indicators"]["catalogue"])
-    folder = folder if folder.is_dir() else folder.parent
-    path = folder.joinpath(*parts)
-    return path if path.is_file() else None
-
-
-def check_disaggregations(table: pd.DataFrame, requested: list[str]) -> list[str]:
-    """Refuse a disaggregation that produced no row: a typo must not pass silently.
-
-    The disaggregations gender_diag derives (age band, sex of the household head, …) may be
-    impossible with partial data (no roster): those are returned, to be reported, not refused.
-    """
-    from gender_diag.indicators.compute import DEFAULT_BY
-
-    missing = [b for b in requested if b not in set(table["by"])]
-    unknown = [b for b in missing if b not in DEFAULT_BY]
-    if unknown:
-        raise ConfigError(
-            f"[indicators] disaggregations: {', '.join(map(repr, unknown))} gave no estimate: "
-            "it is not a column of the survey. Fix: use "
-            + ", ".join(DEFAULT_BY)
-            + " or another column of the survey tables."
-        )
-    return missing
-
-
-def ranking_candidates(gaps: pd.DataFrame, config: dict) -> pd.DataFrame:
-    """The gaps that compete for priority: the ``[ranking] levels`` of disaggregation.
-
-    WEAI adequacy indicators are left out: they restate catalogue indicators under the
-    index's definitions and are reported with the indices instead.
-    """
-    keep = gaps["by"].isin(config["ranking"]["levels"]) & gaps["domain"].ne("weai")
-    return gaps.loc[keep].reset_index(drop=True)
-
-
-def indicator_labels(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """Indicator id → {language: label} from the catalogue frame."""
-    return {
-        row.indicator: {lang: getattr(row, f"label_{lang}") for lang in ("es", "fr", "en")}
-        for row in labels.itertuples()
-    }
-
-
-def suppress_small(
-    frame: pd.DataFrame, *, sensitive: set[str], threshold: int, sensitive_threshold: int
-) -> pd.DataFrame:
-    """Blank the figures of rows based on fewer than the threshold of units (``n``).
-
-    Used for tables that are not cells of the indicator × sex grid (couple comparisons):
-    their rows are not margins of one another, so primary suppression suffices.
-    """
-    out = frame.copy()
-    limit = np.where(out["indicator"].isin(sensitive), sensitive_threshold, threshold)
-    small = out["n"].to_numpy(dtype=float) < limit
-    figures = [
-        c
-        for c in out.columns
-        if c not in ("indicator", "domain", "direction", "by", "by_value", "n", "reliability")
-    ]
-    out[figures] = out[figures].astype(float)
-    out.loc[small, figures] = np.nan
-    out["suppressed"] = small
-    return out
-
-
-def write_validation(report, out_dir: Path) -> list[Path]:
-    """Write the validation issues, row accounting and quarantined rows (no identifiers)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "validation_issues.csv", out_dir / "row_accounting.csv"]
-    report.issues.to_csv(paths[0], index=False)
-    report.accounting().to_csv(paths[1], index=False)
-    for table, rows in sorted(report.quarantine.items()):
-        if len(rows):
-            path = out_dir / f"quarantine_{table}.csv"
-            rows.to_csv(path, index=False)
-            paths.append(path)
-    return paths
+def run_stages(
+    state: RunState, config: dict, stages: tuple[Stage, ...], *, progress: Progress
+) -> RunState:
+    """Run stage rows in order: skip a row whose ``when`` gives a reason (noted), else run it
+    between a ``start`` and a timed summary progress event."""
+    for stage in stages:
+        reason = stage.when(state, config) if stage.when else None
+        if reason:
+            state.note(reason)
+            continue
+        progress(stage.name, "start")
+        started = time.perf_counter()
+        state.summary = ""
+        state = stage.load()(state, config, progress=progress)
+        elapsed = time.perf_counter() - started
+        progress(stage.name, f"{state.summary} ({elapsed:.1f} s)")
+    return state
 
 
 def run(
@@ -198,7 +128,8 @@ def run(
         Configuration file (or folder holding ``diagnostic.toml``, or a parsed dict);
         ``None`` runs the bundled example survey.
     until : str
-        Last stage to run, one of :data:`STAGES` (``"report"`` runs everything).
+        Last stage to run, one of :data:`~gender_diag.contracts.stages.STAGE_NAMES`
+        (``"report"`` runs everything; ``"ranking"`` is the older name of ``"prioritise"``).
     progress : callable, optional
         ``progress(stage, message)`` called as each stage starts and ends.
     write : bool
@@ -213,204 +144,11 @@ def run(
     ValidationError
         When the data have a blocking problem; the validation report is written first.
     """
-    progress = progress or _quiet
-    if until not in STAGES:
-        from gender_diag.errors import bad_parameter
-
-        raise bad_parameter("until", "run", "one of " + ", ".join(STAGES), until)
-    stop = STAGES.index(until)
-    cfg = load_config(config)  # configuration problems first, before any heavy import
-    from gender_diag import indicators as ind
-    from gender_diag import indices as idx
-    from gender_diag.prioritise import load_criteria, rank_gaps
-    from gender_diag.recommend import load_actions, recommend
-    from gender_diag.report import sdc, write_reports
-    from gender_diag.report.tables import nesting_from_survey, place_names
-
-    out = output_dir(cfg)
-    result = RunResult(config=cfg)
-    timings: dict[str, float] = {}
-
-    def stage(name: str):
-        progress(name, "start")
-        timings[name] = time.perf_counter()
-
-    def done(name: str, message: str) -> None:
-        timings[name] = time.perf_counter() - timings[name]
-        progress(name, f"{message} ({timings[name]:.1f} s)")
-
-    # 1. ingest and validation
-    stage("ingest")
-    survey = ingest_survey(cfg)
-    result.survey = survey
-    report = survey.report
-    if not report.valid:
-        paths = write_validation(report, out / "validation")
-        raise ValidationError(
-            f"The data have {len(report.blocking)} blocking problem(s); nothing was estimated. "
-            f"The validation report is in {paths[0].parent}. First problem: "
-            f"{report.blocking[0]}",
-            report=report,
-        )
-    accepted = sum(report.rows_accepted.values())
-    quarantined = sum(report.rows_quarantined.values())
-    done("ingest", f"{accepted} rows accepted, {quarantined} quarantined")
-    if stop < STAGES.index("indicators"):
-        return result
-
-    # 2. design + indicators (the design is built per unit table inside compute_indicators)
-    stage("indicators")
-    catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
-    design = design_columns(cfg, survey.design)
-    computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
-    if not computable:
-        raise ConfigError(
-            "No indicator of the catalogue can be computed from these data: "
-            + "; ".join(result.skipped_indicators["reason"].unique()[:3])
-            + ". Fix: check [input] (format, sheet) and the catalogue."
-        )
-    table = ind.compute_indicators(
-        survey,
-        catalogue,
-        design=design,
-        indicators=computable,
-        by=tuple(cfg["indicators"]["disaggregations"]),
-        alpha=1 - cfg["indicators"]["confidence"],
-        ci_method=cfg["indicators"]["ci_method"],
-    )
-    unavailable = check_disaggregations(table, cfg["indicators"]["disaggregations"])
-    table, sdc_log = sdc.apply_sdc(
-        table,
-        threshold=cfg["disclosure"]["threshold"],
-        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
-        sensitive_min_level=cfg["disclosure"]["sensitive_min_level"],
-        nesting=nesting_from_survey(survey),
-    )
-    result.indicators = table
-    result.sdc_log = sdc_log
-    result.gaps = ind.gap_table(table, catalogue)
-    result.labels = catalogue.to_frame()
-    result.catalogue = catalogue
-    result.couples = suppress_small(
-        ind.couple_comparisons(
-            survey,
-            catalogue,
-            design,
-            alpha=1 - cfg["indicators"]["confidence"],
-            indicators=computable,
-        ),
-        sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
-        threshold=cfg["disclosure"]["threshold"],
-        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
-    )
-    skipped = len(result.skipped_indicators)
-    note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
-    if unavailable:
-        note += f"; not possible with these data: {', '.join(unavailable)}"
-    done("indicators", f"{table['indicator'].nunique()} indicators, {len(table)} rows{note}")
-    if stop < STAGES.index("indices"):
-        return result
-
-    # 3. composite indices
-    stage("indices")
-    people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
-    index_design = {k: v for k, v in design.items() if k != "weight"}
-    not_possible = []
-    for preset in cfg["indices"]["presets"]:
-        spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
-        absent = [key for key in spec.weights if key not in people.columns]
-        if absent:
-            not_possible.append(f"{preset} (no {', '.join(absent)})")
-            continue
-        result.indices[preset] = idx.weai(
-            people,
-            preset=spec,
-            sex="sex",
-            female="F",
-            household="hhid",
-            weight=design["weight"],
-            design=index_design,
-            gpi_weighted=cfg["indices"]["gpi_weighted"],
-        )
-    local = ind.local_gap_index(survey, catalogue, design=design, indicators=computable)
-    for name, frame in local.items():
-        result.indices[f"local_gap_{name}"] = frame
-    note = f"; not possible with these data: {'; '.join(not_possible)}" if not_possible else ""
-    done("indices", ", ".join(result.indices) + note)
-    if stop < STAGES.index("ranking"):
-        return result
-
-    # 4. ranking with robustness
-    stage("ranking")
-    rcfg = cfg["ranking"]
-    team = None
-    if rcfg["team_scores"] is not None:
-        from gender_diag.prioritise import read_team_scores
-
-        team = read_team_scores(rcfg["team_scores"], result.gaps)
-    ranking = rank_gaps(
-        ranking_candidates(result.gaps, cfg),
-        config=load_criteria(catalogue_file(cfg, "criteria.yaml")),
-        weights=rcfg["weights"] or None,
-        team_scores=team,
-        method=rcfg["method"],
-        draws=rcfg["draws"],
-        seed=rcfg["seed"],
-        top_k=rcfg["top_k"],
-        progress=lambda done_, total: progress("ranking", f"{done_ / total:.0%}"),
-    )
-    result.ranking = ranking.table
-    result.ranking_result = ranking
-    result.ranking_detail = {
-        "methods": ranking.methods,
-        "agreement": ranking.agreement,
-        "loo": ranking.loo,
-        "excluded": ranking.excluded,
-    }
-    done("ranking", f"{len(ranking.table)} gaps ranked")
-    if stop < STAGES.index("recommend"):
-        return result
-
-    # 5. recommendations
-    stage("recommend")
-    labels = indicator_labels(result.labels)
-    direct, indirect, unmatched = recommend(
-        ranking,
-        result.gaps,
-        actions=load_actions(catalogue_file(cfg, "actions.yaml")),
-        top_n=cfg["recommend"]["top_n"],
-        labels=labels,
-        place_labels=place_names(survey),
-    )
-    result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
-    done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
-
-    inputs = [cfg["input"]["path"], cfg["input"]["form"], cfg["input"]["design"]]
-    inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))
-    if rcfg["team_scores"] is not None:
-        inputs.append(rcfg["team_scores"])
-    result.provenance = provenance.collect(cfg, inputs=inputs, seeds={"ranking": rcfg["seed"]})
-    if stop < STAGES.index("report") or not write:
-        return result
-
-    # 6. reports
-    stage("report")
-    paths = write_validation(report, out / "validation")
-    if len(result.skipped_indicators):
-        path = out / "validation" / "skipped_indicators.csv"
-        result.skipped_indicators.to_csv(path, index=False)
-        paths.append(path)
-    paths += write_reports(
-        result,
-        out,
-        languages=tuple(cfg["diagnostic"]["languages"]),
-        threshold=cfg["disclosure"]["threshold"],
-        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
-        sensitive_min_level=cfg["disclosure"]["sensitive_min_level"],
-    )
-    result.outputs = paths
-    done("report", f"{len(paths)} files in {out}")
-    return result
+    stop = last_stage(until)
+    cfg = load_config(config)  # configuration problems first, before any stage runs
+    state = RunState(result=RunResult(config=cfg), out=output_dir(cfg), write=write)
+    state = run_stages(state, cfg, STAGES[: stop + 1], progress=progress or quiet)
+    return state.result
 
 
 def summary_table(result: RunResult, *, top: int = 5, lang: str = "en") -> pd.DataFrame:

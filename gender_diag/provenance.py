@@ -91,3 +91,15 @@ def collect(config: dict, *, inputs: list[Path], seeds: dict[str, int]) -> dict[
             }
         ),
     }
+
+
+def run_stage(state, config: dict, *, progress) -> Any:
+    """Stage-table row (with the recommendations): record the provenance of the run."""
+    rcfg = config["ranking"]
+    inputs = [config["input"]["path"], config["input"]["form"], config["input"]["design"]]
+    inputs += sorted(Path(config["indicators"]["catalogue"]).rglob("*.yaml"))
+    if rcfg["team_scores"] is not None:
+        inputs.append(rcfg["team_scores"])
+    state.result.provenance = collect(config, inputs=inputs, seeds={"ranking": rcfg["seed"]})
+    state.summary = f"{len(state.result.provenance.get('inputs_sha256', {}))} inputs recorded"
+    return state

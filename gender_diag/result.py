@@ -51,6 +51,8 @@ class RunResult:
         What disclosure control suppressed and why.
     outputs : list of Path
         Files written.
+    notes : list of str
+        What the run wants the user to know that is not a table (a stage skipped and why).
     """
 
     survey: Any = None
@@ -71,3 +73,4 @@ class RunResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     sdc_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     outputs: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)

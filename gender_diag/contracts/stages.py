@@ -45,6 +45,8 @@ class RunState:
         Indicator ids the data support (indicators stage).
     extra : dict
         Anything else a stage hands to a later one.
+    summary : str
+        One line the stage leaves for the progress report (e.g. "512 rows accepted").
     """
 
     result: Any
@@ -53,6 +55,7 @@ class RunState:
     design: dict = field(default_factory=dict)
     computable: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
+    summary: str = ""
 
     def note(self, text: str) -> None:
         """Record a note for the user (a skipped stage, a fallback taken)."""

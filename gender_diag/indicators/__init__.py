@@ -22,12 +22,13 @@ from gender_diag.indicators.compute import (
     prepare_tables,
     weai_inputs,
 )
-from gender_diag.indicators.local_gap import local_gap_index, oriented_ratio
+from gender_diag.indicators.local_gap import LocalGapResult, local_gap_index, oriented_ratio
 from gender_diag.indicators.rules import Rule, parse_rule
 
 __all__ = [
     "AGE_BANDS",
     "DEFAULT_BY",
+    "LocalGapResult",
     "Catalogue",
     "Derived",
     "Indicator",

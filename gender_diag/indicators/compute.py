@@ -27,6 +27,7 @@ import pandas as pd
 from scipy import stats
 
 from gender_diag.contracts.columns import INDICATOR_COLUMNS
+from gender_diag.contracts.parameters import resolve_confidence
 from gender_diag.errors import EstimationError, GenderDiagError, bad_parameter
 from gender_diag.indicators.catalogue import Catalogue, load_catalogue
 from gender_diag.indicators.rules import UNIT_TABLES
@@ -413,7 +414,8 @@ def compute_indicators(
     design=None,
     *,
     by: Sequence[str] = DEFAULT_BY,
-    alpha: float = 0.05,
+    confidence: float = 0.95,
+    alpha: float | None = None,
     ci_method: str = "logit",
     indicators: Iterable[str] | None = None,
     include_sensitive_by: Iterable[str] = (),
@@ -434,8 +436,10 @@ def compute_indicators(
         Disaggregations besides the total. Default :data:`DEFAULT_BY`. Columns absent from a
         unit's table are skipped for that unit. Sensitive indicators are never broken down by
         ``community`` unless listed in ``include_sensitive_by``.
-    alpha : float
-        1 − confidence level of every interval.
+    confidence : float
+        Confidence level of every interval (default 0.95).
+    alpha : float, optional
+        Older name: 1 − ``confidence``; used when given.
     ci_method : str
         Proportion interval (``logit`` default, as Stata ``svy: prop``; see
         :func:`gender_diag.design.intervals.proportion_ci`).
@@ -455,8 +459,7 @@ def compute_indicators(
         indicators the F rows are female-headed households (parcels), so ``affected`` counts
         female-headed households (parcels) with the disadvantage.
     """
-    if not 0 < alpha < 1:
-        raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
+    level = resolve_confidence(confidence, alpha, owner="compute_indicators")
     catalogue = as_catalogue(catalogue)
     _, spec = tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
@@ -464,7 +467,6 @@ def compute_indicators(
     frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
     meta = {i.id: i for i in catalogue.indicators}
     types = {i.id: i.type for i in catalogue.indicators}
-    level = 1 - alpha
     parts = []
     for unit, frame in frames.items():
         ids = [c for c in frame.columns if c in meta]
@@ -562,10 +564,13 @@ def couple_comparisons(
     design=None,
     *,
     by: Sequence[str] = ("district",),
-    alpha: float = 0.05,
+    confidence: float = 0.95,
+    alpha: float | None = None,
     indicators: Iterable[str] | None = None,
 ) -> pd.DataFrame:
     """Within-couple comparisons on every binary respondent indicator.
+
+    ``confidence`` is the level of the intervals (``alpha`` = 1 − confidence, older name).
 
     For households with exactly one female and one male respondent (primary woman and
     man), the woman is *worse off* when she lacks what he has (``higher_better``: W = 0,
@@ -580,6 +585,7 @@ def couple_comparisons(
         woman is worse off), se, ci_low, ci_high, df, n (couples), population,
         share_man_worse, share_equal, reliability. Sensitive indicators are left out.
     """
+    level = resolve_confidence(confidence, alpha, owner="couple_comparisons")
     catalogue = as_catalogue(catalogue)
     _, spec = tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
@@ -621,14 +627,14 @@ def couple_comparisons(
 
     for b in [None] + [c for c in by if c in couples.columns]:
         dd = make_design(_as_by(couples, b), spec) if b else d
-        est = dd.mean(ids + list(better) + list(equal), by=b, level=1 - alpha)
+        est = dd.mean(ids + list(better) + list(equal), by=b, level=level)
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         est["by"] = b or "total"
         parts.append(est)
     est = pd.concat(parts, ignore_index=True)
     est["by_value"] = est["by_value"].astype(object).where(est["by_value"].notna(), "").astype(str)
     main = est.loc[est["variable"].isin(ids)].copy()
-    lo, hi = proportion_ci(main["estimate"], main["se"], df=main["df"], level=1 - alpha)
+    lo, hi = proportion_ci(main["estimate"], main["se"], df=main["df"], level=level)
     main["ci_low"], main["ci_high"] = lo, hi
     keyed = est.set_index(["variable", "by", "by_value"])["estimate"]
     main["share_man_worse"] = [

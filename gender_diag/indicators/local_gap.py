@@ -46,11 +46,12 @@ above): read small departures from 1 with their CI.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
 
+from gender_diag.contracts.parameters import resolve_confidence
 from gender_diag.errors import EstimationError, bad_parameter
 from gender_diag.indicators.catalogue import TAG_VALUES, Catalogue
 from gender_diag.indicators.compute import (
@@ -160,6 +161,40 @@ def _influence(w, Y, known, mask, sex, f, m, dirs, kinds, r_idx, n_rights):
     return zs[0] + zs[1]
 
 
+class LocalGapResult(Mapping):
+    """Result of :func:`local_gap_index`: the index table and the ratios behind it.
+
+    Also a read-only mapping with keys ``"index"`` and ``"ratios"`` (the shape it had before).
+
+    Attributes
+    ----------
+    index_table : DataFrame
+        area_type, area, component, value, se, ci_low, ci_high, df, n_indicators.
+    ratios : DataFrame
+        The truncated oriented ratio of every indicator in every area.
+    """
+
+    def __init__(self, index_table: pd.DataFrame, ratios: pd.DataFrame):
+        self.index_table = index_table
+        self.ratios = ratios
+
+    def __getitem__(self, key: str) -> pd.DataFrame:
+        return {"index": self.index_table, "ratios": self.ratios}[key]
+
+    def __iter__(self):
+        return iter(("index", "ratios"))
+
+    def __len__(self) -> int:
+        return 2
+
+    def __repr__(self) -> str:
+        return f"<LocalGapResult {len(self.index_table)} index rows, {len(self.ratios)} ratios>"
+
+    def to_frame(self) -> pd.DataFrame:
+        """The index table (tidy, one row per area × component)."""
+        return self.index_table.copy()
+
+
 def local_gap_index(
     survey,
     catalogue: Catalogue | None = None,
@@ -168,9 +203,10 @@ def local_gap_index(
     by: str | None = "district",
     indicators: Iterable[str] | None = None,
     include_weai: bool = False,
-    alpha: float = 0.05,
+    confidence: float = 0.95,
+    alpha: float | None = None,
     variance: str = "linearization",
-) -> dict[str, pd.DataFrame]:
+) -> LocalGapResult:
     """Local gender gap index by rights domain and overall, for the territory and by area.
 
     Parameters
@@ -186,15 +222,17 @@ def local_gap_index(
         Indicator ids to use; default every person-level proportion/mean indicator without a
         ``weai_key`` (WEAI adequacies duplicate catalogue indicators; ``include_weai=True``
         adds them).
-    alpha : float
-        1 − confidence level.
+    confidence : float
+        Confidence level of the intervals (default 0.95).
+    alpha : float, optional
+        Older name: 1 − ``confidence``; used when given.
     variance : {'linearization', 'jackknife'}
         How standard errors are computed (see the module docstring).
 
     Returns
     -------
-    dict with two DataFrames
-        ``"index"``: area_type ("territory"/by), area, component ("overall" or a rights
+    LocalGapResult
+        ``.to_frame()`` / ``["index"]``: area_type ("territory"/by), area, component ("overall" or a rights
         domain), value, se, ci_low, ci_high, df, n_indicators.
         ``"ratios"``: area_type, area, indicator, rights, direction, type, estimate_f,
         estimate_m, ratio (truncated oriented ratio).
@@ -204,6 +242,7 @@ def local_gap_index(
     if variance not in ("linearization", "jackknife"):
         raise bad_parameter("variance", "local_gap_index", "'linearization' or 'jackknife'",
                             variance)  # fmt: skip
+    level = resolve_confidence(confidence, alpha, owner="local_gap_index")
     catalogue = as_catalogue(catalogue)
     _, spec = tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
@@ -246,7 +285,7 @@ def local_gap_index(
     r_idx = np.array([present.index(r) for r in rights])
     dirs = np.array([meta[k].direction for k in ids])
     kinds = np.array([meta[k].type for k in ids])
-    q = float(critical_value(df, level=1 - alpha))
+    q = float(critical_value(df, level=level))
     out_rows, ratio_rows = [], []
     for area_type, area, mask in areas:
         Wf = W * (mask & (sex == "F"))[:, None]
@@ -301,4 +340,4 @@ def local_gap_index(
                 )
             )
         )
-    return {"index": pd.DataFrame(out_rows), "ratios": pd.concat(ratio_rows, ignore_index=True)}
+    return LocalGapResult(pd.DataFrame(out_rows), pd.concat(ratio_rows, ignore_index=True))

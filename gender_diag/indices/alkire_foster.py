@@ -358,10 +358,10 @@ def _attach_se(frame: pd.DataFrame, se: pd.DataFrame | None) -> pd.DataFrame:
 def alkire_foster(
     deprivations: pd.DataFrame,
     weights: Mapping | pd.Series | None = None,
+    *,
     k: float = 0.5,
     strict: bool = False,
     weight: str | Sequence[float] | np.ndarray | None = None,
-    *,
     by: str | Sequence | None = None,
     design: Any = None,
 ) -> AlkireFosterResult:

@@ -125,6 +125,9 @@ class WEAIResult:
     households : DataFrame
         One row per dual-adult household: hh, row (position of the woman in ``people``),
         c_w, c_m, censored scores, lacks_parity, gap, weight.
+    notes : list of str
+        Why a part was not estimated (e.g. ``men`` None: no man with every indicator
+        observed, and the reason the estimator gave).
     """
 
     preset: Preset
@@ -133,6 +136,7 @@ class WEAIResult:
     gpi: GPIResult
     value: float
     households: pd.DataFrame = field(repr=False, default_factory=pd.DataFrame)
+    notes: list[str] = field(default_factory=list)
 
     def to_frame(self) -> pd.DataFrame:
         """Tidy long frame: index, sex, by, by_value, measure, indicator, estimate, se,
@@ -431,16 +435,22 @@ def weai(
                 design=None,
                 owner=f"weai ({label})",
             )
-        except EstimationError:
+        except EstimationError as exc:
             if label == "women":
                 raise
+            # the index is defined by the women's 5DE and the GPI; the men's figures are
+            # context, so the index goes on without them, saying why
+            notes.append(f"men: not estimated ({exc})")
             return None
         return EmpowermentResult(**af.__dict__, label=p.empowerment_label)
 
+    notes: list[str] = []
     women = one_sex(is_f, "women")
     if women is None:
         raise EstimationError("weai: the data hold no woman; the index cannot be computed.")
     men = one_sex(is_m, "men")
+    if not is_m.any():
+        notes.append("men: the data hold no man")
 
     complete = ~np.isnan(dep).any(axis=1)
     scores = np.where(complete, np.clip(np.nan_to_num(dep) @ ind_w.to_numpy(), 0.0, 1.0), np.nan)
@@ -491,6 +501,7 @@ def weai(
         gpi=gpi,
         value=e_w * women.de + p_w * value,
         households=table,
+        notes=notes,
     )
     if design is not None:
         from gender_diag.indices._se import weai_standard_errors

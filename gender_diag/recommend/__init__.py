@@ -3,6 +3,6 @@
 from __future__ import annotations
 
 from gender_diag.recommend.catalogue import ActionCatalogue, load_actions
-from gender_diag.recommend.tables import evidence_sentences, recommend
+from gender_diag.recommend.tables import Recommendations, evidence_sentences, recommend
 
-__all__ = ["ActionCatalogue", "evidence_sentences", "load_actions", "recommend"]
+__all__ = ["ActionCatalogue", "Recommendations", "evidence_sentences", "load_actions", "recommend"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -182,6 +183,19 @@ def _action_columns(action: dict, kind: str, lang: str | None, pnig: dict) -> di
     return d
 
 
+class Recommendations(NamedTuple):
+    """What :func:`recommend` returns: three tables, unpackable as a tuple."""
+
+    direct: pd.DataFrame
+    indirect: pd.DataFrame
+    unmatched: pd.DataFrame
+
+    def to_frame(self) -> pd.DataFrame:
+        """Direct and indirect actions in one long table (``kind`` tells them apart)."""
+        parts = [f for f in (self.direct, self.indirect) if len(f)]
+        return pd.concat(parts, ignore_index=True) if parts else self.direct.copy()
+
+
 def recommend(
     ranking,
     gaps: pd.DataFrame,
@@ -192,7 +206,7 @@ def recommend(
     labels: Mapping[str, Mapping[str, str]] | None = None,
     place_labels: Mapping[str, str] | None = None,
     texts: dict | None = None,
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+) -> Recommendations:
     """Direct-action, indirect-action and unmatched tables for the top-ranked gaps.
 
     Parameters
@@ -215,7 +229,9 @@ def recommend(
 
     Returns
     -------
-    direct, indirect, unmatched : DataFrame
+    Recommendations
+        A named tuple ``(direct, indirect, unmatched)`` of DataFrames (unpacks as before);
+        ``.to_frame()`` stacks the direct and indirect rows (column ``kind``).
         One row per gap × action (``match_level`` says how the action was found,
         ``assignment`` whether by the rule or as a fallback); ``unmatched`` lists the top
         gaps for which the catalogue has no action — they are never dropped.
@@ -308,7 +324,7 @@ def recommend(
                 }
                 (direct if kind == "direct" else indirect).append(row)
     cols_un = ["indicator", "gap_id", "by", "by_value", "domain", "rank", "rank_low", "rank_high"]
-    return (
+    return Recommendations(
         _frame(direct),
         _frame(indirect),
         pd.DataFrame(unmatched) if unmatched else pd.DataFrame(columns=[*cols_un, "reason"]),

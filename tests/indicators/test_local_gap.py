@@ -108,3 +108,9 @@ def test_jackknife_and_linearisation_agree_at_territory_level(toy_survey):
     jk = jk.set_index("component")
     np.testing.assert_allclose(lin.value, jk.value)
     assert jk.loc["overall", "se"] == pytest.approx(lin.loc["overall", "se"], rel=0.3)
+
+
+def test_result_object_keeps_the_mapping_shape(toy_survey):
+    res = local_gap_index(toy_survey, load_catalogue(), by=None)
+    assert list(res) == ["index", "ratios"] and dict(res)["ratios"] is res.ratios
+    assert res.to_frame().equals(res["index"]) and res.to_frame() is not res.index_table

@@ -1,0 +1,45 @@
+"""The indices stage of :func:`gender_diag.run`: the configured WEAI-family presets and the
+local gender gap index."""
+
+from __future__ import annotations
+
+from gender_diag.config import catalogue_file
+from gender_diag.contracts.results import IndexFrame
+from gender_diag.contracts.stages import Progress, RunState
+from gender_diag.indicators.compute import weai_inputs
+from gender_diag.indicators.local_gap import local_gap_index
+from gender_diag.indices.presets import load_preset
+from gender_diag.indices.weai import weai
+
+
+def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
+    """Fill ``result.indices``: preset name → WEAI result; ``local_gap_<part>`` → frame."""
+    result, design = state.result, state.design
+    survey, catalogue = result.survey, result.catalogue
+    people = weai_inputs(survey, catalogue, design=design, indicators=state.computable)
+    index_design = {k: v for k, v in design.items() if k != "weight"}
+    not_possible = []
+    for preset in config["indices"]["presets"]:
+        spec = load_preset(catalogue_file(config, "presets", f"{preset}.yaml") or preset)
+        absent = [key for key in spec.weights if key not in people.columns]
+        if absent:
+            not_possible.append(f"{preset} (no {', '.join(absent)})")
+            continue
+        result.indices[preset] = weai(
+            people,
+            preset=spec,
+            sex="sex",
+            female="F",
+            household="hhid",
+            weight=design["weight"],
+            design=index_design,
+            gpi_weighted=config["indices"]["gpi_weighted"],
+        )
+        for note in result.indices[preset].notes:
+            state.note(f"{preset}: {note}")
+    local = local_gap_index(survey, catalogue, design=design, indicators=state.computable)
+    for name, frame in local.items():
+        result.indices[f"local_gap_{name}"] = IndexFrame(frame)
+    note = f"; not possible with these data: {'; '.join(not_possible)}" if not_possible else ""
+    state.summary = ", ".join(result.indices) + note
+    return state
