@@ -34,7 +34,7 @@ from gender_diag.indicators.stage import check_disaggregations
 from gender_diag.ingest.stage import ingest_survey, write_validation
 from gender_diag.prioritise.stage import ranking_candidates
 from gender_diag.recommend.stage import indicator_labels
-from gender_diag.report.stage import suppress_small
+from gender_diag.report.stage import sensitive_variables, suppress_small
 from gender_diag.result import RunResult
 
 __all__ = [
@@ -50,6 +50,7 @@ __all__ = [
     "ingest_survey",
     "ranking_candidates",
     "run",
+    "sensitive_variables",
     "summary_table",
     "suppress_small",
     "write_validation",

@@ -6,8 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gender_diag import safe_output
 from gender_diag.contracts.stages import Progress, RunState
 from gender_diag.errors import ConfigError, ValidationError
+from gender_diag.ingest import privacy
 from gender_diag.ingest.kobo import read_kobo
 from gender_diag.ingest.odk import read_odk
 from gender_diag.ingest.tables import read_spss, read_stata, read_table
@@ -38,21 +40,18 @@ def ingest_survey(config: dict):
         options["design"] = inp["design"]
     if inp["salt"]:
         options["salt"] = inp["salt"]
-    return reader(inp["path"], **options)
+    with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
+        return reader(inp["path"], **options)
 
 
-def write_validation(report, out_dir: Path) -> list[Path]:
-    """Write the validation issues, row accounting and quarantined rows (no identifiers)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "validation_issues.csv", out_dir / "row_accounting.csv"]
-    report.issues.to_csv(paths[0], index=False)
-    report.accounting().to_csv(paths[1], index=False)
-    for table, rows in sorted(report.quarantine.items()):
-        if len(rows):
-            path = out_dir / f"quarantine_{table}.csv"
-            rows.to_csv(path, index=False)
-            paths.append(path)
-    return paths
+def write_validation(
+    report, out_dir: Path, *, variables=None, sensitive: set[str] = frozenset()
+) -> list[Path]:
+    """Write the shareable validation folder and the internal folder beside it (default deny:
+    keys, columns, rules and reasons, never answers; see :mod:`gender_diag.report.side_files`)."""
+    from gender_diag.report.side_files import write_validation as write
+
+    return write(report, out_dir, variables=variables, sensitive=sensitive)
 
 
 def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
@@ -62,7 +61,9 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     state.result.survey = survey
     report = survey.report
     if not report.valid:
-        paths = write_validation(report, state.out / "validation")
+        safe_output.remove_stale(state.out)  # an earlier run's files never sit beside these
+        paths = write_validation(report, state.out / "validation", variables=survey.variables)
+        safe_output.record(state.out, paths)
         raise ValidationError(
             f"The data have {len(report.blocking)} blocking problem(s); nothing was estimated. "
             f"The validation report is in {paths[0].parent}. First problem: "

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gender_diag import safe_output
 from gender_diag.contracts.stages import Progress, RunState
 from gender_diag.indicators.compute import gap_table
 from gender_diag.ingest.stage import write_validation
@@ -42,6 +43,15 @@ def suppress_small(
     return out
 
 
+def sensitive_variables(catalogue) -> set[str]:
+    """Variables read by the catalogue's sensitive indicators (never quoted in side files)."""
+    out: set[str] = set()
+    for ind in getattr(catalogue, "indicators", ()):
+        if ind.sensitive and ind.parsed_rule is not None:
+            out |= {v.split("__")[0] for v in ind.parsed_rule.variables()}
+    return out
+
+
 def disclose(state: RunState, config: dict, *, progress: Progress) -> RunState:
     """Disclosure control of the indicator table and the couple comparisons; the gap table."""
     result, dcfg = state.result, config["disclosure"]
@@ -69,11 +79,16 @@ def disclose(state: RunState, config: dict, *, progress: Progress) -> RunState:
 def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     """Write the validation files and every report (``state.out``)."""
     result, out = state.result, state.out
-    paths = write_validation(result.survey.report, out / "validation")
+    safe_output.remove_stale(out)
+    paths = write_validation(
+        result.survey.report,
+        out / "validation",
+        variables=result.survey.variables,
+        sensitive=sensitive_variables(result.catalogue),
+    )
     if len(result.skipped_indicators):
         path = out / "validation" / "skipped_indicators.csv"
-        result.skipped_indicators.to_csv(path, index=False)
-        paths.append(path)
+        paths.append(safe_output.write_csv(result.skipped_indicators, path))
     dcfg = config["disclosure"]
     paths += write_reports(
         result,
@@ -84,5 +99,6 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
         sensitive_min_level=dcfg["sensitive_min_level"],
     )
     result.outputs = paths
+    safe_output.record(out, paths)
     state.summary = f"{len(paths)} files in {out}"
     return state
