@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from gender_diag.errors import GenderDiagError, bad_parameter
+from gender_diag.errors import GenderDiagError, ParameterError, bad_parameter
 from gender_diag.ingest.report import ValidationReport
 from gender_diag.ingest.survey import Survey
 
@@ -113,6 +113,8 @@ def validate_path(
     """
     try:
         return read_path(path, form=form, design=design, format=format).report
+    except ParameterError:
+        raise  # a wrong call, not a problem of the file
     except GenderDiagError as exc:
         rep = ValidationReport()
         rep.add_blocking(
