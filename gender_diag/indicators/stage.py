@@ -67,7 +67,10 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     state.computable = computable
     skipped = len(result.skipped_indicators)
     note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
+    if skipped:
+        state.note(f"indicators: {skipped} skipped, their inputs are not in the data")
     if unavailable:
         note += f"; not possible with these data: {', '.join(unavailable)}"
+        state.note(f"indicators: no {', '.join(unavailable)} breakdown with these data")
     state.summary = f"{table['indicator'].nunique()} indicators, {len(table)} rows{note}"
     return state

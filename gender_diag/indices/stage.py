@@ -24,6 +24,7 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
         absent = [key for key in spec.weights if key not in people.columns]
         if absent:
             not_possible.append(f"{preset} (no {', '.join(absent)})")
+            state.note(f"{preset}: not computed, the data have no {', '.join(absent)}")
             continue
         result.indices[preset] = weai(
             people,

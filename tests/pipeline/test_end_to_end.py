@@ -89,6 +89,13 @@ def test_outputs_in_three_languages_open(example_run):
     assert result.outputs and all(Path(p).exists() for p in result.outputs)
 
 
+def test_every_index_result_has_to_frame(example_run):
+    result, _ = example_run
+    for name, res in result.indices.items():
+        frame = res.to_frame()
+        assert isinstance(frame, pd.DataFrame) and len(frame), name
+
+
 def test_provenance_records_inputs_and_seeds(example_run):
     result, _ = example_run
     prov = result.provenance
@@ -237,3 +244,6 @@ def test_partial_data_from_stata_runs_with_skipped_indicators(tmp_path):
     assert result.indicators["indicator"].nunique() >= 40
     assert (tmp_path / "out" / "validation" / "skipped_indicators.csv").exists()
     assert (tmp_path / "out" / "en" / "report.html").exists()
+    # what could not be done is said in the result, not only in the progress lines
+    assert any(n.startswith("indicators: ") and "skipped" in n for n in result.notes)
+    assert all(hasattr(res, "to_frame") for res in result.indices.values())
