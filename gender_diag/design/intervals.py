@@ -24,7 +24,7 @@ from gender_diag.errors import bad_parameter
 PROPORTION_METHODS = ("logit", "wilson", "korn-graubard", "clopper-pearson", "wald", "mean")
 
 
-def critical_value(df, *, level: float = 0.95, ci: str = "t") -> np.ndarray:
+def critical_value(df, *, confidence: float = 0.95, ci: str = "t") -> np.ndarray:
     """Two-sided critical value: ``t_{df}`` quantile, or normal when ``ci="normal"``.
 
     Examples
@@ -36,9 +36,11 @@ def critical_value(df, *, level: float = 0.95, ci: str = "t") -> np.ndarray:
     """
     if ci not in ("t", "normal"):
         raise bad_parameter("ci", "SurveyDesign estimators", "'t' or 'normal'", ci)
-    if not 0 < level < 1:
-        raise bad_parameter("level", "SurveyDesign estimators", "a number in (0, 1)", level)
-    alpha = 1.0 - level
+    if not 0 < confidence < 1:
+        raise bad_parameter(
+            "confidence", "SurveyDesign estimators", "a number in (0, 1)", confidence
+        )
+    alpha = 1.0 - confidence
     df = np.asarray(df, dtype=float)
     if ci == "normal":
         return np.full(df.shape, stats.norm.ppf(1 - alpha / 2))
@@ -53,7 +55,9 @@ def symmetric(estimate, se, q):
     return estimate - half, estimate + half
 
 
-def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.95, ci: str = "t"):
+def proportion_ci(
+    p, se, *, df, n=None, method: str = "logit", confidence: float = 0.95, ci: str = "t"
+):
     """Confidence limits for proportions ``p`` with design standard errors ``se``.
 
     Parameters
@@ -67,6 +71,8 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
         the exact limit of an estimate of 0 or 1 under every method but Wald).
     method : str
         One of ``logit``, ``wilson``, ``korn-graubard``, ``clopper-pearson``, ``wald``/``mean``.
+    confidence : float
+        Confidence level (0.95).
 
     Returns
     -------
@@ -95,7 +101,7 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
     p = np.asarray(p, dtype=float)
     se = np.asarray(se, dtype=float)
     df = np.broadcast_to(np.asarray(df, dtype=float), p.shape)
-    q = critical_value(df, level=level, ci=ci)
+    q = critical_value(df, confidence=confidence, ci=ci)
     if method in ("wald", "mean"):
         return symmetric(p, se, q)
     degenerate = (se <= 0) | (p <= 0) | (p >= 1)
@@ -115,7 +121,7 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
                 )
                 low, high = centre - half, centre + half
             else:
-                alpha = 1.0 - level
+                alpha = 1.0 - confidence
                 if method == "korn-graubard" and ci == "t":
                     n_obs = np.asarray(n if n is not None else np.inf, dtype=float)
                     t_n = stats.t.ppf(alpha / 2, np.maximum(n_obs - 1, 1))
@@ -132,7 +138,7 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
     # Clopper-Pearson limit on the open side: [0, 1 - (alpha/2)^(1/n)] or [(alpha/2)^(1/n), 1].
     if n is not None:
         n_obs = np.broadcast_to(np.asarray(n, dtype=float), p.shape)
-        half_alpha = (1.0 - level) / 2
+        half_alpha = (1.0 - confidence) / 2
         with np.errstate(divide="ignore", invalid="ignore"):
             edge = half_alpha ** (1.0 / n_obs)
         known = n_obs >= 1
