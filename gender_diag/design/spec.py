@@ -135,6 +135,10 @@ class DesignSpec:
             problems.append(f"confidence must be a number in (0, 1), e.g. 0.95; got {conf!r}")
         if self.ssu is not None and self.psu is None:
             problems.append("ssu needs psu (a second stage needs a first stage)")
+        if (self.replicate_weights is None) != (self.replicate_type is None):
+            problems.append(
+                "replicate_weights and replicate_type go together (the columns and the method)"
+            )
         if self.fpc2 is not None and (self.fpc is None or self.ssu is None):
             problems.append("fpc2 needs fpc and ssu (R survey: the second-stage correction)")
         reps = self.replicate_weights
@@ -185,7 +189,7 @@ class DesignSpec:
         known = {f.name for f in fields(cls)} - set(ROLES) - {"notes"}
         for name in known:
             value = section.get(name)
-            if value is not None and value != "" and value != []:
+            if value is not None and value != "" and value != [] and value != 0.0:
                 options[name] = value
         if "confidence" not in options:
             conf = (config.get("indicators", {}) or {}).get("confidence")
@@ -227,11 +231,15 @@ class DesignSpec:
         """Role → column of the roles in use."""
         return {r: getattr(self, r) for r in ROLES if getattr(self, r) is not None}
 
-    def columns(self) -> list[str]:
-        """Every column the design reads (roles, then replicate columns when listed)."""
+    def columns(self, data: pd.DataFrame | None = None) -> list[str]:
+        """Every column the design reads: roles, then replicate columns (those listed, or
+        the columns of ``data`` starting with the replicate prefix)."""
         cols = list(self.roles().values())
-        if isinstance(self.replicate_weights, tuple):
-            cols += list(self.replicate_weights)
+        reps = self.replicate_weights
+        if isinstance(reps, tuple):
+            cols += list(reps)
+        elif isinstance(reps, str) and data is not None:
+            cols += [c for c in data.columns if str(c).startswith(reps)]
         return list(dict.fromkeys(cols))
 
     def options(self) -> dict[str, Any]:

@@ -271,10 +271,8 @@ def indicator_frames(
     """
     from gender_diag.design import DesignSpec
 
-    if isinstance(design, DesignSpec):
-        design_cols = design.columns()
-    else:
-        design_cols = [v for v in dict(design or _DEFAULT_DESIGN).values() if isinstance(v, str)]
+    if not isinstance(design, DesignSpec):
+        design = DesignSpec.coerce({**_DEFAULT_DESIGN, **dict(design or {})})
     wanted = None if indicators is None else set(indicators)
     out: dict[str, pd.DataFrame] = {}
     for unit in UNIT_TABLES:
@@ -290,7 +288,7 @@ def indicator_frames(
                 f"{UNIT_TABLES[unit]!r} table, which the survey does not have."
             )
         keep = [c for c in _KEYS[unit] if c in table.columns]
-        keep += [v for v in design_cols if v and v in table.columns and v not in keep]
+        keep += [v for v in design.columns(table) if v in table.columns and v not in keep]
         keep += [c for c in by if c in table.columns and c not in keep]
         for extra in ("sex", "head_sex", "resp_role"):
             if extra in table.columns and extra not in keep:
