@@ -58,3 +58,8 @@ def bad_parameter(name: str, owner: str, expected: str, got: object) -> Paramete
     return ParameterError(
         f"The {name!r} parameter of {owner} must be {expected}. Got {got!r} instead."
     )
+
+
+class DesignWarning(UserWarning):
+    """A survey design is usable but something in it deserves a look (a note, not an error):
+    zero or extreme weights, PSU identifiers reused across strata (nested automatically)."""

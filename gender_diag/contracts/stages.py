@@ -39,8 +39,8 @@ class RunState:
         Output folder.
     write : bool
         Whether the report stage writes files.
-    design : dict
-        Design roles (column names and options) built by the design stage.
+    design : DesignSpec
+        The one survey design spec of the run, built by the design stage.
     computable : list of str
         Indicator ids the data support (indicators stage).
     extra : dict
@@ -52,7 +52,7 @@ class RunState:
     result: Any
     out: Path
     write: bool = True
-    design: dict = field(default_factory=dict)
+    design: Any = None
     computable: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     summary: str = ""

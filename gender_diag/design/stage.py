@@ -1,11 +1,15 @@
-"""The design stage of :func:`gender_diag.run`: the survey design roles every later stage
-uses, from the design file given at ingest and the ``[design]`` section."""
+"""The design stage of :func:`gender_diag.run`: the one survey design spec every later stage
+uses, from the design file given at ingest and the ``[design]`` section.
+
+:func:`design_columns` (the roles as a plain dict) is kept for code that used it before the
+:class:`~gender_diag.design.spec.DesignSpec`."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from gender_diag.contracts.stages import Progress, RunState
+from gender_diag.design.spec import DesignSpec
 from gender_diag.errors import ConfigError
 
 DESIGN_ROLES = ("weight", "strata", "psu", "fpc", "ssu", "fpc2")
@@ -41,8 +45,8 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
 
 
 def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
-    """Build the design roles once; every later stage reads ``state.design``."""
-    state.design = design_columns(config, state.result.survey.design)
-    roles = [f"{k}={v}" for k, v in state.design.items() if k in DESIGN_ROLES and v]
-    state.summary = ", ".join(roles)
+    """Build the one :class:`DesignSpec` of the run; every later stage reads ``state.design``
+    (roles are checked against each table when a stage uses them)."""
+    state.design = DesignSpec.from_config(config, state.result.survey.design)
+    state.summary = ", ".join(f"{k}={v}" for k, v in state.design.roles().items())
     return state

@@ -17,7 +17,6 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     result, design = state.result, state.design
     survey, catalogue = result.survey, result.catalogue
     people = weai_inputs(survey, catalogue, design=design, indicators=state.computable)
-    index_design = {k: v for k, v in design.items() if k != "weight"}
     not_possible = []
     for preset in config["indices"]["presets"]:
         spec = load_preset(catalogue_file(config, "presets", f"{preset}.yaml") or preset)
@@ -32,8 +31,8 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
             sex="sex",
             female="F",
             household="hhid",
-            weight=design["weight"],
-            design=index_design,
+            weight=design.weight,
+            design=design,  # the index frame's weights replace the weight role
             gpi_weighted=config["indices"]["gpi_weighted"],
         )
         for note in result.indices[preset].notes:
