@@ -65,6 +65,19 @@ def cmd_validate(args) -> int:
 def cmd_synth(args) -> int:
     from gender_diag.synth import main_synth
 
+    if args.rounds > 1:  # baseline + follow-ups with planted changes (issue 12)
+        from gender_diag.synth.rounds import generate_rounds, write_rounds
+
+        synth = generate_rounds(
+            args.households,
+            rounds=args.rounds,
+            panel=args.panel,
+            treatment=args.treatment,
+            seed=args.seed,
+        )
+        for kind, path in write_rounds(synth, args.out, formats=args.formats).items():
+            print(f"{kind}: {path}")
+        return 0
     written = main_synth(
         args.out,
         n_households=args.households,
@@ -222,6 +235,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="any of kobo_xlsx, kobo_csv, odk_csv (default: all; XLSX only up to 50,000)",
     )
+    p.add_argument("--rounds", type=int, default=1, help="survey rounds (2+: with changes)")
+    p.add_argument("--panel", type=float, default=0.6, help="share of households re-visited")
+    p.add_argument("--treatment", type=float, default=0.5, help="share of programme communities")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("indicators", help="compute every indicator by sex with its gap")

@@ -163,6 +163,14 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     """
     problems: list[str] = []
     out: dict[str, dict[str, Any]] = {}
+    extra: dict[str, Any] = {}
+    if "rounds" in raw or "evaluation" in raw:  # change over time: gender_diag.change.rounds
+        from gender_diag.change.rounds import validate_rounds
+
+        rounds = {k: raw[k] for k in ("rounds", "evaluation") if k in raw}
+        rest = {k: v for k, v in raw.items() if k not in rounds}
+        extra, raw, found = validate_rounds(rounds, rest, base_dir=base_dir, source=source)
+        problems += found
     for section in raw:
         if section not in SCHEMA:
             problems.append(
@@ -232,6 +240,7 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     if out["indicators"]["catalogue"] is None:
         out["indicators"]["catalogue"] = catalogue_dir()
     out["config_path"] = source
+    out.update(extra)
     return Config(out)
 
 
