@@ -385,6 +385,12 @@ def run(
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
     done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
 
+    if cfg.get("evaluation"):  # change since the baseline, only with [[rounds]] (issue 12)
+        from gender_diag.change.stage import run_changes
+
+        stage("changes")
+        done("changes", run_changes(result, cfg))
+
     inputs = [cfg["input"]["path"], cfg["input"]["form"], cfg["input"]["design"]]
     inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))
     if rcfg["team_scores"] is not None:
