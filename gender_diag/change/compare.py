@@ -25,7 +25,14 @@ from gender_diag.change.stack import panel_overlap, stack_frames
 from gender_diag.design.multiple import bh_qvalues
 from gender_diag.errors import ConfigError, EstimationError, ValidationError, bad_parameter
 
-__all__ = ["Comparison", "RoundData", "compare", "compare_rounds", "read_treatment"]
+__all__ = [
+    "apply_round_suppression",
+    "Comparison",
+    "RoundData",
+    "compare",
+    "compare_rounds",
+    "read_treatment",
+]
 
 #: Extra columns after the contract's (docs: architecture "change over time").
 OUTPUT_COLUMNS = [*CHANGE_COLUMNS, "suppressed"]
@@ -257,6 +264,31 @@ def _suppress(frame: pd.DataFrame, limits: pd.Series) -> pd.DataFrame:
     frame.loc[small, figures] = np.nan
     frame["suppressed"] = small
     return frame
+
+
+def apply_round_suppression(changes: pd.DataFrame, *tables: pd.DataFrame) -> pd.DataFrame:
+    """Suppress a change wherever either round's published cell (F or M) is suppressed.
+
+    ``tables`` are the rounds' indicator tables after disclosure control (``indicator, by,
+    by_value, sex, suppressed``). Programme-arm rows (``by = "treatment"``) are not cells of
+    those tables; their own cell counts decided already.
+    """
+    out = changes.copy()
+    if "suppressed" not in out.columns:
+        out["suppressed"] = False
+    keys = ["indicator", "by", "by_value"]
+    for t in tables:
+        if t is None or not len(t) or "suppressed" not in t.columns:
+            continue
+        hidden = t.loc[t["suppressed"].astype(bool), keys].drop_duplicates()
+        hidden = hidden.assign(_hide=True)
+        merged = out[keys].merge(hidden, on=keys, how="left")
+        out["suppressed"] = out["suppressed"].to_numpy() | merged["_hide"].fillna(False).to_numpy(
+            dtype=bool
+        )
+    figures = ["estimate", "se", "ci_low", "ci_high", "p_value", "q_value"]
+    out.loc[out["suppressed"], figures] = np.nan
+    return out
 
 
 def compare(

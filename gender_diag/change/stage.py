@@ -33,14 +33,15 @@ def baseline_config(cfg: dict) -> dict:
 
 def run_changes(result: Any, cfg: dict) -> str:
     """Fill ``result.changes`` and ``result.change_detail``; return a progress message."""
-    from gender_diag.change.compare import compare_rounds
+    from gender_diag.change.compare import apply_round_suppression, compare_rounds
     from gender_diag.pipeline import run
 
     comp = compare_rounds(cfg, details=True)
     base = run(baseline_config(cfg), until="ranking", write=False)
     top = base.ranking.head(cfg["ranking"]["top_k"])
     keep = [c for c in ("rank", "indicator", "by", "by_value", "score") if c in top.columns]
-    result.changes = comp.changes
+    # a change is withheld wherever either round's published cell is (methods §5)
+    result.changes = apply_round_suppression(comp.changes, base.indicators, result.indicators)
     result.change_detail = {
         "levels": comp.levels,
         "skipped": comp.skipped,
