@@ -373,6 +373,10 @@ def compare(
                 "indicator"
             ].map(lambda i: bool(meta[i].sensitive))
             levels.append(lv.loc[~lv_fine])
+        hh_from = base.survey.tables.get("households")
+        hh_to = later.survey.tables.get("households")
+        if hh_from is not None and hh_to is not None:
+            overlap = panel_overlap(hh_from, hh_to)
         n_from = len(base.survey.tables.get("households", []))
         n_to = len(later.survey.tables.get("households", []))
         info.append((later.name, later.date, n_to, overlap, base.name, n_from))
