@@ -63,12 +63,16 @@ class Comparison:
         ``indicator, reason``: indicators not compared.
     rounds : DataFrame
         ``round, date, households, panel_households``.
+    adjusted : DataFrame
+        With ``controls``: covariate-adjusted changes at the total level (average marginal
+        effects of a survey GLM, :func:`gender_diag.change.adjusted.adjusted_changes`).
     """
 
     changes: pd.DataFrame
     levels: pd.DataFrame
     skipped: pd.DataFrame
     rounds: pd.DataFrame = field(default_factory=pd.DataFrame)
+    adjusted: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 # --------------------------------------------------------------------------------------
@@ -301,6 +305,7 @@ def compare(
     threshold: int = 5,
     sensitive_threshold: int = 10,
     sensitive_min_level: str = "district",
+    controls: Sequence[str] = (),
 ) -> Comparison:
     """Compare every later round with the first; see :func:`compare_rounds`."""
     from gender_diag.indicators.catalogue import Catalogue, load_catalogue
@@ -328,10 +333,11 @@ def compare(
         tables = prepare_tables(r.survey, catalogue)
         roles = {k: v for k, v in r.design.items() if k in ("weight", "strata", "psu", "ssu",
                                                              "fpc", "fpc2")}  # fmt: skip
-        f = indicator_frames(tables, catalogue, design=roles, by=by, indicators=ids)
+        keep = [*by, *[c for c in controls if c not in by]]  # columns the frames carry
+        f = indicator_frames(tables, catalogue, design=roles, by=keep, indicators=ids)
         frames.append({u: fr.assign(_arm=_arm(fr, roles, r.treatment)) for u, fr in f.items()})
     base = rounds[0]
-    changes, levels, info = [], [], []
+    changes, levels, info, adjusted = [], [], [], []
     for j in range(1, len(rounds)):
         later = rounds[j]
         overlap = 0
@@ -349,7 +355,8 @@ def compare(
                 )
             unit_ids = [c for c in f_from.columns if c in ids]
             by_cols = [b for b in by if b in f_from.columns and b in f_to.columns]
-            carry = ["sex", "_arm", *by_cols, *unit_ids]
+            ctrl = [c for c in controls if c in f_from.columns and c in f_to.columns]
+            carry = ["sex", "_arm", *by_cols, *[c for c in ctrl if c not in by_cols], *unit_ids]
             data, spec = stack_frames(
                 f_from, f_to, _roles(base), _roles(later), columns=carry, panel=use_panel
             )
@@ -363,6 +370,19 @@ def compare(
                 level=level,
             )
             ch = est.changes
+            if controls:
+                from gender_diag.change.adjusted import adjusted_changes
+
+                adjusted.append(
+                    adjusted_changes(
+                        design,
+                        unit_ids,
+                        controls=ctrl,
+                        arm_col="_arm" if treated else None,
+                        rounds=(base.name, later.name),
+                        level=level,
+                    )
+                )
             # sensitive indicators: no place finer than sensitive_min_level (methods §5)
             fine = ch["by"].isin([b for b in by_cols if b != sensitive_min_level]) & ch[
                 "indicator"
@@ -403,7 +423,18 @@ def compare(
         + [(n, d, h, o) for n, d, h, o, _, _ in info],
         columns=["round", "date", "households", "panel_households"],
     )
+    adj = pd.concat(adjusted, ignore_index=True) if adjusted else pd.DataFrame()
+    if len(adj):
+        adj["q_value"] = np.nan
+        for _, idx in adj.groupby("quantity", sort=False).groups.items():
+            adj.loc[idx, "q_value"] = bh_qvalues(adj.loc[idx, "p_value"].to_numpy(dtype=float))
+        # the same cells as the raw change: suppressed where the raw change is
+        hidden = out.loc[out["suppressed"] & out["by"].eq("total"), ["indicator", "quantity"]]
+        mask = adj.set_index(["indicator", "quantity"]).index.isin(pd.MultiIndex.from_frame(hidden))
+        adj.loc[mask, ["estimate", "se", "ci_low", "ci_high", "p_value", "q_value"]] = np.nan
+        adj["suppressed"] = mask
     return Comparison(
+        adjusted=adj,
         changes=out[OUTPUT_COLUMNS].reset_index(drop=True),
         levels=lv.reset_index(drop=True),
         skipped=skipped,
@@ -438,6 +469,7 @@ def compare_rounds(
     level: float | None = None,
     threshold: int | None = None,
     sensitive_threshold: int | None = None,
+    controls: Sequence[str] | None = None,
     details: bool = False,
 ) -> pd.DataFrame | Comparison:
     """What changed between survey rounds: women's and men's change, the gap's, and DiDs.
@@ -463,6 +495,9 @@ def compare_rounds(
         Confidence level (default the configuration's, 0.95).
     threshold, sensitive_threshold : int, optional
         Disclosure thresholds (default the configuration's ``[disclosure]``, 5 and 10).
+    controls : sequence of str, optional
+        Covariates (columns of the unit tables, e.g. ``age``, ``education``) for the
+        adjusted estimates (``Comparison.adjusted``); default ``[evaluation] controls``.
     details : bool
         Return the whole :class:`Comparison` (levels, skipped indicators, rounds).
 
@@ -496,5 +531,6 @@ def compare_rounds(
         level=0.95 if level is None else level,
         threshold=5 if threshold is None else threshold,
         sensitive_threshold=10 if sensitive_threshold is None else sensitive_threshold,
+        controls=tuple(controls if controls is not None else ev.get("controls", ())),
     )
     return result if details else result.changes

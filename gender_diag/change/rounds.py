@@ -19,6 +19,7 @@ of ``[input]``::
     [evaluation]
     treatment = "project"   # 0/1 or yes/no column of the design files (programme communities)
     panel = "auto"          # "auto" | "yes" | "no": same households (hhid) re-interviewed
+    controls = ["age"]      # optional: covariates of the adjusted (survey-GLM) estimates
 
 The top-level ``[input]`` and ``[design]`` may be left out: the last round's serve (the
 reports describe the latest round and what changed since the first).
@@ -29,14 +30,22 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from gender_diag.config import SCHEMA
 from gender_diag.errors import ConfigError
 
 __all__ = ["ROUND_KEYS", "EVALUATION_KEYS", "validate_rounds"]
 
-INPUT_KEYS = ("format", "path", "form", "design", "salt")
+INPUT_KEYS = tuple(SCHEMA["input"])  # inline round keys: those of [input]
 ROUND_KEYS = ("name", "date", "config", "rename", *INPUT_KEYS)
-EVALUATION_KEYS = {"treatment": "", "panel": "auto"}
+EVALUATION_KEYS = {"treatment": "", "panel": "auto", "controls": []}
 PANEL_CHOICES = ("auto", "yes", "no")
+
+
+def _raw_value(value: Any) -> Any:
+    """A validated value back in its TOML form (paths as text, absent as empty)."""
+    if value is None:
+        return ""
+    return str(value) if isinstance(value, Path) else value
 
 
 def _round_config(entry: dict, index: int, top: dict, *, base_dir: Path, source: str):
@@ -109,6 +118,12 @@ def validate_rounds(
             f"got {ev['treatment']!r}."
         )
         ev["treatment"] = ""
+    if not isinstance(ev["controls"], list) or not all(isinstance(c, str) for c in ev["controls"]):
+        problems.append(
+            f'[evaluation] controls: expected a list of column names like ["age", '
+            f'"education"], got {ev["controls"]!r}.'
+        )
+        ev["controls"] = []
     if ev["panel"] not in PANEL_CHOICES:
         problems.append(
             f"[evaluation] panel: {ev['panel']!r} is not allowed. Fix: use one of "
@@ -179,7 +194,7 @@ def validate_rounds(
         last = out_rounds[-1]["config"]
         raw = dict(raw)
         if "input" not in raw:
-            raw["input"] = {k: (str(v) if v is not None else "") for k, v in last["input"].items()}
+            raw["input"] = {k: _raw_value(v) for k, v in last["input"].items()}
         if "design" not in raw:
             raw["design"] = dict(last["design"])
     if not rounds and not evaluation:

@@ -48,6 +48,7 @@ def run_changes(result: Any, cfg: dict) -> str:
         "rounds": comp.rounds,
         "priorities": top[keep].reset_index(drop=True) if len(top) else pd.DataFrame(),
         "treatment": bool(cfg["evaluation"]["treatment"]),
+        "adjusted": comp.adjusted,
     }
     names = comp.rounds["round"].tolist()
     return (

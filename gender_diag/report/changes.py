@@ -51,6 +51,7 @@ def change_extra(result: Any) -> dict[str, pd.DataFrame]:
         "change_priorities": detail.get("priorities", pd.DataFrame()),
         "change_rounds": detail.get("rounds", pd.DataFrame()),
         "changes_not_comparable": detail.get("skipped", pd.DataFrame()),
+        "changes_adjusted": detail.get("adjusted", pd.DataFrame()),
     }
 
 
