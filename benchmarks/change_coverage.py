@@ -181,8 +181,9 @@ def main(argv=None) -> int:
     ]
     rows = []
     started = time.perf_counter()
-    for name, panel, independent in scenarios:
-        rng = np.random.default_rng([args.seed, int(panel * 10), int(independent)])
+    for k, (name, panel, independent) in enumerate(scenarios):
+        # a stream distinct from the population's (numpy ignores trailing zeros of a seed list)
+        rng = np.random.default_rng([args.seed, 1000 + k])
         found = []
         for i in range(args.reps):
             est = replicate(pop, pop_hh, rng, panel=panel, independent=independent)

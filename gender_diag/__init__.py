@@ -17,6 +17,7 @@ __version__ = "0.1.0"
 
 from gender_diag import design, indicators, indices, ingest, prioritise, recommend, report, synth
 from gender_diag.design import SurveyDesign, adjusted_gap, svychisq, svyglm
+from gender_diag.change.compare import compare_rounds
 from gender_diag.errors import (
     ConfigError,
     DesignError,
@@ -53,6 +54,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "adjusted_gap",
+    "compare_rounds",
     "compute_indicators",
     "design",
     "gap_table",
