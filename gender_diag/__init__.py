@@ -16,8 +16,8 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from gender_diag import design, indicators, indices, ingest, prioritise, recommend, report, synth
-from gender_diag.design import SurveyDesign, adjusted_gap, svychisq, svyglm
 from gender_diag.change.compare import compare_rounds
+from gender_diag.design import SurveyDesign, adjusted_gap, svychisq, svyglm
 from gender_diag.errors import (
     ConfigError,
     DesignError,
