@@ -264,9 +264,19 @@ def _check_treatment(rounds: Sequence[RoundData]) -> None:
 def _suppress(frame: pd.DataFrame, limits: pd.Series) -> pd.DataFrame:
     limit = frame["indicator"].map(limits).to_numpy(dtype=float)
     small = (frame["n_min"].to_numpy(dtype=float) < limit) & np.isfinite(limit)
-    figures = ["estimate", "se", "ci_low", "ci_high", "p_value", "q_value"]
-    frame.loc[small, figures] = np.nan
     frame["suppressed"] = small
+    return _blank(frame)
+
+
+def _blank(frame: pd.DataFrame) -> pd.DataFrame:
+    """Blank the figures of suppressed rows, their counts included (as the indicator table)."""
+    hide = frame["suppressed"].to_numpy(dtype=bool)
+    figures = ["estimate", "se", "ci_low", "ci_high", "p_value", "q_value"]
+    frame.loc[hide, figures] = np.nan
+    for col in ("n_from", "n_to", "n"):
+        if col in frame.columns:
+            frame[col] = frame[col].astype("Int64")
+            frame.loc[hide, col] = pd.NA
     return frame
 
 
@@ -290,9 +300,7 @@ def apply_round_suppression(changes: pd.DataFrame, *tables: pd.DataFrame) -> pd.
         out["suppressed"] = out["suppressed"].to_numpy() | merged["_hide"].fillna(False).to_numpy(
             dtype=bool
         )
-    figures = ["estimate", "se", "ci_low", "ci_high", "p_value", "q_value"]
-    out.loc[out["suppressed"], figures] = np.nan
-    return out
+    return _blank(out)
 
 
 def compare(
@@ -416,7 +424,7 @@ def compare(
     if len(lv):
         lim = lv["indicator"].map(limits).to_numpy(dtype=float)
         lv["suppressed"] = lv["n"].to_numpy(dtype=float) < lim
-        lv.loc[lv["suppressed"], ["estimate", "se"]] = np.nan
+        lv = _blank(lv)
         lv = lv.drop_duplicates(["indicator", "by", "by_value", "round", "quantity"])
     rounds_info = pd.DataFrame(
         [(base.name, base.date, info[0][5] if info else 0, 0)]
@@ -431,8 +439,8 @@ def compare(
         # the same cells as the raw change: suppressed where the raw change is
         hidden = out.loc[out["suppressed"] & out["by"].eq("total"), ["indicator", "quantity"]]
         mask = adj.set_index(["indicator", "quantity"]).index.isin(pd.MultiIndex.from_frame(hidden))
-        adj.loc[mask, ["estimate", "se", "ci_low", "ci_high", "p_value", "q_value"]] = np.nan
         adj["suppressed"] = mask
+        adj = _blank(adj)
     return Comparison(
         adjusted=adj,
         changes=out[OUTPUT_COLUMNS].reset_index(drop=True),
