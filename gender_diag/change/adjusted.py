@@ -88,7 +88,7 @@ def adjusted_changes(
     sex_col: str = "sex",
     arm_col: str | None = None,
     rounds: tuple[str, str] = ("from", "to"),
-    level: float = 0.95,
+    confidence: float = 0.95,
 ) -> pd.DataFrame:
     """Covariate-adjusted change (AMEs from a survey GLM) for every variable, total level.
 
@@ -100,7 +100,7 @@ def adjusted_changes(
         Indicator columns; 0/1 columns get a logistic model, others a linear one.
     controls : sequence of str
         Covariate columns (numeric, or categorical entered as treatment dummies).
-    round_col, sex_col, arm_col, rounds, level
+    round_col, sex_col, arm_col, rounds, confidence
         As in :func:`gender_diag.change.change_estimates`.
 
     Returns
@@ -131,8 +131,8 @@ def adjusted_changes(
     if arm_col is not None:
         a = pd.to_numeric(data[arm_col], errors="coerce").to_numpy(dtype=float)
         cols.update({"_a": a, "_ra": r * a, "_fa": f * a, "_rfa": r * f * a})
-    aug = design._copy()
-    aug._data = data.assign(**cols)
+    # the same design over the data plus the interaction columns (rows and roles unchanged)
+    aug = type(design).from_spec(data.assign(**cols), design.spec)
     terms = [*cols, *controls]
     rows = []
     for v in variables:
@@ -143,7 +143,7 @@ def adjusted_changes(
             with warnings.catch_warnings():
                 # separation is reported in the `separation` column; AMEs remain usable
                 warnings.simplefilter("ignore", RuntimeWarning)
-                fit = svyglm_fit(aug, v, x=terms, family=family, level=level)
+                fit = svyglm_fit(aug, v, x=terms, family=family, confidence=confidence)
         except (EstimationError, np.linalg.LinAlgError):
             continue  # too few rows or a constant cell: no adjusted estimate
         female, male = f == 1, f == 0
@@ -170,7 +170,7 @@ def adjusted_changes(
             vec = np.array([c.get(k, 0.0) for k in keys])
             est = float(sum(ames[k] * wgt for k, wgt in c.items()))
             se = float(np.sqrt(max(vec @ V @ vec, 0.0)))
-            lo, hi, p = _inference(np.array([est]), np.array([se]), fit.df, level)
+            lo, hi, p = _inference(np.array([est]), np.array([se]), fit.df, confidence)
             rows.append({
                 "indicator": v, "by": "total", "by_value": "", "round_from": rounds[0],
                 "round_to": rounds[1], "quantity": q, "estimate": est, "se": se,

@@ -309,7 +309,7 @@ def compare(
     catalogue=None,
     by: Sequence[str] = ("district",),
     panel: str = "auto",
-    level: float = 0.95,
+    confidence: float = 0.95,
     threshold: int = 5,
     sensitive_threshold: int = 10,
     sensitive_min_level: str = "district",
@@ -368,6 +368,9 @@ def compare(
             data, spec = stack_frames(
                 f_from, f_to, _roles(base), _roles(later), columns=carry, panel=use_panel
             )
+            # lonely-PSU policy and with-replacement choice of the diagnostic (default adjust)
+            spec["lonely_psu"] = base.design.get("lonely_psu") or "adjust"
+            spec["with_replacement"] = bool(base.design.get("with_replacement", False))
             design = make_design(data, spec)
             est = change_estimates(
                 design,
@@ -375,7 +378,7 @@ def compare(
                 by=[None, *by_cols],
                 arm_col="_arm" if treated else None,
                 rounds=(base.name, later.name),
-                level=level,
+                confidence=confidence,
             )
             ch = est.changes
             if controls:
@@ -388,7 +391,7 @@ def compare(
                         controls=ctrl,
                         arm_col="_arm" if treated else None,
                         rounds=(base.name, later.name),
-                        level=level,
+                        confidence=confidence,
                     )
                 )
             # sensitive indicators: no place finer than sensitive_min_level (methods §5)
@@ -474,7 +477,7 @@ def compare_rounds(
     treatment=None,
     panel: str | None = None,
     catalogue=None,
-    level: float | None = None,
+    confidence: float | None = None,
     threshold: int | None = None,
     sensitive_threshold: int | None = None,
     controls: Sequence[str] | None = None,
@@ -499,7 +502,7 @@ def compare_rounds(
         treats the rounds' households as distinct. Default from ``[evaluation] panel``.
     catalogue : Catalogue or path, optional
         Default: the configuration's, or the bundled catalogue.
-    level : float, optional
+    confidence : float, optional
         Confidence level (default the configuration's, 0.95).
     threshold, sensitive_threshold : int, optional
         Disclosure thresholds (default the configuration's ``[disclosure]``, 5 and 10).
@@ -527,7 +530,7 @@ def compare_rounds(
     if cfg is not None:
         by = by if by is not None else [b for b in cfg["ranking"]["levels"] if b != "total"]
         catalogue = catalogue if catalogue is not None else cfg["indicators"]["catalogue"]
-        level = level if level is not None else cfg["indicators"]["confidence"]
+        confidence = confidence if confidence is not None else cfg["indicators"]["confidence"]
         threshold = threshold if threshold is not None else cfg["disclosure"]["threshold"]
         if sensitive_threshold is None:
             sensitive_threshold = cfg["disclosure"]["sensitive_threshold"]
@@ -536,7 +539,7 @@ def compare_rounds(
         catalogue=catalogue,
         by=("district",) if by is None else by,
         panel=panel or ev.get("panel", "auto"),
-        level=0.95 if level is None else level,
+        confidence=0.95 if confidence is None else confidence,
         threshold=5 if threshold is None else threshold,
         sensitive_threshold=10 if sensitive_threshold is None else sensitive_threshold,
         controls=tuple(controls if controls is not None else ev.get("controls", ())),

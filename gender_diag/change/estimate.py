@@ -159,8 +159,8 @@ def _contrast_block(design, z, rows_coef, place, P):
     return taylor_var(design, Z, place, P)
 
 
-def _inference(est, se, df, level):
-    crit = float(critical_value(df, level=level))
+def _inference(est, se, df, confidence):
+    crit = float(critical_value(df, confidence=confidence))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = est / se
         p = np.where(se > 0, 2 * stats.t.sf(np.abs(t), max(df, 1)), np.nan)
@@ -176,7 +176,7 @@ def change_estimates(
     sex_col: str = "sex",
     arm_col: str | None = None,
     rounds: tuple[str, str] = ("from", "to"),
-    level: float = 0.95,
+    confidence: float = 0.95,
 ) -> ChangeEstimates:
     """Change between two rounds of every variable, for women, men, the gap, and arms.
 
@@ -198,7 +198,7 @@ def change_estimates(
         place, and ``change_*`` rows by arm (``by = "treatment"``).
     rounds : (str, str)
         Names written in ``round_from`` and ``round_to``.
-    level : float
+    confidence : float
         Confidence level of the t intervals (design df).
 
     Returns
@@ -215,8 +215,8 @@ def change_estimates(
     {'change_f': 1.0, 'change_m': 0.0, 'change_gap': 1.0}
     """
     owner = "change_estimates"
-    if not 0 < level < 1:
-        raise bad_parameter("level", owner, "a number in (0, 1)", level)
+    if not 0 < confidence < 1:
+        raise bad_parameter("confidence", owner, "a number in (0, 1)", confidence)
     if design.is_replicate:
         raise EstimationError(
             f"{owner}: replicate-weight designs cannot be stacked across rounds (their "
@@ -319,7 +319,7 @@ def change_estimates(
                 )
             )
 
-    changes = _finish(change_rows, rounds, df_design, level, [*CHANGE_COLUMNS, "n_min"])
+    changes = _finish(change_rows, rounds, df_design, confidence, [*CHANGE_COLUMNS, "n_min"])
     levels = (
         pd.concat(level_rows, ignore_index=True)
         if level_rows
@@ -330,14 +330,14 @@ def change_estimates(
     return ChangeEstimates(changes=changes, levels=levels[LEVEL_COLUMNS].reset_index(drop=True))
 
 
-def _finish(rows, rounds, df, level, columns) -> pd.DataFrame:
+def _finish(rows, rounds, df, confidence, columns) -> pd.DataFrame:
     if not rows:
         return pd.DataFrame(columns=columns)
     out = pd.concat(rows, ignore_index=True)
     out = out.loc[np.isfinite(out["estimate"].to_numpy(dtype=float))].reset_index(drop=True)
     est = out["estimate"].to_numpy(dtype=float)
     se = out["se"].to_numpy(dtype=float)
-    lo, hi, p = _inference(est, se, df, level)
+    lo, hi, p = _inference(est, se, df, confidence)
     out["ci_low"], out["ci_high"], out["p_value"] = lo, hi, p
     out["df"] = df
     out["round_from"], out["round_to"] = rounds

@@ -20,7 +20,7 @@ from gender_diag.errors import ConfigError
 @pytest.fixture(scope="module")
 def comparison(rounds_dir, truth_catalogue):
     return compare_rounds(
-        rounds_dir, catalogue=truth_catalogue, by=["district"], level=0.999, details=True
+        rounds_dir, catalogue=truth_catalogue, by=["district"], confidence=0.999, details=True
     )
 
 
@@ -83,7 +83,7 @@ def test_surveys_as_input_match_the_config(rounds_dir, truth_catalogue, comparis
     }
     treat = read_treatment(rounds_dir / "baseline" / "design.csv", "project")
     ch = compare_rounds(
-        surveys, treatment=treat, catalogue=truth_catalogue, by=["district"], level=0.999
+        surveys, treatment=treat, catalogue=truth_catalogue, by=["district"], confidence=0.999
     )
     pd.testing.assert_frame_equal(
         ch.reset_index(drop=True), comparison.changes.reset_index(drop=True)
@@ -91,7 +91,9 @@ def test_surveys_as_input_match_the_config(rounds_dir, truth_catalogue, comparis
 
 
 def test_panel_no_widens_intervals(rounds_dir, truth_catalogue, comparison):
-    apart = compare_rounds(rounds_dir, catalogue=truth_catalogue, by=[], level=0.999, panel="no")
+    apart = compare_rounds(
+        rounds_dir, catalogue=truth_catalogue, by=[], confidence=0.999, panel="no"
+    )
     paired = comparison.changes[comparison.changes.by == "total"]
     key = ["indicator", "quantity"]
     both = paired.merge(apart[apart.by == "total"], on=key, suffixes=("", "_no"))
