@@ -196,9 +196,14 @@ def run(
     w_col = w[:, None]
     ones_psu = ones_ssu = ones_x = None
     P = s1.n_units
+    # rows that are cells of weighted totals (gender_diag.design.totals.TotalsDesign)
+    cells = getattr(design, "cell_totals", None)
 
     for sl in _chunks(k, n):
-        a, b, m, complete = _materialise(design, columns[sl], n)
+        if cells is None:
+            a, b, m, complete = _materialise(design, columns[sl], n)
+        else:
+            a, b, m, complete = cells.materialise(columns[sl])
         kc = a.shape[1]
         wa = w_col * a
         pa = psu.sums(wa).reshape(P, G, kc)
@@ -216,6 +221,8 @@ def run(
             pb = psu.sums(wb).reshape(P, G, kc)
             count = group_sum(codes, G, mm)
             pop = pb.sum(axis=0) if b is None else group_sum(codes, G, w_col * mm)
+        if cells is not None:
+            count, pop = cells.counts(columns[sl], codes, G), pb.sum(axis=0)
         num = pa.sum(axis=0)
         den = pb.sum(axis=0) if not total else pop
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -236,8 +243,20 @@ def run(
             d = inv_den if dom is None else inv_den[dom]
             return (sa - e * sb) * d
 
-        se2 = _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total)
-        out["deff"][:, sl] = se2
+        if cells is not None:  # no rows, no SRS residuals: no design effect
+            out["deff"][:, sl] = np.nan
+            if cells.moments:
+                names = columns[sl]
+                out["var"][:, sl] = cells.srs_var(names, codes, G, est0, inv_den)
+                if contrasts is not None:
+                    con = contrasts(est)
+                    if "contrast_var" not in out:
+                        out["contrast_var"] = np.full((con.n_targets, k), np.nan)
+                    out["contrast_var"][:, sl] = cells.srs_var(names, codes, G, est0, inv_den, con)
+                continue
+        else:
+            se2 = _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total)
+            out["deff"][:, sl] = se2
         if rep is not None:
             rnum = _replicate_domain_totals(rep, a, codes, G, w)
             if total:
