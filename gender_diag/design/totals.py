@@ -159,7 +159,7 @@ class TotalsDesign(SurveyDesign):
                 "TotalsDesign: a design without PSUs needs rows_per_stratum (each row is a "
                 "PSU, so the variance needs the number of rows of every stratum)."
             )
-        data = cells.assign(**{_W: 1.0})
+        data = pd.concat([cells, pd.Series(1.0, index=cells.index, name=_W)], axis=1)
         super().__init__(
             data,
             _W,

@@ -386,8 +386,6 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
     With p the share of women, the gap F−M is 2p − 1 with SE 2·se(p), tested against parity
     (t = (p − 0.5)/se(p), design df); the ratio is p/(1 − p) (women per man).
     """
-    from gender_diag.design.intervals import critical_value, proportion_ci
-
     sex = d.data["sex"].astype(object)
     # unknown sex stays unknown (not counted as a man)
     female = np.where(sex.isin(["F", "M"]), sex.eq("F"), np.nan).astype(float)
@@ -397,7 +395,13 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
         inside = ~np.isnan(frame[i].to_numpy(dtype=float))
         cols[i] = np.where(inside, female, np.nan)
     d2 = make_design(frame.assign(**cols), spec)
-    est = d2.mean(ids, by=b, level=level)
+    return share_women_rows(d2.mean(ids, by=b, level=level), b, level=level)
+
+
+def share_women_rows(est: pd.DataFrame, b: str | None, *, level: float) -> pd.DataFrame:
+    """F and M rows of share-of-women indicators from the mean of 1[F] over each universe."""
+    from gender_diag.design.intervals import critical_value, proportion_ci
+
     est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
     p, se, df = est["estimate"].to_numpy(), est["se"].to_numpy(), est["df"].to_numpy()
     lo, hi = proportion_ci(p, se, df=df, n=est["n"], level=level)
@@ -507,6 +511,18 @@ def compute_indicators(
             parts.append(
                 _estimate_unit(d, use, b, level=level, ci_method=ci_method, types=types, spec=spec)
             )
+    return finish_table(parts, catalogue, by)
+
+
+def finish_table(
+    parts: list[pd.DataFrame], catalogue: Catalogue, by: Sequence[str]
+) -> pd.DataFrame:
+    """Assemble the per-unit estimates into the result table (shared by every engine).
+
+    Adds the catalogue columns, ``affected``, the BH q-values over the distinct gaps and
+    the catalogue order; see :func:`compute_indicators`.
+    """
+    meta = {i.id: i for i in catalogue.indicators}
     if not parts:
         raise EstimationError("compute_indicators: no indicator could be computed.")
     out = pd.concat(parts, ignore_index=True).rename(columns={"variable": "indicator"})
