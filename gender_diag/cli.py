@@ -49,6 +49,8 @@ def cmd_run(args) -> int:
     config = load_config(args.config)
     if getattr(args, "languages", None):
         config["diagnostic"]["languages"] = list(args.languages)
+    if getattr(args, "engine", None):
+        config["engine"]["kind"] = args.engine
     result = run(config, until=args.until, progress=_progress_printer())
     _print_frame(summary_table(result, lang=config["diagnostic"]["languages"][0]))
     return 0
@@ -177,6 +179,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="diagnostic.toml (or its folder); default: the bundled example survey",
         )
 
+    def engine_arg(p):
+        p.add_argument(
+            "--engine",
+            default=None,
+            choices=["auto", "pandas", "duckdb", "spark"],
+            help="indicators engine (default: [engine] kind of the config)",
+        )
+
     def languages_arg(p):
         p.add_argument(
             "--lang",
@@ -190,6 +200,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the whole diagnostic and write every report")
     config_arg(p)
     languages_arg(p)
+    engine_arg(p)
     p.add_argument(
         "--until",
         default="report",

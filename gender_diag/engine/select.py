@@ -35,3 +35,24 @@ def resolve_engine(
     if rows is None:
         rows = sum(len(t) for t in (tables or {}).values())
     return "duckdb" if rows > threshold else "pandas"
+
+
+def indicators_function(config: Mapping, tables: Mapping[str, pd.DataFrame]):
+    """``compute_indicators`` of the engine the configuration selects (same signature)."""
+    from functools import partial
+
+    from gender_diag.indicators import compute_indicators
+
+    eng = config.get("engine") or {}
+    kind = resolve_engine(
+        eng.get("kind", "auto"),
+        tables,
+        threshold=eng.get("auto_threshold_rows", AUTO_THRESHOLD_ROWS),
+    )
+    if kind == "pandas":
+        return compute_indicators
+    from gender_diag.engine.compute import compute_indicators_sql
+
+    return partial(
+        compute_indicators_sql, engine=kind, spark_master=eng.get("spark_master", "local[2]")
+    )
