@@ -65,6 +65,12 @@ def cmd_validate(args) -> int:
 
 
 def cmd_synth(args) -> int:
+    if getattr(args, "census", False):
+        from gender_diag.synth.census import write_census
+
+        for kind, path in write_census(args.out, persons=args.persons, seed=args.seed).items():
+            print(f"{kind}: {path}")
+        return 0
     from gender_diag.synth import main_synth
 
     written = main_synth(
@@ -227,6 +233,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--households", type=int, default=600)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--errors", action="store_true", help="plant realistic data-entry errors")
+    p.add_argument("--census", action="store_true", help="a census-shaped Parquet person file")
+    p.add_argument("--persons", type=int, default=100_000, help="persons of --census")
     p.add_argument(
         "--formats",
         nargs="+",
@@ -253,6 +261,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="run the diagnostic and write the reports")
     config_arg(p)
     languages_arg(p)
+    engine_arg(p)
     p.set_defaults(func=cmd_report, until="report")
 
     p = sub.add_parser("init", help="create a new diagnostic folder")
