@@ -117,10 +117,12 @@ class SparkBackend(Backend):
             SparkSession.builder.master(master)
             .appName("gender_diag")
             .config("spark.ui.enabled", "false")
+            .config("spark.ui.showConsoleProgress", "false")
             .config("spark.sql.shuffle.partitions", "8")
             .config("spark.sql.ansi.enabled", "false")
             .getOrCreate()
         )
+        self.spark.sparkContext.setLogLevel("ERROR")
         self._tmp = Path(tmp_dir) if tmp_dir else None
 
     def register(self, name: str, frame: pd.DataFrame) -> None:

@@ -27,11 +27,11 @@ import sqlglot.expressions as exp
 
 from gender_diag.design.totals import MOMENTS, SUFFIXES, TotalsDesign
 from gender_diag.engine.backends import Backend, open_backend
-from gender_diag.engine.sql import Lookup, NotCompilable, compile_rule
+from gender_diag.engine.sql import Lookup, NotCompilable, Relation, compile_rule
 from gender_diag.errors import GenderDiagError, RuleError
 from gender_diag.indicators import compute as C
 from gender_diag.indicators.catalogue import Catalogue
-from gender_diag.indicators.rules import _UPWARD, UNIT_TABLES
+from gender_diag.indicators.rules import UNIT_TABLES
 
 __all__ = ["compute_indicators_sql", "unit_cells"]
 
@@ -83,22 +83,12 @@ def _share_expr(x: exp.Expression, sex: exp.Expression) -> exp.Expression:
 class _Unit:
     """The rows of one unit of analysis as a SQL relation with the indicator values."""
 
-    def __init__(self, backend: Backend, unit: str, schemas: Mapping[str, dict], inds, spec):
+    def __init__(self, unit: str, schemas: Mapping[str, dict], inds, spec, by=()):
         self.unit, self.inds, self.spec = unit, inds, spec
         table = UNIT_TABLES[unit]
         self.own = schemas[table]
-        sources = {"u": self.own}
-        joins = []
-        for k, (parent, keys) in enumerate(_UPWARD.get(table, ())):
-            if parent in schemas and all(c in self.own and c in schemas[parent] for c in keys):
-                alias = f"p{k}"
-                sources[alias] = schemas[parent]
-                on = None
-                for key in keys:
-                    eq = exp.EQ(this=_q(key, "u"), expression=_q(key, alias))
-                    on = eq if on is None else exp.And(this=on, expression=eq)
-                joins.append((parent, alias, on))
-        lookup = Lookup(sources)
+        rel = Relation(table, "u", schemas)
+        lookup = rel.lookup
         sex_col = "head_sex" if unit in ("household", "parcel") else "sex"
         if sex_col not in self.own:
             raise GenderDiagError(
@@ -112,7 +102,6 @@ class _Unit:
         keep = [self.weight, *self.roles.values()]
         for c in dict.fromkeys(keep):
             cols.append(exp.alias_(_q(c, "u"), c, quoted=True))
-        self.by_cols: list[str] = []
         self.columns: dict[str, str] = {}  # indicator id -> column of x
         for n, ind in enumerate(inds):
             name = f"x{n}"
@@ -125,75 +114,89 @@ class _Unit:
                 x = _share_expr(x, sex)
             cols.append(exp.alias_(x, name, quoted=True))
             self.columns[ind.id] = name
-        self.base_cols = cols
-        sel = exp.select(*cols).from_(_table(table, "u"))
-        for parent, alias, on in joins:
-            if alias in lookup.used:
-                sel = sel.join(_table(parent, alias), on=on, join_type="left")
-        self.select = sel
+        self.by_cols = [b for b in by if b in self.own]
+        for j, b in enumerate(self.by_cols):
+            text = exp.Cast(this=_q(b, "u"), to=_TEXT)
+            cols.append(exp.alias_(text, f"__by{j}", quoted=True))
+        self.select = rel.from_(exp.select(*cols, copy=False), aggregates=True)
+        self._cells: pd.DataFrame | None = None
 
-    def with_by(self, b: str | None) -> exp.Select:
-        if b is None:
-            return self.select
-        e = exp.alias_(exp.Cast(this=_q(b, "u"), to=_TEXT), "__by", quoted=True)
-        return self.select.select(e, copy=True)
+    def fetch(self, backend: Backend) -> pd.DataFrame:
+        """ONE scan of the unit: cells of every disaggregation (``GROUPING SETS``).
 
-    def cells(self, backend: Backend, b: str | None, ids: Sequence[str]) -> pd.DataFrame:
-        """Cells of weighted totals by design units × by value × sex (see the module doc)."""
-        inner = self.with_by(b).subquery("t")
+        Per set (design units × sex [× one by-column]) and indicator: ``Σ w x``, ``Σ w``
+        and the count over rows where ``x`` is present; without PSUs also the second
+        moments; ``__rows`` counts every row (the strata sizes of a design without PSUs).
+        """
+        if self._cells is not None:
+            return self._cells
+        inner = self.select.subquery("t", copy=False)
         w = _q(self.weight)
-        group = [_q(c) for c in dict.fromkeys(self.roles.values())] + [_q("sex")]
-        if b is not None:
-            group.append(_q("__by"))
+        base = [_q(c) for c in dict.fromkeys(self.roles.values())] + [_q("sex")]
+        bys = [_q(f"__by{j}") for j in range(len(self.by_cols))]
         moments = "psu" not in self.roles
-        aggs = []
-        for i in ids:
-            x = _q(self.columns[i])
+        aggs = [exp.alias_(exp.Count(this=exp.Star()), "__rows", quoted=True)]
+        aggs += [
+            exp.alias_(exp.Anonymous(this="GROUPING", expressions=[b]), f"__g{j}", quoted=True)
+            for j, b in enumerate(bys)
+        ]
+        for i, name in self.columns.items():
+            x = _q(name)
             present = exp.Not(this=exp.Is(this=x, expression=exp.Null()))
 
             def when(val, present=present):
                 return exp.Sum(this=exp.Case().when(present, val).else_(exp.Null()))
 
-            aggs.append(exp.alias_(when(exp.Mul(this=w, expression=x)), i, quoted=True))
-            aggs.append(exp.alias_(when(w), i + SUFFIXES["den"], quoted=True))
-            aggs.append(exp.alias_(exp.Count(this=x), i + SUFFIXES["n"], quoted=True))
+            stats = {i: exp.Mul(this=w, expression=x), i + SUFFIXES["den"]: w}
             if moments:
                 wx = exp.Paren(this=exp.Mul(this=w, expression=x))
                 w2 = exp.Paren(this=exp.Mul(this=w, expression=w))
-                aggs.append(
-                    exp.alias_(
-                        when(exp.Mul(this=wx, expression=wx)), i + MOMENTS["aa"], quoted=True
-                    )
-                )
-                aggs.append(
-                    exp.alias_(when(exp.Mul(this=w2, expression=x)), i + MOMENTS["ab"], quoted=True)
-                )
-                aggs.append(exp.alias_(when(w2), i + MOMENTS["bb"], quoted=True))
-        q = exp.select(*group, *aggs).from_(inner).group_by(*group)
+                stats[i + MOMENTS["aa"]] = exp.Mul(this=wx, expression=wx)
+                stats[i + MOMENTS["ab"]] = exp.Mul(this=w2, expression=x)
+                stats[i + MOMENTS["bb"]] = w2
+            aggs += [exp.alias_(when(v), k, quoted=True) for k, v in stats.items()]
+            aggs.append(exp.alias_(exp.Count(this=x), i + SUFFIXES["n"], quoted=True))
+        sets = [exp.Tuple(expressions=list(base))]
+        sets += [exp.Tuple(expressions=[*base, b]) for b in bys]
+        q = exp.select(*base, *bys, *aggs, copy=False).from_(inner, copy=False)
+        q.set("group", exp.Group(grouping_sets=[exp.GroupingSets(expressions=sets)]))
         out = backend.fetch(q)
-        stats = [c for c in out.columns if c not in {g.name for g in group}]
-        out[stats] = out[stats].astype(float).fillna(0.0)
+        keys = {g.name for g in base} | {b.name for b in bys}
+        stat_cols = [c for c in out.columns if c not in keys and not c.startswith("__g")]
+        out[stat_cols] = out[stat_cols].astype(float).fillna(0.0)
+        self._cells = out.copy()
+        return self._cells
+
+    def cells(self, backend: Backend, b: str | None, ids: Sequence[str]) -> pd.DataFrame:
+        """Cells of weighted totals by design units × by value × sex (see :meth:`fetch`)."""
+        out = self.fetch(backend)
+        flags = out[[f"__g{j}" for j in range(len(self.by_cols))]].to_numpy()
+        if b is None:
+            rows = (flags == 1).all(axis=1)
+        else:
+            j = self.by_cols.index(b)
+            rows = (flags[:, j] == 0) & ((flags == 1).sum(axis=1) == len(self.by_cols) - 1)
+        keep = list(dict.fromkeys(self.roles.values())) + ["sex"]
+        stats = [c for i in ids for c in out.columns if c == i or c.startswith(i + "@")]
+        frame = out.loc[rows, keep + stats + ([f"__by{self.by_cols.index(b)}"] if b else [])]
         if b is not None:
             # a disaggregation that is also a design column (district as strata) is one
             # column, as in the pandas path; its text form serves both roles
-            out = out.drop(columns=[b], errors="ignore").rename(columns={"__by": b})
+            frame = frame.drop(columns=[b], errors="ignore")
+            frame = frame.rename(columns={f"__by{self.by_cols.index(b)}": b})
         for c in ["sex"] + ([b] if b else []):
-            out[c] = out[c].astype(object).where(out[c].notna(), None)
-        return out.copy()
+            frame[c] = frame[c].astype(object).where(frame[c].notna(), None)
+        return frame.reset_index(drop=True)
 
     def rows_per_stratum(self, backend: Backend) -> pd.Series:
-        inner = self.select.subquery("t")
+        out = self.fetch(backend)
+        flags = out[[f"__g{j}" for j in range(len(self.by_cols))]].to_numpy()
+        total = out.loc[(flags == 1).all(axis=1)]
         strata = self.roles.get("strata")
         if strata is None:
-            q = exp.select(exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True)).from_(inner)
-            return pd.Series({"(all)": float(backend.fetch(q)["n"].iloc[0])})
-        q = (
-            exp.select(_q(strata), exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True))
-            .from_(inner)
-            .group_by(_q(strata))
-        )
-        out = backend.fetch(q)
-        return pd.Series(out["n"].to_numpy(dtype=float), index=out[strata].to_numpy())
+            return pd.Series({"(all)": float(total["__rows"].sum())})
+        n = total.groupby(strata, dropna=False)["__rows"].sum()
+        return pd.Series(n.to_numpy(dtype=float), index=n.index.to_numpy())
 
 
 def unit_cells(unit: _Unit, backend: Backend, b: str | None, ids: Sequence[str]) -> TotalsDesign:
@@ -203,8 +206,10 @@ def unit_cells(unit: _Unit, backend: Backend, b: str | None, ids: Sequence[str])
     return TotalsDesign(cells, lonely_psu="adjust", rows_per_stratum=rows, **unit.roles)
 
 
-def _fallbacks(tables: dict[str, pd.DataFrame], catalogue: Catalogue, inds, schemas) -> None:
-    """Rules the SQL compiler does not translate are evaluated on the in-memory tables."""
+def _fallbacks(tables: dict[str, pd.DataFrame], catalogue: Catalogue, inds, schemas) -> set[str]:
+    """Rules the SQL compiler does not translate (an aggregation inside an aggregation) are
+    evaluated on the in-memory tables; returns the tables that gained a column."""
+    changed = set()
     for ind in inds:
         lookup = _probe_lookup(ind.unit, schemas)
         try:
@@ -218,15 +223,12 @@ def _fallbacks(tables: dict[str, pd.DataFrame], catalogue: Catalogue, inds, sche
                 tables, catalogue, design={"weight": None}, by=(), indicators=[ind.id]
             )[ind.unit]
             tables[table] = tables[table].assign(**{f"__x_{ind.id}": frame[ind.id].to_numpy()})
+            changed.add(table)
+    return changed
 
 
 def _probe_lookup(unit: str, schemas) -> Lookup:
-    table = UNIT_TABLES[unit]
-    sources = {"u": schemas[table]}
-    for k, (parent, _) in enumerate(_UPWARD.get(table, ())):
-        if parent in schemas:
-            sources[f"p{k}"] = schemas[parent]
-    return Lookup(sources)
+    return Relation(UNIT_TABLES[unit], "u", schemas).lookup
 
 
 def compute_indicators_sql(
@@ -291,8 +293,10 @@ def compute_indicators_sql(
             probe = {name: {c: "str" for c in t.columns} for name, t in tables.items()}
             inds_all = [i for i in catalogue.indicators if wanted is None or i.id in wanted]
             present = [i for i in inds_all if UNIT_TABLES[i.unit] in probe]
-            _fallbacks(tables, catalogue, present, _register_all(backend, tables))
             schemas = _register_all(backend, tables)
+            for name in _fallbacks(tables, catalogue, present, schemas):
+                backend.register(name, _engine_frame(tables[name]))
+                schemas[name] = backend.schema(name)
         else:
             for name, path in files.items():
                 backend.register_file(name, path)
@@ -312,7 +316,7 @@ def compute_indicators_sql(
                     f"compute_indicators: indicators {[i.id for i in inds][:3]} need the "
                     f"{table!r} table, which the survey does not have."
                 )
-            rel = _Unit(backend, unit, schemas, inds, spec)
+            rel = _Unit(unit, schemas, inds, spec, by)
             frame_cols = pd.DataFrame(columns=list(schemas[table]))
             for b in C._by_list(frame_cols, by, unit):
                 use = [i.id for i in inds]

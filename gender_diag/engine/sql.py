@@ -30,7 +30,7 @@ import sqlglot.expressions as exp
 from gender_diag.errors import RuleError
 from gender_diag.indicators import rules as R
 
-__all__ = ["Column", "NotCompilable", "compile_rule", "kind_of_type"]
+__all__ = ["Column", "Lookup", "NotCompilable", "Relation", "compile_rule", "kind_of_type"]
 
 
 class NotCompilable(RuleError):
@@ -88,8 +88,8 @@ def _is_null(e: exp.Expression) -> exp.Expression:
 def _case(*whens: tuple[exp.Expression, exp.Expression], default=None) -> exp.Expression:
     c = exp.Case()
     for cond, val in whens:
-        c = c.when(cond, val)
-    return c.else_(default if default is not None else exp.Null())
+        c = c.when(cond, val, copy=False)
+    return c.else_(default if default is not None else exp.Null(), copy=False)
 
 
 def _or_all(parts: list[exp.Expression]) -> exp.Expression:
@@ -134,8 +134,12 @@ class _Compiler:
             return Column(_lit(v), kind)
         if isinstance(node, R._Var):
             if node.outer:
-                raise self.fail(node, "'outer.' is not compiled to SQL", NotCompilable)
-            col = self.lookup(node.name)
+                parent = getattr(self.lookup, "parent", None)
+                if parent is None:
+                    raise self.fail(node, f"'outer.{node.name}' used outside an aggregation")
+                col = parent(node.name)
+            else:
+                col = self.lookup(node.name)
             if col is None:
                 raise self.fail(node, f"unknown variable {node.name!r}")
             return col
@@ -204,7 +208,7 @@ class _Compiler:
     def call(self, node) -> Column:
         f, args = node.func, node.args
         if f in R.AGGREGATIONS:
-            raise self.fail(node, f"{f}() is not compiled to SQL", NotCompilable)
+            return self.aggregate(node)
         if f in ("selected", "has_line"):
             return self.selected(node)
         vals = [self.ev(a) for a in args]
@@ -258,6 +262,23 @@ class _Compiler:
         cls = exp.Least if f == "min" else exp.Greatest
         red = cls(this=nums[0], expressions=nums[1:])
         return Column(_case((any_na, exp.Null()), default=red), "num")
+
+    def aggregate(self, node) -> Column:
+        """``any_member(...)`` etc.: a grouped join of the child rows to the unit's rows."""
+        rel = getattr(self.lookup, "relation", None)
+        f = node.func
+        if rel is None or rel.parent is not None:
+            raise self.fail(node, f"{f}() is not compiled to SQL here", NotCompilable)
+        table, how = R.AGGREGATIONS[f]
+        if table not in rel.schemas:
+            raise self.fail(node, f"the survey has no {table!r} table")
+        if "hhid" not in rel.schemas[table] or rel.lookup("hhid") is None:
+            raise self.fail(node, f"cannot link {table!r} to {rel.table!r}: no 'hhid' column")
+        if not rel.keys:
+            raise self.fail(node, f"{rel.table!r} has no key columns", NotCompilable)
+        child = Relation(table, f"c{len(rel.aggregates)}", rel.schemas, parent=rel)
+        inner = _Compiler(self.rule, child.lookup).ev(node.args[0])
+        return rel.add_aggregate(child, inner, how, self, node)
 
     def selected(self, node) -> Column:
         q, code = node.args
@@ -317,9 +338,9 @@ def compile_rule(rule: R.Rule, lookup: Callable[[str], Column | None]) -> Column
     >>> from gender_diag.indicators.rules import parse_rule
     >>> cols = {"age": Column(exp.column("age", quoted=True), "num"),
     ...         "dni": Column(exp.column("dni", quoted=True), "str")}
-    >>> c = compile_rule(parse_rule("age >= 18 and dni == 'it''s'"), cols.get)
-    >>> c.expr.sql("duckdb")
-    '(("age" >= 18) AND ("dni" = \\'it\\'\\'s\\'))'
+    >>> c = compile_rule(parse_rule('age >= 18 and dni == "O\\'Neil"'), cols.get)
+    >>> print(c.expr.sql("duckdb"))
+    (("age" >= 18) AND ("dni" = 'O''Neil'))
     """
     return _Compiler(rule, lookup).ev(rule.tree)
 
@@ -330,20 +351,138 @@ class Lookup:
     ``sources`` maps a table alias to its ``{column: kind}`` schema, in lookup order.
     """
 
-    def __init__(self, sources: Mapping[str, Mapping[str, str]]):
+    def __init__(self, sources: Mapping[str, Mapping[str, str]], *, parent=None, relation=None):
         self.sources = {alias: dict(cols) for alias, cols in sources.items()}
         self.used: set[str] = set()
+        self.parent = parent  # the enclosing unit's lookup inside an aggregation
+        self.relation = relation
 
     def __call__(self, name: str) -> Column | None:
         for alias, cols in self.sources.items():
             if name in cols:
                 self.used.add(alias)
                 return Column(exp.column(name, table=alias, quoted=True), cols[name])
-        return None
+        return self.parent(name) if self.parent is not None else None
 
     def names(self, prefix: str) -> list[str]:
         for cols in self.sources.values():
             found = [c for c in cols if c.startswith(prefix)]
             if found:
                 return found
-        return []
+        return self.parent.names(prefix) if self.parent is not None else []
+
+
+#: Key columns of each survey table (one row per key).
+TABLE_KEYS = {
+    "respondents": ("hhid", "line"),
+    "members": ("hhid", "line"),
+    "households": ("hhid",),
+    "parcels": ("hhid", "parcel"),
+}
+
+
+def _table(name: str, alias: str) -> exp.Table:
+    return exp.Table(
+        this=exp.to_identifier(name, quoted=True),
+        alias=exp.TableAlias(this=exp.to_identifier(alias, quoted=True)),
+    )
+
+
+def _all_eq(pairs) -> exp.Expression:
+    on = None
+    for a, b in pairs:
+        eq = exp.EQ(this=a, expression=b)
+        on = eq if on is None else exp.And(this=on, expression=eq)
+    return on
+
+
+class Relation:
+    """A survey table with the tables above it (left joins on their keys), as SQL.
+
+    Variables are looked up in the table, then upward (respondent → member → household),
+    then, inside an aggregation, in the enclosing unit (as the evaluator's scopes).
+    Aggregations become grouped derived tables left-joined on the unit's keys.
+    """
+
+    def __init__(self, table: str, alias: str, schemas: Mapping[str, Mapping[str, str]],
+                 *, parent: Relation | None = None):  # fmt: skip
+        self.table, self.alias, self.schemas, self.parent = table, alias, schemas, parent
+        own = schemas[table]
+        sources = {alias: own}
+        self.joins: list[tuple[str, str, exp.Expression]] = []
+        for k, (up, keys) in enumerate(R._UPWARD.get(table, ())):
+            if up in schemas and all(c in own and c in schemas[up] for c in keys):
+                a = f"{alias}_{k}"
+                sources[a] = schemas[up]
+                on = _all_eq((exp.column(c, table=alias, quoted=True),
+                              exp.column(c, table=a, quoted=True)) for c in keys)  # fmt: skip
+                self.joins.append((up, a, on))
+        self.keys = [c for c in TABLE_KEYS.get(table, ()) if c in own]
+        self.lookup = Lookup(sources, parent=parent.lookup if parent else None, relation=self)
+        self.aggregates: list[tuple[exp.Expression, str]] = []
+
+    def from_(self, select: exp.Select, *, aggregates: bool = True) -> exp.Select:
+        """``select`` FROM this table, its used upward joins and its aggregations."""
+        sel = select.from_(_table(self.table, self.alias), copy=False)
+        for up, a, on in self.joins:
+            if a in self.lookup.used:
+                sel = sel.join(_table(up, a), on=on, join_type="left", copy=False)
+        if aggregates:
+            for derived, a in self.aggregates:
+                on = _all_eq((exp.column(k, table=self.alias, quoted=True),
+                              exp.column(k, table=a, quoted=True)) for k in self.keys)  # fmt: skip
+                sel = sel.join(derived.subquery(a, copy=False), on=on, join_type="left", copy=False)
+        return sel
+
+    def add_aggregate(self, child: Relation, inner: Column, how: str, comp, node) -> Column:
+        one, zero = exp.Literal.number(1), exp.Literal.number(0)
+
+        def flag(cond):
+            return exp.Max(this=_case((cond, one), default=zero))
+
+        if how in ("any", "all", "count"):
+            v = comp.cond(inner, node)
+            known_true, known_false = v, exp.Not(this=_paren(v))
+        else:
+            v = comp.num(inner, node)
+        has_na = flag(_is_null(v))
+        if how == "any":
+            red = _case((exp.EQ(this=flag(known_true), expression=one), exp.Boolean(this=True)),
+                        (exp.EQ(this=has_na, expression=one), exp.Null()),
+                        default=exp.Boolean(this=False))  # fmt: skip
+            kind, empty = "bool", exp.Boolean(this=False)
+        elif how == "all":
+            red = _case((exp.EQ(this=flag(known_false), expression=one), exp.Boolean(this=False)),
+                        (exp.EQ(this=has_na, expression=one), exp.Null()),
+                        default=exp.Boolean(this=True))  # fmt: skip
+            kind, empty = "bool", exp.Boolean(this=True)
+        else:
+            if how == "count":
+                total = exp.Sum(this=_case((v, one), default=zero))
+            else:
+                total = exp.Sum(this=v)
+            total = exp.Cast(this=total, to=_DOUBLE)
+            if how == "mean":
+                total = exp.Div(this=total, expression=exp.Cast(this=exp.Count(this=exp.Star()),
+                                                                 to=_DOUBLE))  # fmt: skip
+            red = _case((exp.EQ(this=has_na, expression=one), exp.Null()), default=total)
+            kind = "num"
+            empty = exp.Null() if how == "mean" else exp.Literal.number(0)
+        a = f"agg{len(self.aggregates)}"
+        keys = [exp.column(k, table=self.alias, quoted=True) for k in self.keys]
+        sel = exp.select(
+            *[exp.alias_(k, k.name, quoted=True) for k in keys],
+            exp.alias_(red, "v", quoted=True),
+            exp.alias_(exp.Count(this=exp.Star()), "n", quoted=True),
+        )
+        sel = self.from_(sel, aggregates=False)
+        link = exp.EQ(this=exp.column("hhid", table=child.alias, quoted=True),
+                      expression=self.lookup("hhid").expr)  # fmt: skip
+        sel = sel.join(_table(child.table, child.alias), on=link, join_type="inner", copy=False)
+        for up, ca, on in child.joins:
+            if ca in child.lookup.used:
+                sel = sel.join(_table(up, ca), on=on, join_type="left", copy=False)
+        self.aggregates.append((sel.group_by(*keys, copy=False), a))
+        value = exp.column("v", table=a, quoted=True)
+        missing = _is_null(exp.column("n", table=a, quoted=True))
+        return Column(_case((missing, empty), default=value), kind)

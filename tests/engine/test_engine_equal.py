@@ -152,6 +152,7 @@ def test_auto_engine_by_size():
     assert resolve_engine("pandas", rows=5_000_000) == "pandas"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(spark_available() is not None, reason=str(spark_available()))
 def test_spark_equals_duckdb(toy, tmp_path):
     """The same plan on Spark local[2] (few indicators: each query is a Spark job)."""
