@@ -254,6 +254,7 @@ def run(
     stage("ingest")
     survey = ingest_survey(cfg)
     result.survey = survey
+    ind.compute.cache_evaluations(survey)  # rules evaluated once across the stages below
     report = survey.report
     if not report.valid:
         safe_output.remove_stale(out)  # an earlier run's files never sit beside this run's

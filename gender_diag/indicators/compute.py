@@ -186,6 +186,31 @@ def available_indicators(
     return ids, pd.DataFrame(skipped, columns=["indicator", "reason"])
 
 
+class PreparedTables(dict):
+    """Prepared survey tables plus a cache of indicator values (rules evaluated once).
+
+    Only built when the survey carries an evaluation cache (:func:`cache_evaluations`, which
+    the pipeline turns on): the indicators, couples, WEAI and local-index stages then share
+    one copy of the tables and evaluate each rule once instead of four times.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule_values: dict[tuple[str, str], np.ndarray] = {}
+
+
+def cache_evaluations(survey) -> None:
+    """Let :func:`prepare_tables` and :func:`indicator_frames` reuse their work for ``survey``.
+
+    The survey's tables must not change afterwards (the pipeline never changes them). The
+    cache is keyed by the catalogue object, so a different catalogue is prepared afresh.
+    """
+    try:
+        survey._gd_evaluations = {}
+    except AttributeError:  # pragma: no cover - a mapping of tables: nothing to attach to
+        pass
+
+
 def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.DataFrame]:
     """Copy the survey tables, add disaggregation columns and the derived variables.
 
@@ -197,6 +222,17 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
     (every table, from households), ``resp_role`` untouched. Then every derived variable
     of the catalogue on its unit's table.
     """
+    cache = getattr(survey, "_gd_evaluations", None)
+    if cache is not None and id(catalogue) in cache and cache[id(catalogue)][0] is catalogue:
+        return cache[id(catalogue)][1]
+    t = _prepare(survey, catalogue)
+    if cache is not None:
+        cache[id(catalogue)] = (catalogue, PreparedTables(t))
+        return cache[id(catalogue)][1]
+    return t
+
+
+def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
     tables, _ = _tables_and_design(survey, None)
     t = {k: v.copy() for k, v in tables.items()}
     mem = t.get("members")
@@ -286,7 +322,11 @@ def indicator_frames(
                 )
             frame["sex"] = table["head_sex"].to_numpy()
         cols = {}
+        memo = getattr(tables, "rule_values", None)  # PreparedTables: each rule evaluated once
         for ind in inds:
+            if memo is not None and (unit, ind.id) in memo:
+                cols[ind.id] = memo[(unit, ind.id)]
+                continue
             val = ind.parsed_rule.evaluate(tables, unit=unit)
             x = _to_float(val) if ind.type != "share_women" else np.ones(len(table))
             if ind.parsed_universe is not None:
@@ -302,6 +342,9 @@ def indicator_frames(
                         "rule a condition or set type: mean."
                     )
             cols[ind.id] = x
+            if memo is not None:
+                x.flags.writeable = False  # shared by every later caller
+                memo[(unit, ind.id)] = x
         out[unit] = pd.concat([frame.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
     return out
 

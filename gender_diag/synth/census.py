@@ -49,16 +49,33 @@ def geography(rng) -> pd.DataFrame:
     return pd.DataFrame({"department": dep_code, "province": prov_code, "district": dist_code})
 
 
+class _Country:
+    """Geography and district-level parameters, drawn once per seed."""
+
+    def __init__(self, persons: int, seed: int):
+        rng = np.random.default_rng(seed)
+        self.geo = geography(rng)
+        self.sizes = _split(max(persons, N_DISTRICTS), N_DISTRICTS, rng, 1.4)
+        self.dep_idx = pd.factorize(self.geo["department"])[0]
+        self.effect = rng.normal(0.0, 0.6, N_DISTRICTS)  # district gender-gap effect
+        self.rural = rng.uniform(0, 1, N_DISTRICTS)
+        self.tongue_p = rng.dirichlet([8, 3, 0.6, 0.5, 0.2], N_DEPARTMENTS)
+        self.persons = persons
+
+
 def census_frame(persons: int, *, seed: int = 0) -> pd.DataFrame:
     """One row per person (see the module docstring); ``weight`` = 1 (complete count)."""
-    rng = np.random.default_rng(seed)
-    geo = geography(rng)
-    sizes = _split(max(persons, N_DISTRICTS), N_DISTRICTS, rng, 1.4)
-    d = np.repeat(np.arange(N_DISTRICTS), sizes)[:persons]
+    country = _Country(persons, seed)
+    d = np.repeat(np.arange(N_DISTRICTS), country.sizes)[:persons]
+    return _persons(country, d, np.random.default_rng([seed, 0]), first_id=1)
+
+
+def _persons(country: _Country, d: np.ndarray, rng, *, first_id: int) -> pd.DataFrame:
+    geo = country.geo
     n = d.size
-    dep_idx = pd.factorize(geo["department"])[0][d]
-    effect = rng.normal(0.0, 0.6, N_DISTRICTS)[d]  # district gender-gap effect (log-odds)
-    rural = rng.uniform(0, 1, N_DISTRICTS)[d]
+    dep_idx = country.dep_idx[d]
+    effect = country.effect[d]
+    rural = country.rural[d]
     female = rng.random(n) < 0.505
     age = np.minimum(rng.exponential(30.0, n), 99).astype(np.int64)
 
@@ -70,7 +87,7 @@ def census_frame(persons: int, *, seed: int = 0) -> pd.DataFrame:
     edu_score = rng.normal(1.6 - 1.0 * rural - fem * (0.35 + 0.3 * effect), 0.9, n)
     edu_level = np.clip(np.floor(edu_score + 0.5), 0, 3).astype(np.int64)
     edu_level = np.where(age < 6, 0, np.where(age < 12, np.minimum(edu_level, 1), edu_level))
-    tongue_p = rng.dirichlet([8, 3, 0.6, 0.5, 0.2], N_DEPARTMENTS)[dep_idx]
+    tongue_p = country.tongue_p[dep_idx]
     tongue = (tongue_p.cumsum(axis=1) < rng.random(n)[:, None]).sum(axis=1)
     worker = age >= 14
     active = bern(1.2 - fem * (1.0 + 0.5 * effect) - 0.05 * np.maximum(age - 60, 0))
@@ -88,7 +105,7 @@ def census_frame(persons: int, *, seed: int = 0) -> pd.DataFrame:
     dni[~dni_known | (age < 18) & (rng.random(n) < 0.1)] = None
     frame = pd.DataFrame(
         {
-            "person_id": np.arange(1, n + 1, dtype=np.int64),
+            "person_id": np.arange(first_id, first_id + n, dtype=np.int64),
             "department": geo["department"].to_numpy()[d],
             "province": geo["province"].to_numpy()[d],
             "district": geo["district"].to_numpy()[d],
@@ -196,20 +213,36 @@ kind = "duckdb"              # or "spark" (spark_master = "local[2]" or a cluste
 """
 
 
-def write_census(out: str | Path, *, persons: int, seed: int = 0, name: str = "census") -> dict:
+def write_census(
+    out: str | Path, *, persons: int, seed: int = 0, name: str = "census", chunk: int = 2_000_000
+) -> dict:
     """Write ``persons.parquet``, ``catalogue/indicators.yaml`` and ``diagnostic.toml``.
 
-    Large files are written in chunks of districts so memory stays bounded.
+    Above ``chunk`` persons the Parquet "file" is a folder of parts written one chunk at a
+    time, so memory stays bounded whatever the size (the engine scans the folder).
     """
     import duckdb
 
     out = Path(out)
     (out / "catalogue").mkdir(parents=True, exist_ok=True)
-    frame = census_frame(persons, seed=seed)
+    country = _Country(persons, seed)
+    d_all = np.repeat(np.arange(N_DISTRICTS, dtype=np.int32), country.sizes)[:persons]
     path = out / "persons.parquet"
+    if path.exists() and path.is_dir():
+        for old in path.glob("*.parquet"):
+            old.unlink()
+    chunks = range(0, d_all.size, chunk)
+    if len(chunks) > 1:
+        path.mkdir(parents=True, exist_ok=True)
     con = duckdb.connect()
-    con.register("persons", frame)
-    con.table("persons").write_parquet(str(path), compression="zstd")
+    for k, start in enumerate(chunks):
+        frame = _persons(country, d_all[start : start + chunk],
+                         np.random.default_rng([seed, k]), first_id=start + 1)  # fmt: skip
+        con.register("persons", frame)
+        target = path / f"part-{k:04d}.parquet" if len(chunks) > 1 else path
+        con.table("persons").write_parquet(str(target), compression="zstd")
+        con.unregister("persons")
+        del frame
     con.close()
     cat = out / "catalogue" / "indicators.yaml"
     cat.write_text(
