@@ -18,6 +18,7 @@ import pandas as pd
 
 from gender_diag import provenance, safe_output
 from gender_diag.config import load_config, output_dir
+from gender_diag.design.spec import DesignSpec
 from gender_diag.errors import ConfigError, ValidationError
 from gender_diag.result import RunResult
 
@@ -275,7 +276,8 @@ def run(
     # 2. design + indicators (the design is built per unit table inside compute_indicators)
     stage("indicators")
     catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
-    design = design_columns(cfg, survey.design)
+    # one design spec for every stage (roles checked against each table when used)
+    design = DesignSpec.from_config(cfg, survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(
@@ -330,7 +332,7 @@ def run(
     # 3. composite indices
     stage("indices")
     people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
-    index_design = {k: v for k, v in design.items() if k != "weight"}
+    index_design = design  # the index frame's weights replace the weight role
     not_possible = []
     for preset in cfg["indices"]["presets"]:
         spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
@@ -344,7 +346,7 @@ def run(
             sex="sex",
             female="F",
             household="hhid",
-            weight=design["weight"],
+            weight=design.weight,
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )

@@ -30,7 +30,8 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.design._kernel import group_sum
-from gender_diag.design.survey import SurveyDesign, _stage_scale
+from gender_diag.design._structure import _per_group_constant, _population_size, _stage_scale
+from gender_diag.design.survey import SurveyDesign
 from gender_diag.errors import DesignError
 
 __all__ = ["MOMENTS", "SUFFIXES", "TotalsDesign"]
@@ -81,6 +82,33 @@ class _Cells:
     def moments(self) -> bool:
         return self.design._rows_per_stratum is not None
 
+    def estimate_without_psu(self, out, sl, names, a, b, codes, G, total, contrasts):
+        """Fill ``out[..., sl]`` for a design without PSUs (no PSU × domain array is formed).
+
+        Estimates from domain sums of the cells; variances from their second moments
+        (:meth:`srs_var`).
+        """
+        if total:  # pragma: no cover - the engine estimates means and gaps only
+            raise DesignError("TotalsDesign: totals are not available on cells of totals.")
+        num = group_sum(codes, G, a)
+        den = group_sum(codes, G, b)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            est = num / den
+            inv_den = np.where(den != 0, 1.0 / den, 0.0)
+        est0 = np.nan_to_num(est)
+        out["numerator"][:, sl] = num
+        out["denominator"][:, sl] = den
+        out["population"][:, sl] = den
+        out["n"][:, sl] = self.counts(names, codes, G)
+        out["estimate"][:, sl] = est
+        out["deff"][:, sl] = np.nan
+        out["var"][:, sl] = self.srs_var(names, codes, G, est0, inv_den)
+        if contrasts is not None:
+            con = contrasts(est)
+            if "contrast_var" not in out:
+                out["contrast_var"] = np.full((con.n_targets, out["estimate"].shape[1]), np.nan)
+            out["contrast_var"][:, sl] = self.srs_var(names, codes, G, est0, inv_den, con)
+
     def srs_var(self, names, codes, G, est0, inv_den, contrast=None):
         """Variance (T, kc) of domain means — or of contrasts — in a design without PSUs."""
         d = self.design
@@ -99,7 +127,7 @@ class _Cells:
             t, q = t * coef, q * coef * coef
             target = np.where(codes >= 0, contrast.target[safe], -1)
             T = contrast.n_targets
-        H = d._strata_labels.size
+        H = d.strata_labels.size
         key = np.where(target >= 0, d._cell_stratum * T + target, -1)
         st = group_sum(key, H * T, t).reshape(H, T, -1)
         sq = group_sum(key, H * T, q).reshape(H, T, -1)
@@ -172,12 +200,13 @@ class TotalsDesign(SurveyDesign):
             # without PSUs the cells are not units: the real lonely check is done below
             lonely_psu="certainty" if psu is None else lonely_psu,
         )
-        self._spec["lonely_psu"] = lonely_psu
         self._rows_per_stratum = None
         self.cell_totals = _Cells(self)
         if psu is not None:
             return
-        labels = self._strata_labels
+        labels = self.strata_labels
+        # without PSUs every cell is a first-stage "unit": its stratum is its unit's group
+        self._cell_stratum = self.stage1.unit_group[self.stage1.unit]
         counts = pd.Series(rows_per_stratum)
         n_h = counts.reindex(pd.Index(labels)).to_numpy(dtype=float)
         if strata is None:
@@ -186,19 +215,21 @@ class TotalsDesign(SurveyDesign):
             raise DesignError("TotalsDesign: rows_per_stratum misses strata of the cells.")
         pop1 = None
         if fpc is not None and not with_replacement:
-            from gender_diag.design.survey import _per_group_constant, _population_size
-
             vals = cells[fpc].to_numpy(dtype=float)
             per_h = _per_group_constant(
-                vals, self._strata_codes, labels.size, "fpc", fpc, "stratum"
+                vals, self._cell_stratum, labels.size, "fpc", fpc, "stratum"
             )
             pop1 = _population_size(per_h, n_h, "fpc", fpc)
         scale, adjust = _stage_scale(n_h, pop1, "strata", labels, "PSU", lonely_psu)
         self._rows_per_stratum = n_h
         self._scale_per_stratum = scale
         self._centre_zero = adjust
-        self._cell_stratum = self._strata_codes
-        self._df = int(n_h.sum() - labels.size)
+        self._df_rows = int(n_h.sum() - labels.size)
+
+    @property
+    def df(self) -> int:
+        """Design df of the row-level design (rows − strata without PSUs)."""
+        return super().df if self._rows_per_stratum is None else self._df_rows
 
     def vcov_total(self, z: np.ndarray) -> np.ndarray:  # pragma: no cover - guard
         raise DesignError(

@@ -97,8 +97,9 @@ class _Unit:
             )
         sex = exp.Cast(this=_q(sex_col, "u"), to=_TEXT)
         cols: list[exp.Expression] = [exp.alias_(sex, "sex", quoted=True)]
-        self.roles = {r: spec.get(r) for r in _DESIGN_ROLES if spec.get(r) in self.own}
-        self.weight = spec["weight"]
+        self.roles = {r: getattr(spec, r) for r in _DESIGN_ROLES if getattr(spec, r) in self.own}
+        self.weight = spec.weight
+        self.options = {"lonely_psu": spec.lonely_psu, "with_replacement": spec.with_replacement}
         keep = [self.weight, *self.roles.values()]
         for c in dict.fromkeys(keep):
             cols.append(exp.alias_(_q(c, "u"), c, quoted=True))
@@ -203,10 +204,12 @@ def unit_cells(unit: _Unit, backend: Backend, b: str | None, ids: Sequence[str])
     """The TotalsDesign of one unit and disaggregation."""
     cells = unit.cells(backend, b, ids)
     rows = None if "psu" in unit.roles else unit.rows_per_stratum(backend)
-    return TotalsDesign(cells, lonely_psu="adjust", rows_per_stratum=rows, **unit.roles)
+    return TotalsDesign(cells, rows_per_stratum=rows, **unit.roles, **unit.options)
 
 
-def _fallbacks(tables: dict[str, pd.DataFrame], catalogue: Catalogue, inds, schemas) -> set[str]:
+def _fallbacks(
+    tables: dict[str, pd.DataFrame], catalogue: Catalogue, inds, schemas, spec
+) -> set[str]:
     """Rules the SQL compiler does not translate (an aggregation inside an aggregation) are
     evaluated on the in-memory tables; returns the tables that gained a column."""
     changed = set()
@@ -219,9 +222,9 @@ def _fallbacks(tables: dict[str, pd.DataFrame], catalogue: Catalogue, inds, sche
                 compile_rule(ind.parsed_universe, lookup)
         except NotCompilable:
             table = UNIT_TABLES[ind.unit]
-            frame = C.indicator_frames(
-                tables, catalogue, design={"weight": None}, by=(), indicators=[ind.id]
-            )[ind.unit]
+            frame = C.indicator_frames(tables, catalogue, design=spec, by=(), indicators=[ind.id])[
+                ind.unit
+            ]
             tables[table] = tables[table].assign(**{f"__x_{ind.id}": frame[ind.id].to_numpy()})
             changed.add(table)
     return changed
@@ -275,14 +278,19 @@ def compute_indicators_sql(
         _, spec = C._tables_and_design(survey, design)
         tables = C.prepare_tables(survey, catalogue)
     else:
-        spec = {k: v for k, v in dict(design or {}).items() if k in ("weight", *_DESIGN_ROLES)}
-        if not spec.get("weight"):
-            raise GenderDiagError(
-                "compute_indicators: the design names no weight column. Fix: give "
-                '[design] weight = "<column>" (a column of ones for a census).'
-            )
+        from gender_diag.design import DesignSpec
+
+        if isinstance(design, DesignSpec):
+            spec = design
+        else:
+            roles = {k: v for k, v in dict(design or {}).items() if v is not None}
+            if not roles.get("weight"):
+                raise GenderDiagError(
+                    "compute_indicators: the design names no weight column. Fix: give "
+                    '[design] weight = "<column>" (a column of ones for a census).'
+                )
+            spec = DesignSpec.coerce({"lonely_psu": "adjust", **roles})
         tables = None
-    spec = {k: v for k, v in spec.items() if v}
     by = [by] if isinstance(by, str) else list(by)
     wanted = None if indicators is None else set(indicators)
     own = backend is None
@@ -294,7 +302,7 @@ def compute_indicators_sql(
             inds_all = [i for i in catalogue.indicators if wanted is None or i.id in wanted]
             present = [i for i in inds_all if UNIT_TABLES[i.unit] in probe]
             schemas = _register_all(backend, tables)
-            for name in _fallbacks(tables, catalogue, present, schemas):
+            for name in _fallbacks(tables, catalogue, present, schemas, spec):
                 backend.register(name, _engine_frame(tables[name]))
                 schemas[name] = backend.schema(name)
         else:
@@ -345,8 +353,8 @@ def _shares(rel: _Unit, backend: Backend, b, ids, *, level) -> pd.DataFrame:
     """Share-of-women indicators: the mean of 1[F] by disaggregation only (not by sex)."""
     cells = _collapse_sex(rel.cells(backend, b, ids), rel, b)
     rows = None if "psu" in rel.roles else rel.rows_per_stratum(backend)
-    d = TotalsDesign(cells, lonely_psu="adjust", rows_per_stratum=rows, **rel.roles)
-    out = C.share_women_rows(d.mean(ids, by=b, level=level), b, level=level)
+    d = TotalsDesign(cells, rows_per_stratum=rows, **rel.roles, **rel.options)
+    out = C.share_women_rows(d.mean(ids, by=b, confidence=level), b, level=level)
     out["by"] = "total" if b is None else b
     out["by_value"] = out["by_value"].astype(object).where(out["by_value"].notna(), "")
     out["by_value"] = out["by_value"].astype(str)
