@@ -61,6 +61,10 @@ def _not_writing(state: RunState, config: dict) -> str | None:
     return None if state.write else "report: not written (write=False)"
 
 
+def _one_round(state: RunState, config: dict) -> str | None:
+    return None if config.get("evaluation") else "changes: one survey round only"
+
+
 #: The stages of a run, in order. ``with_previous`` rows run with the stage before them.
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", "gender_diag.ingest.stage"),
@@ -70,6 +74,10 @@ STAGES: tuple[Stage, ...] = (
     Stage("indices", "gender_diag.indices.stage"),
     Stage("prioritise", "gender_diag.prioritise.stage"),
     Stage("recommend", "gender_diag.recommend.stage"),
+    # change since the baseline, only with [[rounds]] (issue 12)
+    Stage(
+        "changes", "gender_diag.change.stage", when=_one_round, with_previous=True, quiet_skip=True
+    ),  # fmt: skip
     Stage("provenance", "gender_diag.provenance", with_previous=True),
     Stage("report", "gender_diag.report.stage", when=_not_writing),
 )
@@ -103,7 +111,8 @@ def run_stages(
     for stage in stages:
         reason = stage.when(state, config) if stage.when else None
         if reason:
-            state.note(reason)
+            if not stage.quiet_skip:
+                state.note(reason)
             continue
         progress(stage.name, "start")
         started = time.perf_counter()
@@ -147,6 +156,10 @@ def run(
     """
     stop = last_stage(until)
     cfg = load_config(config)  # configuration problems first, before any stage runs
+    if cfg["input"]["format"] == "census":  # a person file scanned by the engine, no stages
+        from gender_diag.engine.census import run_census
+
+        return run_census(cfg, progress=progress, write=write and until == "report")
     state = RunState(result=RunResult(config=cfg), out=output_dir(cfg), write=write)
     state = run_stages(state, cfg, STAGES[: stop + 1], progress=progress or quiet)
     return state.result

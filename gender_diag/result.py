@@ -53,6 +53,11 @@ class RunResult:
         Files written.
     notes : list of str
         What the run wants the user to know that is not a table (a stage skipped and why).
+    changes : DataFrame
+        With ``[[rounds]]``: change since the baseline (``gd.compare_rounds`` frame).
+    change_detail : dict
+        With ``[[rounds]]``: ``levels`` (each round's estimates), ``skipped`` (indicators not
+        comparable and why), ``rounds``, ``priorities`` (the baseline's top gaps), ``treatment``.
     """
 
     survey: Any = None
@@ -74,3 +79,5 @@ class RunResult:
     sdc_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     outputs: list[Path] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    change_detail: dict[str, Any] = field(default_factory=dict)

@@ -81,7 +81,9 @@ class Stage:
         Imported only when the stage runs, so that ``import gender_diag`` stays light.
     when : callable, optional
         ``when(state, config) -> str | None``: a reason to skip the stage (recorded as a
-        note), or None to run it.
+        note unless ``quiet_skip``), or None to run it.
+    quiet_skip : bool
+        Skip without a note (a stage most runs do not use, e.g. changes between rounds).
     with_previous : bool
         The row belongs to the stage before it: ``until=`` that stage runs this row too
         (e.g. disclosure control right after the indicators).
@@ -91,6 +93,7 @@ class Stage:
     entry: str
     when: Callable[[RunState, dict], str | None] | None = None
     with_previous: bool = False
+    quiet_skip: bool = False
 
     def load(self) -> StageFunction:
         """The entry point function."""

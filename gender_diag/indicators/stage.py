@@ -8,12 +8,13 @@ from __future__ import annotations
 import pandas as pd
 
 from gender_diag.contracts.stages import Progress, RunState
+from gender_diag.engine.select import indicators_function
 from gender_diag.errors import ConfigError
 from gender_diag.indicators.catalogue import load_catalogue
 from gender_diag.indicators.compute import (
     DEFAULT_BY,
     available_indicators,
-    compute_indicators,
+    cache_evaluations,
     couple_comparisons,
 )
 
@@ -40,6 +41,7 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     """Compute the indicator table (before disclosure control) and the couple comparisons."""
     result, icfg = state.result, config["indicators"]
     survey = result.survey
+    cache_evaluations(survey)  # rules evaluated once across this stage and the later ones
     catalogue = load_catalogue(icfg["catalogue"])
     computable, result.skipped_indicators = available_indicators(survey, catalogue)
     if not computable:
@@ -48,7 +50,7 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
             + "; ".join(result.skipped_indicators["reason"].unique()[:3])
             + ". Fix: check [input] (format, sheet) and the catalogue."
         )
-    table = compute_indicators(
+    table = indicators_function(config, survey.tables)(  # the configured engine
         survey,
         catalogue,
         design=state.design,
