@@ -734,12 +734,19 @@ def _merge_design(tables, design):
         if "weight" in main.columns:
             cols["weight"] = "weight"
         return tables, cols
-    add = design[["community", "weight", "fpc", "fpc2"]].drop_duplicates("community")
+    # A community code may recur in several districts (PSU ids reused across strata): the
+    # design row is then found by (district, community), never by the code alone, so two
+    # communities are never given one community's weight.
+    by_district = "district" in design.columns and design["district"].notna().all()
     for name, df in tables.items():
         if "community" not in df.columns:
             continue
+        keys = (
+            ["district", "community"] if by_district and "district" in df.columns else ["community"]
+        )
+        add = design[[*keys, "weight", "fpc", "fpc2"]].drop_duplicates(keys)
         base = df.drop(columns=[c for c in ("weight", "fpc", "fpc2") if c in df.columns])
-        merged = base.merge(add, on="community", how="left", validate="many_to_one")
+        merged = base.merge(add, on=keys, how="left", validate="many_to_one")
         merged.index = df.index
         tables[name] = merged
     cols.update(weight="weight", fpc="fpc")
