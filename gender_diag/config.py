@@ -20,7 +20,7 @@ from typing import Any
 from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir, example_dir
 
-FORMATS = ("kobo", "odk", "table", "stata", "spss")
+FORMATS = ("kobo", "odk", "table", "stata", "spss", "census")
 LANGUAGES = ("es", "fr", "en")
 
 
@@ -120,6 +120,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "recommend": {
         "top_n": Key((int,), 10),
+    },
+    "engine": {
+        "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),
+        "spark_master": Key((str,), "local[2]", help="Spark master URL, e.g. spark://host:7077"),
+        "auto_threshold_rows": Key((int,), 500_000, help="auto: DuckDB above this many rows"),
     },
 }
 
