@@ -254,6 +254,10 @@ def run(
     # 1. ingest and validation
     stage("ingest")
     survey = ingest_survey(cfg)
+    if cfg.get("evaluation"):  # the latest round's renamed questions (issue 12)
+        from gender_diag.change.stage import rename_current
+
+        survey = rename_current(survey, cfg)
     result.survey = survey
     ind.compute.cache_evaluations(survey)  # rules evaluated once across the stages below
     report = survey.report
@@ -413,6 +417,9 @@ def run(
     inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))
     if rcfg["team_scores"] is not None:
         inputs.append(rcfg["team_scores"])
+    if cfg.get("evaluation"):  # every round's files (issue 12)
+        inputs += [r["config"]["input"][k] for r in cfg["evaluation"]["rounds"]
+                   for k in ("path", "form", "design")]  # fmt: skip
     result.provenance = provenance.collect(cfg, inputs=inputs, seeds={"ranking": rcfg["seed"]})
     if stop < STAGES.index("report") or not write:
         return result
