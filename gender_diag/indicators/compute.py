@@ -179,6 +179,12 @@ def available_indicators(
     known = {str(c) for t in tables.values() for c in t.columns}
     known |= {d.name for d in catalogue.derived} | set(STRUCTURAL_VARIABLES)
     known |= {"age_band", "head_sex"}
+    mem = tables.get("members")
+    # household and parcel units are compared by the head's sex: a roster without a head
+    # (no relation == 'head', no [mapping.members] head rule) cannot support them
+    headless = mem is not None and not (
+        "sex" in mem.columns and ({"relation", "is_head"} & set(mem.columns))
+    )
     ids, skipped = [], []
     for ind in catalogue.indicators:
         needs = {UNIT_TABLES[ind.unit]}
@@ -197,6 +203,8 @@ def available_indicators(
         absent = sorted(v for v in variables if v not in known)
         if absent_tables:
             skipped.append((ind.id, f"no {', '.join(absent_tables)} table in the survey"))
+        elif headless and ind.unit in ("household", "parcel"):
+            skipped.append((ind.id, "no household head in the roster (map [mapping.members] head)"))
         elif absent:
             skipped.append((ind.id, f"variables not in the survey: {', '.join(absent)}"))
         else:

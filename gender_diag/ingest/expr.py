@@ -89,7 +89,14 @@ FUNCTIONS = {
     "format-date",
     "position",
     "indexed-repeat",
+    "count",
+    "sum",
+    "max",
+    "min",
 }
+
+
+_REPEAT_AGGREGATES = {"count", "sum", "max", "min"}
 
 
 @dataclass
@@ -105,6 +112,10 @@ class Context:
         ``field`` in the ``index``-th instance of ``repeat`` of the row's household.
     choice_label : callable, optional
         ``choice_label(field, codes)`` → Series of labels (``jr:choice-name``).
+    repeat_aggregate : callable, optional
+        ``repeat_aggregate(how, name)`` → Series aligned with the frame: ``count`` of the
+        instances of the repeat ``name``, or ``sum``/``max``/``min`` of the field ``name`` over
+        its repeat, in the row's household (``count(${roster})``, ``sum(${plot_area})``).
     today : date
         The date ``today()`` returns (default: the current date).
     """
@@ -112,6 +123,7 @@ class Context:
     position: pd.Series | None = None
     indexed_repeat: Callable | None = None
     choice_label: Callable | None = None
+    repeat_aggregate: Callable | None = None
     today: dt.date = field(default_factory=dt.date.today)
 
 
@@ -268,6 +280,8 @@ def fields(node) -> set[str]:
     if node[0] == "call" and node[1] == "indexed-repeat":
         # the field and the repeat are read from another table, not from this row
         return set().union(*(fields(a) for a in node[2][2:]))
+    if node[0] == "call" and node[1] in _REPEAT_AGGREGATES:
+        return set()  # a repeat (or a field of one), read per household by the caller
     out = set()
     for part in node[1:]:
         if isinstance(part, tuple):
@@ -421,6 +435,12 @@ def evaluate(
                 pos = _num(ev(args[2]), index)
                 pos = pos if isinstance(pos, pd.Series) else pd.Series(pos, index=index)
                 return ctx.indexed_repeat(args[0][1], args[1][1], pos)
+            if name in _REPEAT_AGGREGATES:
+                if len(args) != 1 or args[0][0] != "field" or args[0][1] == ".":
+                    raise RuleError(f"{name}() takes one ${{repeat}} or ${{field}} of a repeat.")
+                if ctx.repeat_aggregate is None:
+                    raise RuleError(f"{name}() needs the repeats (not given).")
+                return ctx.repeat_aggregate(name, args[0][1]).astype("Float64")
             if name == "jr:choice-name":
                 if len(args) != 2 or args[1][0] != "str":
                     raise RuleError("jr:choice-name() takes a value and '${field}'.")

@@ -666,7 +666,38 @@ def _expr_context(ctx: Context, name: str) -> expr.Context:
         label = ch["label_en"].fillna(ch["label_es"]).fillna(ch["label_fr"])
         return codes.map(dict(zip(ch["name"], label, strict=True))).astype("string")
 
-    return expr.Context(position=position, indexed_repeat=indexed_repeat, choice_label=choice_label)
+    def repeat_aggregate(how: str, what: str) -> pd.Series:
+        if household is None:
+            raise RuleError(f"{how}(): the row has no household link.")
+        repeats = dict(form.repeats) if form is not None else {}
+        table = repeats.get(what, what)
+        if how == "count":
+            if table not in tables or table == MAIN_TABLE:
+                raise RuleError(f"count(): {what!r} is not a repeat of the export.")
+            other, col = tables[table], None
+        else:
+            owner = [t for t, d in tables.items() if t != MAIN_TABLE and what in d.columns]
+            if not owner:
+                raise RuleError(f"{how}(): {what!r} is not a field of a repeat.")
+            other, col = tables[owner[0]], what
+        if "__hh_row__" not in other.columns:
+            raise RuleError(f"{how}(): the repeat of {what!r} is not linked.")
+        key = other["__hh_row__"]
+        if col is None:
+            per, fill = key.value_counts(), 0.0
+        else:
+            x = pd.to_numeric(other[col], errors="coerce")
+            per = getattr(x.groupby(key), how)()
+            fill = 0.0 if how == "sum" else None  # no instance: sum 0, max/min unknown
+        out = pd.Series(household, index=df.index).map(per).astype("Float64")
+        return out if fill is None else out.fillna(fill)
+
+    return expr.Context(
+        position=position,
+        indexed_repeat=indexed_repeat,
+        choice_label=choice_label,
+        repeat_aggregate=repeat_aggregate,
+    )
 
 
 def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> pd.DataFrame:

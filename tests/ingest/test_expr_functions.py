@@ -134,8 +134,9 @@ def _foreign(tmp_path, relevant=None):
             if r["name"] == "attends_school":
                 r["relevant"] = relevant
         write_form(paths["form"], survey, ff.choices(), {"form_id": "farm", "version": "3"})
+    names = {"weight": "wt", "strata": "region", "fpc": "n_villages", "fpc2": "n_hh"}
     return read_kobo(paths["export"], form=paths["form"], design=paths["design"],
-                     mapping=paths["mapping"])  # fmt: skip
+                     mapping=paths["mapping"], design_names=names)  # fmt: skip
 
 
 def test_position_in_relevant_is_checked_without_false_alarms(tmp_path):
@@ -158,3 +159,25 @@ def test_unsupported_relevant_gives_one_info_line_and_no_flood(tmp_path):
     assert len(info) == 1 and (info["severity"] == "info").all()
     assert "not checked" in info["message"].iloc[0]
     assert not ((iss["reason"] == "missing_required") & (iss["column"] == "attends_school")).any()
+
+
+def test_count_and_sum_over_a_repeat_need_the_context(df):
+    with pytest.raises(RuleError, match="repeats"):
+        evaluate("count(${roster}) > 1", df)
+
+    def agg(how, name):
+        return pd.Series({"count": [3, 1, 0], "sum": [2.5, None, 0.0]}[how], index=df.index)
+
+    ctx = Context(repeat_aggregate=agg)
+    assert ev("count(${roster}) > 1", df, context=ctx) == [True, False, False]
+    assert ev("sum(${plot_area}) >= 1", df, context=ctx) == [True, pd.NA, False]
+
+
+def test_count_of_the_roster_in_validation(tmp_path):
+    # the roster has 2 to 5 members: count(${hh_pop_repeat}) > 1 is true in every household
+    s = _foreign(tmp_path, relevant="count(${hh_pop_repeat}) > 1 and ${person_age} < 18")
+    iss = s.report.issues
+    assert not iss["reason"].isin(["relevant_unsupported", "answered_not_relevant"]).any()
+    s = _foreign(tmp_path, relevant="count(${hh_pop_repeat}) > 10")
+    iss = s.report.issues
+    assert ((iss["reason"] == "answered_not_relevant") & (iss["column"] == "attends_school")).any()

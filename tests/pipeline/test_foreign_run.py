@@ -156,3 +156,12 @@ def test_cli_validate_and_run_on_the_foreign_form(tmp_path, capsys):
     out = capsys.readouterr().out
     assert code == 0 and "sex_unknown" in out
     assert main(["run", str(cfg), "--until", "indicators"]) == 0
+
+
+def test_household_indicators_skipped_without_a_head_rule(tmp_path):
+    cfg = _config(tmp_path, tmp_path / "o")
+    del cfg["mapping"]["members"]["head"]
+    result = gd.run(cfg, until="indicators")
+    skipped = result.skipped_indicators.set_index("indicator")["reason"]
+    assert "no household head" in skipped["grows_maize"]
+    assert {"owns_phone", "school_attendance"} <= set(result.indicators["indicator"])
