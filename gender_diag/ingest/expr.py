@@ -490,8 +490,11 @@ def _arity(name: str, args: list, lo: int, hi: int | None = None) -> None:
         raise RuleError(f"{name}() takes {lo}{'' if hi == lo else f'-{hi}'} argument(s).")
 
 
-def _call(name: str, args: list, index, ctx: Context | None = None):
-    ctx = ctx or Context()
+_NOT_MINE = object()
+
+
+def _logic_call(name: str, args: list, index, ctx: Context):
+    """true(), false(), not(), boolean()."""
     if name == "true":
         return pd.Series(True, index=index, dtype="boolean")
     if name == "false":
@@ -500,6 +503,11 @@ def _call(name: str, args: list, index, ctx: Context | None = None):
         return ~_bool(args[0], index)
     if name == "boolean":
         return _bool(args[0], index)
+    return _NOT_MINE
+
+
+def _choice_call(name: str, args: list, index, ctx: Context):
+    """selected(), count-selected(), selected-at()."""
     if name == "selected":
         s = _str(args[0], index)
         code = str(args[1]) if not isinstance(args[1], pd.Series) else None
@@ -519,6 +527,11 @@ def _call(name: str, args: list, index, ctx: Context | None = None):
             for p, k in zip(parts, n, strict=True)
         ]
         return pd.Series(out, index=index, dtype="string")
+    return _NOT_MINE
+
+
+def _number_call(name: str, args: list, index, ctx: Context):
+    """string-length(), string(), number(), int(), round() ... pow()."""
     if name == "string-length":
         return _str(args[0], index).str.len().astype("Float64")
     if name == "string":
@@ -537,6 +550,11 @@ def _call(name: str, args: list, index, ctx: Context | None = None):
     if name == "pow":
         _arity(name, args, 2)
         return _series(_num(args[0], index), index).astype("Float64") ** _num(args[1], index)
+    return _NOT_MINE
+
+
+def _condition_call(name: str, args: list, index, ctx: Context):
+    """if(), coalesce()."""
     if name == "if":
         _arity(name, args, 3)
         c = _bool(args[0], index)
@@ -547,6 +565,11 @@ def _call(name: str, args: list, index, ctx: Context | None = None):
         a, b = _series(args[0], index), _series(args[1], index)
         empty = a.isna() | (a.astype("string").str.len() == 0).fillna(True)
         return a.where(~empty, b)
+    return _NOT_MINE
+
+
+def _text_call(name: str, args: list, index, ctx: Context):
+    """concat(), substr(), contains(), ... translate(), regex()."""
     if name == "concat":
         out = pd.Series("", index=index, dtype="string")
         for a in args:  # a missing part is the empty string, as in XPath
@@ -602,6 +625,11 @@ def _call(name: str, args: list, index, ctx: Context | None = None):
     if name in {"today", "now"}:
         day = (pd.Timestamp(ctx.today) - _EPOCH) / pd.Timedelta(days=1)
         return pd.Series(float(day), index=index, dtype="Float64")
+    return _NOT_MINE
+
+
+def _date_call(name: str, args: list, index, ctx: Context):
+    """today(), now(), date(), decimal-date-time(), format-date() (days since 1970)."""
     if name in {"date", "decimal-date-time"}:
         _arity(name, args, 1)
         v = args[0]
@@ -620,4 +648,17 @@ def _call(name: str, args: list, index, ctx: Context | None = None):
         t = _EPOCH + pd.to_timedelta(days.astype(float), unit="D")
         fmt = str(args[1]).replace("%e", "%d").replace("%n", "%m")
         return t.dt.strftime(fmt).astype("string")
+    return _NOT_MINE
+
+
+_CALL_GROUPS = (_logic_call, _choice_call, _number_call, _condition_call, _text_call, _date_call)
+
+
+def _call(name: str, args: list, index, ctx: Context | None = None):
+    """Evaluate one function call of :data:`FUNCTIONS` on already evaluated arguments."""
+    ctx = ctx or Context()
+    for group in _CALL_GROUPS:
+        out = group(name, args, index, ctx)
+        if out is not _NOT_MINE:
+            return out
     raise RuleError(f"Function {name!r} is not supported.")

@@ -196,39 +196,7 @@ def parse_mapping(raw: dict | None, *, source: str = "[mapping]") -> tuple[Surve
     """
     raw = dict(raw or {})
     problems: list[str] = []
-    allowed = [*_TOP, *_SUB]
-    for key in raw:
-        if key not in allowed:
-            problems.append(
-                f"[mapping] unknown key {key!r}{_close(key, allowed)}. Fix: use one of "
-                + ", ".join(allowed)
-                + "."
-            )
-    vals: dict[str, Any] = {}
-
-    def text(section: str, key: str, value: Any) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, bool) or not isinstance(value, str | int):
-            where = f"[mapping{'.' + section if section else ''}] {key}"
-            problems.append(
-                f'{where}: expected a name in quotes, got {value!r}. Fix: {key} = "...".'
-            )
-            return ""
-        return str(value).strip()
-
-    for key in _TOP:
-        vals[key] = text("", key, raw.get(key))
-    vals["form_version"] = vals["form_version"] or "check"
-    if vals["form_version"] not in FORM_VERSION:
-        problems.append(
-            f"[mapping] form_version: {vals['form_version']!r} is not allowed. Fix: use one of "
-            + ", ".join(repr(c) for c in FORM_VERSION)
-            + "."
-        )
-        vals["form_version"] = "check"
-    for key in ("household_id", "district", "community"):
-        vals[key] = _last(vals[key]) if vals[key] else ""
+    _unknown_keys("[mapping]", raw, [*_TOP, *_SUB], problems)
     subs: dict[str, dict] = {}
     for sub, keys in _SUB.items():
         given = raw.get(sub, {})
@@ -238,21 +206,64 @@ def parse_mapping(raw: dict | None, *, source: str = "[mapping]") -> tuple[Surve
             )
             given = {}
         if keys is not None:
-            for k in given:
-                if k not in keys:
-                    problems.append(
-                        f"[mapping.{sub}] unknown key {k!r}{_close(k, keys)}. Fix: use one of "
-                        + ", ".join(keys)
-                        + "."
-                    )
+            _unknown_keys(f"[mapping.{sub}]", given, keys, problems)
         subs[sub] = given
+    vals = {key: _text("", key, raw.get(key), problems) for key in _TOP}
+    vals["form_version"] = _form_version(vals["form_version"], problems)
     for prefix in ("members", "respondents"):
         for k in _SUB[prefix]:
-            v = text(prefix, k, subs[prefix].get(k))
-            vals[f"{prefix}_{k}"] = v if k in ("head", "table") else (_last(v) if v else "")
-    vals["members_table"] = _last(vals["members_table"]) if vals["members_table"] else ""
-    rt = vals["respondents_table"]
-    vals["respondents_table"] = _last(rt) if rt else ""
+            v = _text(prefix, k, subs[prefix].get(k), problems)
+            vals[f"{prefix}_{k}"] = v if k == "head" else (_last(v) if v else "")
+    for key in ("household_id", "district", "community"):
+        vals[key] = _last(vals[key]) if vals[key] else ""
+    _check_people(vals, problems)
+    codes = _sex_codes(subs["sex_codes"], problems)
+    tables = _unit_tables(subs["tables"], vals, problems)
+    mapping = SurveyMapping(
+        **{k: v for k, v in vals.items() if k in SurveyMapping.__dataclass_fields__},
+        female=codes["female"],
+        male=codes["male"],
+        tables=tables,
+        source=source,
+    )
+    return mapping, problems
+
+
+def _unknown_keys(where: str, given: dict, allowed, problems: list) -> None:
+    for key in given:
+        if key not in allowed:
+            problems.append(
+                f"{where} unknown key {key!r}{_close(key, allowed)}. Fix: use one of "
+                + ", ".join(allowed)
+                + "."
+            )
+
+
+def _text(section: str, key: str, value: Any, problems: list) -> str:
+    """A mapped name (text; a number is read as text), '' when absent."""
+    if value is None:
+        return ""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        where = f"[mapping{'.' + section if section else ''}] {key}"
+        problems.append(f'{where}: expected a name in quotes, got {value!r}. Fix: {key} = "...".')
+        return ""
+    return str(value).strip()
+
+
+def _form_version(value: str, problems: list) -> str:
+    value = value or "check"
+    if value in FORM_VERSION:
+        return value
+    problems.append(
+        f"[mapping] form_version: {value!r} is not allowed. Fix: use one of "
+        + ", ".join(repr(c) for c in FORM_VERSION)
+        + "."
+    )
+    return "check"
+
+
+def _check_people(vals: dict, problems: list) -> None:
+    """The head rule reads in the safe rule language; no roster keys without a roster."""
     head = vals["members_head"]
     if head:
         from gender_diag.indicators.rules import parse_rule
@@ -272,9 +283,13 @@ def parse_mapping(raw: dict | None, *, source: str = "[mapping]") -> tuple[Surve
             '[mapping.members] table = "none" says there is no roster, but sex/age/line/head '
             "are mapped. Fix: name the roster repeat, or remove the other members keys."
         )
+
+
+def _sex_codes(given: dict, problems: list) -> dict[str, tuple[str, ...]]:
+    """``female``/``male`` lists (default F / M), no code in both."""
     codes = {}
     for k in ("female", "male"):
-        v = subs["sex_codes"].get(k)
+        v = given.get(k)
         if v is None:
             codes[k] = ("F",) if k == "female" else ("M",)
             continue
@@ -295,9 +310,14 @@ def parse_mapping(raw: dict | None, *, source: str = "[mapping]") -> tuple[Surve
             f"[mapping.sex_codes] {', '.join(sorted(both))!r} is listed as both female and male. "
             "Fix: keep each code in one list."
         )
+    return codes
+
+
+def _unit_tables(given: dict, vals: dict, problems: list) -> dict[str, str]:
+    """``[mapping.tables]``: unit name → repeat, each repeat once, not the roster again."""
     tables: dict[str, str] = {}
     seen: dict[str, str] = {}
-    for unit, rep in subs["tables"].items():
+    for unit, rep in given.items():
         if not _UNIT_NAME.match(str(unit)) or str(unit) in _RESERVED_UNITS:
             problems.append(
                 f"[mapping.tables] {unit!r}: a unit name is letters, digits and _ (starting with "
@@ -305,7 +325,7 @@ def parse_mapping(raw: dict | None, *, source: str = "[mapping]") -> tuple[Surve
                 'Fix: e.g. crops = "crop_repeat".'
             )
             continue
-        r = text("tables", unit, rep)
+        r = _text("tables", unit, rep, problems)
         if not r:
             problems.append(f'[mapping.tables] {unit}: give the repeat name, e.g. {unit} = "...".')
             continue
@@ -323,25 +343,7 @@ def parse_mapping(raw: dict | None, *, source: str = "[mapping]") -> tuple[Surve
                 f"[mapping.tables] {seen[name]} = {name!r} is already the members or respondents "
                 "table. Fix: remove it from [mapping.tables]."
             )
-    mapping = SurveyMapping(
-        household_id=vals["household_id"],
-        district=vals["district"],
-        community=vals["community"],
-        form_version=vals["form_version"],
-        members_table=vals["members_table"],
-        members_line=vals["members_line"],
-        members_sex=vals["members_sex"],
-        members_age=vals["members_age"],
-        members_head=head,
-        respondents_table=vals["respondents_table"],
-        respondents_sex=vals["respondents_sex"],
-        respondents_line=vals["respondents_line"],
-        female=codes["female"],
-        male=codes["male"],
-        tables=tables,
-        source=source,
-    )
-    return mapping, [f"{p}" for p in problems]
+    return tables
 
 
 def load_mapping(path_or_raw: str | Path | dict | SurveyMapping | None) -> SurveyMapping | None:
