@@ -30,6 +30,7 @@ def tables():
             "hhid": ["H1", "H1", "H2", "H2", "H2", "H3"],
             "line": [1, 2, 1, 2, 3, 1],
             "sex": ["F", "M", "M", "F", "F", "M"],
+            "relation": ["head", "spouse", "head", "spouse", "child", "head"],
         }
     )
     plots = pd.DataFrame(
