@@ -64,6 +64,14 @@ def ingest_survey(config: dict):
         options["design"] = inp["design"]
     if inp["salt"]:
         options["salt"] = inp["salt"]
+    if config.get("mapping") is not None:
+        if inp["format"] not in ("kobo", "odk"):
+            raise ConfigError(
+                f"[mapping] is read with Kobo and ODK exports, not with {inp['format']!r} "
+                "files. Fix: rename the columns of the table instead, or export from Kobo/ODK."
+            )
+        options["mapping"] = config["mapping"]
+        options["design_names"] = config["design"]
     with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
         return reader(inp["path"], **options)
 
@@ -98,6 +106,18 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
             'column. Fix: give [input] design = "design.csv" or [design] weight = "<column>".'
         )
     return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
+
+
+def _design_config(config: dict, survey) -> dict:
+    """With ``[mapping]``, the ``[design]`` names translated to the survey's columns."""
+    if config.get("mapping") is None:
+        return config
+    from gender_diag.ingest.mapping import load_mapping, translate_design
+
+    tables = getattr(survey, "tables", {}) or {}
+    columns = {c for t in tables.values() for c in t.columns}
+    design = translate_design(config["design"], load_mapping(config["mapping"]), columns)
+    return {**config, "design": design}
 
 
 def catalogue_file(config: dict, *parts: str) -> Path | None:
@@ -242,6 +262,9 @@ def run(
     out = output_dir(cfg)
     result = RunResult(config=cfg)
     timings: dict[str, float] = {}
+    from gender_diag.skips import SkipLog, attempt
+
+    skips = SkipLog(progress)
 
     def stage(name: str):
         progress(name, "start")
@@ -281,7 +304,7 @@ def run(
     stage("indicators")
     catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
     # one design spec for every stage (roles checked against each table when used)
-    design = DesignSpec.from_config(cfg, survey.design)
+    design = DesignSpec.from_config(_design_config(cfg, survey), survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(
@@ -313,18 +336,26 @@ def run(
     result.gaps = ind.gap_table(table, catalogue)
     result.labels = catalogue.to_frame()
     result.catalogue = catalogue
-    result.couples = suppress_small(
-        ind.couple_comparisons(
-            survey,
-            catalogue,
-            design,
-            alpha=1 - cfg["indicators"]["confidence"],
-            indicators=computable,
-        ),
-        sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
-        threshold=cfg["disclosure"]["threshold"],
-        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+    couples = attempt(
+        skips,
+        "indicators",
+        "couple comparisons",
+        ind.couple_comparisons,
+        survey,
+        catalogue,
+        design,
+        alpha=1 - cfg["indicators"]["confidence"],
+        indicators=computable,
     )
+    if couples is not None:
+        result.couples = suppress_small(
+            couples,
+            sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
+            threshold=cfg["disclosure"]["threshold"],
+            sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+        )
+    for level in unavailable:
+        skips.add("indicators", f"disaggregation {level}", "not possible with these data")
     skipped = len(result.skipped_indicators)
     note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
     if unavailable:
@@ -335,14 +366,27 @@ def run(
 
     # 3. composite indices
     stage("indices")
-    people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
+    presets = cfg["indices"]["presets"]
+    people = None
+    if presets:  # no WEAI index asked for ([indices] presets = []): no WEAI inputs needed
+        people = attempt(
+            skips,
+            "indices",
+            "WEAI inputs",
+            ind.weai_inputs,
+            survey,
+            catalogue,
+            design=design,
+            indicators=computable,
+        )
     index_design = design  # the index frame's weights replace the weight role
     not_possible = []
-    for preset in cfg["indices"]["presets"]:
+    for preset in presets if people is not None else []:
         spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
         absent = [key for key in spec.weights if key not in people.columns]
         if absent:
             not_possible.append(f"{preset} (no {', '.join(absent)})")
+            skips.add("indices", f"index {preset}", f"inputs not in the data: {', '.join(absent)}")
             continue
         result.indices[preset] = idx.weai(
             people,
@@ -354,9 +398,21 @@ def run(
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )
-    local = ind.local_gap_index(survey, catalogue, design=design, indicators=computable)
-    for name, frame in local.items():
+    local = attempt(
+        skips,
+        "indices",
+        "local gender gap index",
+        ind.local_gap_index,
+        survey,
+        catalogue,
+        design=design,
+        indicators=computable,
+    )
+    for name, frame in (local or {}).items():
         result.indices[f"local_gap_{name}"] = frame
+    if people is None and presets:
+        not_possible = [f"{p} (no WEAI inputs)" for p in presets]
+    result.skipped = skips.frame()
     note = f"; not possible with these data: {'; '.join(not_possible)}" if not_possible else ""
     done("indices", ", ".join(result.indices) + note)
     if stop < STAGES.index("ranking"):
@@ -436,6 +492,10 @@ def run(
     if len(result.skipped_indicators):
         path = out / "validation" / "skipped_indicators.csv"
         paths.append(safe_output.write_csv(result.skipped_indicators, path))
+    result.skipped = skips.frame()
+    if len(result.skipped):
+        path = out / "validation" / "skipped.csv"
+        paths.append(safe_output.write_csv(result.skipped, path))
     paths += write_reports(
         result,
         out,
