@@ -138,8 +138,27 @@ def _excluded(inf: Inference) -> set[str]:
     return {n for n in names if n}
 
 
-def form_indicators(inf: Inference) -> tuple[list[dict], list[str]]:
-    """One catalogue entry per eligible question and answer; also the skipped questions."""
+def _borrow(entry: dict, wanted: list[str]) -> list[str]:
+    """Fill the diagnostic's languages the form lacks from a form language (issue 14 §9)."""
+    borrowed = []
+    for key in ("label", "definition"):
+        texts = entry[key]
+        have = [lang for lang in texts if texts[lang]]
+        for lang in wanted:
+            if lang not in texts and have:
+                texts[lang] = texts[have[0]]
+                borrowed.append(f"{lang} from {have[0]}")
+    return sorted(set(borrowed))
+
+
+def form_indicators(
+    inf: Inference, wanted: list[str] | None = None
+) -> tuple[list[dict], list[str]]:
+    """One catalogue entry per eligible question and answer; also the skipped questions.
+
+    ``wanted`` are the diagnostic's languages: one the form has no label in borrows the
+    text of a language the form has, and the entry's note says so (translate it there).
+    """
     form = inf.form
     langs = inf.languages
     skip = _excluded(inf)
@@ -227,6 +246,12 @@ def form_indicators(inf: Inference) -> tuple[list[dict], list[str]]:
                     "note": _NOTE,
                 }
             )
+            borrowed = _borrow(entries[-1], list(wanted or []))
+            if borrowed:
+                entries[-1]["note"] = (
+                    f"The form has no label in {', '.join(b.split()[0] for b in borrowed)}: "
+                    f"the {borrowed[0].split()[-1]} text is shown; translate it here. " + _NOTE
+                )
     return entries, skipped
 
 
@@ -261,10 +286,18 @@ def bundled_indicators(inf: Inference) -> dict:
     return raw
 
 
-def write_catalogue(folder: Path, inf: Inference) -> tuple[list[Path], dict]:
+def write_catalogue(
+    folder: Path, inf: Inference, languages: list[str] | None = None
+) -> tuple[list[Path], dict]:
     """Write the two indicator files; return the paths and counts for the config comments."""
     folder.mkdir(parents=True, exist_ok=True)
-    entries, skipped = form_indicators(inf)
+    entries, skipped = form_indicators(inf, languages)
+    missing = [lang for lang in languages or [] if lang not in inf.languages]
+    if missing and entries:
+        inf.notes.append(
+            f"the form has no labels in {', '.join(missing)}: the generated indicators show "
+            f"the {inf.languages[0]} text there (translate them in catalogo/indicators_form.yaml)"
+        )
     bundled = bundled_indicators(inf)
     taken = {e["id"] for e in bundled["indicators"]}
     entries = [e for e in entries if e["id"] not in taken]

@@ -174,7 +174,7 @@ def form_languages(form: Form, path: Path) -> tuple[Form, list[str], str]:
     """
     note = ""
     try:
-        header = pd.read_excel(path, sheet_name="survey", nrows=0).columns
+        header = pd.read_excel(path, sheet_name="survey", nrows=0, engine="openpyxl").columns
     except Exception:
         header = []
     bare = any(str(c).strip().lower() == "label" for c in header)

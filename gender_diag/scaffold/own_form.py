@@ -162,11 +162,11 @@ def init_from_form(
         design_rel = ""
         inf.notes.append("give the design file (weights per community) as [input] design")
     cat = folder / "catalogo"
-    paths, counts = write_catalogue(cat, inf)
+    langs = list(languages or [lang for lang in LANGS if lang in inf.languages] or ["en"])
+    paths, counts = write_catalogue(cat, inf, langs)
     written += paths
     shutil.copy2(catalogue_dir() / "criteria.yaml", cat / "criteria.yaml")
     actions_line = _actions(cat, country)
-    langs = list(languages or [lang for lang in LANGS if lang in inf.languages] or ["en"])
     config = folder / "diagnostic.toml"
     config.write_text(
         config_toml(
