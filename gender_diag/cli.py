@@ -56,9 +56,25 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     from gender_diag.ingest import format_report, validate_path
+    from gender_diag.ingest.mapping import read_mapping_file
 
-    report = validate_path(args.path, form=args.form, design=args.design, format=args.format)
-    print(format_report(report))
+    mapping, design_names = read_mapping_file(args.mapping) if args.mapping else (None, None)
+    report = validate_path(
+        args.path,
+        form=args.form,
+        design=args.design,
+        format=args.format,
+        mapping=mapping,
+        design_names=design_names,
+    )
+    print(format_report(report, lang=args.lang))
+    if args.out:
+        from pathlib import Path
+
+        from gender_diag.pipeline import write_validation
+
+        paths = write_validation(report, Path(args.out))
+        print(f"\nFull issue list: {paths[0]} ({len(report.issues)} rows)")
     return 0 if report.valid else 1
 
 
@@ -221,6 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["kobo", "odk", "table", "stata", "spss"],
         help="input format (default: detected from the file)",
     )
+    p.add_argument(
+        "--mapping",
+        default=None,
+        help="TOML file with a [mapping] section (or a diagnostic.toml): where the "
+        "household id, roster, sex, respondents and repeats live in your own form",
+    )
+    p.add_argument("--out", default=None, help="write the full issue list to this folder")
     p.add_argument("--lang", default="en", choices=["es", "fr", "en"])
     p.set_defaults(func=cmd_validate)
 

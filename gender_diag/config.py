@@ -166,11 +166,18 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     """
     problems: list[str] = []
     out: dict[str, dict[str, Any]] = {}
+    # [mapping] has nested tables: validated by its own module (gender_diag.ingest.mapping)
+    raw = dict(raw)
+    mapping = raw.pop("mapping", None)
+    if mapping is not None:
+        from gender_diag.ingest.mapping import parse_mapping
+
+        problems += parse_mapping(mapping, source=source)[1]
     for section in raw:
         if section not in SCHEMA:
             problems.append(
                 f"unknown section [{section}]. Fix: use one of "
-                + ", ".join(f"[{s}]" for s in SCHEMA)
+                + ", ".join(f"[{s}]" for s in (*SCHEMA, "mapping"))
                 + "."
             )
     for section, keys in SCHEMA.items():
@@ -235,6 +242,8 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     if out["indicators"]["catalogue"] is None:
         out["indicators"]["catalogue"] = catalogue_dir()
     out["config_path"] = source
+    if mapping is not None:
+        out["mapping"] = mapping  # the section as written; ingest reads it (load_mapping)
     return Config(out)
 
 

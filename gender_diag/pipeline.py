@@ -62,6 +62,14 @@ def ingest_survey(config: dict):
         options["design"] = inp["design"]
     if inp["salt"]:
         options["salt"] = inp["salt"]
+    if config.get("mapping") is not None:
+        if inp["format"] not in ("kobo", "odk"):
+            raise ConfigError(
+                f"[mapping] is read with Kobo and ODK exports, not with {inp['format']!r} "
+                "files. Fix: rename the columns of the table instead, or export from Kobo/ODK."
+            )
+        options["mapping"] = config["mapping"]
+        options["design_names"] = config["design"]
     return reader(inp["path"], **options)
 
 
@@ -95,6 +103,18 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
             'column. Fix: give [input] design = "design.csv" or [design] weight = "<column>".'
         )
     return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
+
+
+def _design_config(config: dict, survey) -> dict:
+    """With ``[mapping]``, the ``[design]`` names translated to the survey's columns."""
+    if config.get("mapping") is None:
+        return config
+    from gender_diag.ingest.mapping import load_mapping, translate_design
+
+    tables = getattr(survey, "tables", {}) or {}
+    columns = {c for t in tables.values() for c in t.columns}
+    design = translate_design(config["design"], load_mapping(config["mapping"]), columns)
+    return {**config, "design": design}
 
 
 def catalogue_file(config: dict, *parts: str) -> Path | None:
@@ -272,7 +292,7 @@ def run(
     catalogue = ind.load_catalogue(
         cfg["indicators"]["catalogue"], languages=cfg["diagnostic"]["languages"]
     )
-    design = design_columns(cfg, survey.design)
+    design = design_columns(_design_config(cfg, survey), survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(

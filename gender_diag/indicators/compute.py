@@ -192,7 +192,8 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
     Added columns
     -------------
     ``age_band`` (members, respondents: own age; households, parcels: the head's),
-    ``head_sex`` (every table: sex of the roster member with ``relation == 'head'``),
+    ``head_sex`` (every table: sex of the roster member with ``relation == 'head'``, or
+    marked ``is_head`` by the mapping's head rule),
     ``mother_tongue`` (households and parcels: the head's), ``program_participant``
     (every table, from households), ``resp_role`` untouched. Then every derived variable
     of the catalogue on its unit's table.
@@ -201,7 +202,12 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
     t = {k: v.copy() for k, v in tables.items()}
     mem = t.get("members")
     head = None
-    if mem is not None and {"hhid", "relation"} <= set(mem.columns):
+    if mem is not None and {"hhid", "is_head"} <= set(mem.columns):
+        # the head marked by the [mapping.members] head rule (gender_diag.ingest.mapping)
+        head = mem.loc[mem["is_head"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+        head = head.drop_duplicates("hhid")
+        head = head.set_index(head["hhid"].astype(str))
+    elif mem is not None and {"hhid", "relation"} <= set(mem.columns):
         head = mem.loc[mem["relation"].astype(str) == "head"].drop_duplicates("hhid")
         head = head.set_index(head["hhid"].astype(str))
     hh = t.get("households")

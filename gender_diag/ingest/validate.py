@@ -258,8 +258,14 @@ def check_columns(tables, meta, *, form: Form | None, report: ValidationReport) 
             )
 
 
-def check_version(tables, meta, *, form: Form | None, report: ValidationReport) -> None:
-    """Form version recorded in the data (``__version__``, ``FormVersion``...) vs the form."""
+def check_version(
+    tables, meta, *, form: Form | None, report: ValidationReport, warn_only: bool = False
+) -> None:
+    """Form version recorded in the data (``__version__``, ``FormVersion``...) vs the form.
+
+    ``warn_only`` (``[mapping] form_version = "warn"``) never blocks: every mismatching row
+    is a warning.
+    """
     if form is None or form.version is None or MAIN_TABLE not in tables:
         return
     main = tables[MAIN_TABLE]
@@ -278,7 +284,7 @@ def check_version(tables, meta, *, form: Form | None, report: ValidationReport) 
     if not bad.any():
         return
     seen = ", ".join(sorted(set(vals[bad].dropna().tolist()))[:5])
-    if bad.all():
+    if bad.all() and not warn_only:
         report.add_blocking(
             "form_version_mismatch",
             f"File {meta[MAIN_TABLE].file}: every submission was collected with form "
@@ -310,8 +316,16 @@ def check_version(tables, meta, *, form: Form | None, report: ValidationReport) 
 # -- design ---------------------------------------------------------------------------------
 
 
-def load_design(design, *, report: ValidationReport, source: dict) -> pd.DataFrame | None:
+def load_design(
+    design, *, report: ValidationReport, source: dict, columns: dict | None = None
+) -> pd.DataFrame | None:
     """Read and check the design file (one row per sampled community, contract §1).
+
+    ``columns`` names the design file's own columns for a partner's design (from ``[mapping]``
+    and ``[design]``): ``community`` (the join key, the mapped community column), ``district``
+    (strata), ``weight``, ``fpc`` (PSUs in the stratum), ``fpc2`` (households in the PSU).
+    Names not found fall back to the bundled ones (community, district, weight,
+    communities_total, households_total).
 
     Returns a frame with community, district, weight, fpc, fpc2 (None without a design).
     """
@@ -328,14 +342,31 @@ def load_design(design, *, report: ValidationReport, source: dict) -> pd.DataFra
 
         source[file] = sha256(design)
     df.columns = [str(c).strip().lower() for c in df.columns]
+    if columns:
+        defaults = {"community": "community", "district": "district", "weight": "weight",
+                    "fpc": "communities_total", "fpc2": "households_total"}  # fmt: skip
+        renames = {}
+        for role, default in defaults.items():
+            names = [n for n in columns.get(role, ()) if n] if role in columns else []
+            own = next((n.strip().lower() for n in names if n.strip().lower() in df.columns), None)
+            if own is not None and own != default:
+                renames[own] = default
+        df = df.drop(columns=[d for d in renames.values() if d in df.columns]).rename(
+            columns=renames
+        )
     need = ["community", "weight"]
     miss = [c for c in need if c not in df.columns]
     if miss:
+        given = (columns or {}).get(miss[0]) or ()
         report.add_blocking(
             "design_invalid",
-            f"Design file {file}: column(s) {', '.join(miss)} missing.",
+            f"Design file {file}: column(s) {', '.join(miss)} missing"
+            + (f" (looked for {', '.join(map(repr, [g for g in given if g]))})" if given else "")
+            + f"; its columns are {', '.join(df.columns)}.",
             fix="The design file needs one row per sampled community with columns district, "
-            "community, weight (and communities_total, households_total for the fpc).",
+            "community, weight (and communities_total, households_total for the fpc); with "
+            "[mapping], the community column is the mapped community name and [design] weight, "
+            "strata, fpc, fpc2 name the design file's columns.",
             file=file,
             table="design",
             column=miss[0],
