@@ -182,7 +182,7 @@ def cmd_init(args) -> int:
     for path in written:
         print(path)
     config = Path(args.folder) / "diagnostic.toml"
-    asks = config.read_text(encoding="utf-8").count("# QUESTION") if args.form else 0
+    asks = config.read_text(encoding="utf-8").count("\n# QUESTION:") if args.form else 0
     if asks:
         print(f"\n{asks} question(s) in {config} need your answer (lines '# QUESTION').")
     print(f"\nNext: read {Path(args.folder) / 'README.md'}")

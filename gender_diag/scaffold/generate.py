@@ -30,6 +30,7 @@ NUMERIC = ("integer", "decimal", "range")
 MAX_CATEGORIES = 12  # a select_one with more choices (crops, villages…) is a list, not a scale
 
 _UNIT_WORDS = {
+    "parcel": {"es": "parcelas", "fr": "parcelles", "en": "plots"},
     "household": {
         "es": "hogares",
         "fr": "ménages",
@@ -108,6 +109,8 @@ def _unit_of(table: str, inf: Inference) -> str | None:
         return "member"
     if table == inf.respondent_table:
         return "respondent"
+    if inf.mapping["tables"].get("parcels") == table and inf.head_rule:
+        return "parcel"  # plots: compared by the sex of the household head
     return None
 
 
@@ -241,7 +244,7 @@ def form_indicators(
                     "rule": rule,
                     "direction": "higher_better",
                     "standard": "",
-                    "sensitive": False,
+                    "sensitive": bool(row.get("sensitive", False)),
                     "tags": dict(_DEFAULT_TAGS),
                     "note": _NOTE,
                 }

@@ -38,6 +38,9 @@ import pandas as pd
 from gender_diag.ingest.xlsform import Form, read_form
 
 LANGS = ("es", "fr", "en")
+#: ``read_form`` falls back to the bundled instrument's repeat → table names when given an
+#: empty mapping; a mapping no repeat matches keeps every repeat under its own name.
+KEEP_REPEAT_NAMES = {"\0": "\0"}
 
 FEMALE_WORDS = frozenset(
     "f female woman women girl w fem feminine mujer mujeres femenino femenina nina "
@@ -298,7 +301,7 @@ def _age_question(form: Form, table: str) -> str | None:
     v = form.variables[form.variables["table"] == table]
     for r in v[v["type"].isin(["integer", "decimal", "range"])].itertuples(index=False):
         words = set(norm(r.name).replace("_", " ").split()) | set(_label_text(r).split())
-        if any(w in words for w in AGE_WORDS) or norm(r.name).endswith("age"):
+        if any(w in words for w in AGE_WORDS):  # whole words: 'tu_wage' is not an age
             return r.name
     return None
 
@@ -327,16 +330,16 @@ def head_rule(form: Form, table: str) -> tuple[str, str]:
     return "", ""
 
 
-def _line_question(form: Form, table: str) -> str:
+def _line_question(form: Form, table: str, types=("integer", "calculate")) -> str:
     v = form.variables[form.variables["table"] == table]
-    for r in v[v["type"].isin(["integer", "calculate"])].itertuples(index=False):
+    for r in v[v["type"].isin(list(types))].itertuples(index=False):
         if _LINE.search(norm(r.name)) and not _age_question_name(r):
             return r.name
     return ""
 
 
 def _age_question_name(r) -> bool:
-    return any(w in norm(r.name) for w in AGE_WORDS)
+    return any(w in norm(r.name).replace("_", " ").split() for w in AGE_WORDS)
 
 
 # ------------------------------------------------------------------ inference
@@ -378,7 +381,7 @@ def infer_mapping(
     Inference
     """
     form_path = Path(form_path)
-    form = read_form(form_path, repeat_tables={})
+    form = read_form(form_path, repeat_tables=KEEP_REPEAT_NAMES)
     form, languages, lang_note = form_languages(form, form_path)
     notes = [lang_note] if lang_note else []
     v = form.variables
@@ -445,7 +448,13 @@ def infer_mapping(
     respondents: dict = {"table": "none", "sex": "", "line": ""}
     if len(resp_cands) == 1:
         table, s, ev = resp_cands[0]
-        respondents = {"table": table, "sex": s.name, "line": ""}
+        # the respondent's roster line (e.g. a select_one of roster lines): an individual module
+        line = (
+            ""
+            if table == "main" or not roster
+            else _line_question(form, table, ("integer", "select_one"))
+        )
+        respondents = {"table": table, "sex": s.name, "line": line}
         sex_for_codes.append(s)
         choices.append(Choice("respondents.table", table, ev))
         choices.append(Choice("respondents.sex", s.name, s.evidence))
@@ -565,6 +574,25 @@ def infer_mapping(
         design_columns={"columns": design_cols, "weight": weight},
         notes=notes,
     )
+
+
+_PLOTS = re.compile(r"(parcel|plot|parcela|parcelle|field|champ|chacra|land_rep)", re.I)
+
+
+def _other_units(repeats: list[str]) -> dict[str, str]:
+    """Unit name → repeat for the other repeats; the first plot-like repeat is ``parcels``.
+
+    ``parcels`` is the canonical table of the ``parcel`` unit of analysis: its questions are
+    then compared by the sex of the household head like household questions.
+    """
+    out: dict[str, str] = {}
+    plots = [t for t in repeats if _PLOTS.search(t)]
+    for t in repeats:
+        name = "parcels" if plots and t == plots[0] else _unit_name(t)
+        while name in out or name in ("households", "members", "respondents"):
+            name += "_"
+        out[name] = t
+    return out
 
 
 def _unit_name(repeat: str) -> str:

@@ -23,6 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.ingest.xlsform import read_form, write_form
+from gender_diag.scaffold.infer import KEEP_REPEAT_NAMES
 
 # ---------------------------------------------------------------------------- RHoMIS 1.6
 # (type, name, label en, label fr, label es, relevant, calculation)
@@ -473,7 +474,7 @@ def kobo_export(
     head (female in about 40 % of households); the planted question follows :class:`Plant`.
     """
     rng = np.random.default_rng(seed)
-    form = read_form(form_path, repeat_tables={})
+    form = read_form(form_path, repeat_tables=KEEP_REPEAT_NAMES)
     v = form.variables
     codes = {
         ln: [c for c in form.choice_codes(ln) if c not in ("no_answer", "NA")]

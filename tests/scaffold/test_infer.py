@@ -8,6 +8,7 @@ import pytest
 
 from gender_diag.indicators import load_catalogue
 from gender_diag.ingest.xlsform import read_form, write_form
+from gender_diag.scaffold.infer import KEEP_REPEAT_NAMES
 from gender_diag.scaffold import init_diagnostic
 from gender_diag.scaffold.infer import detect_language, infer_mapping, sex_codes
 
@@ -152,7 +153,7 @@ def test_untagged_labels_are_detected_as_english(tmp_path):
 def test_generated_catalogue_loads_with_the_form_variables(tmp_path):
     form = _form(tmp_path, ROSTER, CHOICES)
     init_diagnostic(tmp_path / "d", form=form, languages=["en"])
-    variables = set(read_form(form, repeat_tables={}).variables["name"])
+    variables = set(read_form(form, repeat_tables=KEEP_REPEAT_NAMES).variables["name"])
     cat = load_catalogue(tmp_path / "d" / "catalogo", variables=variables, languages=["en"])
     assert {i.id: i.unit for i in cat.indicators} == {
         "school": "member",
