@@ -8,9 +8,8 @@ import pytest
 
 from gender_diag.indicators import load_catalogue
 from gender_diag.ingest.xlsform import read_form, write_form
-from gender_diag.scaffold.infer import KEEP_REPEAT_NAMES
 from gender_diag.scaffold import init_diagnostic
-from gender_diag.scaffold.infer import detect_language, infer_mapping, sex_codes
+from gender_diag.scaffold.infer import KEEP_REPEAT_NAMES, detect_language, infer_mapping, sex_codes
 
 
 def _form(tmp_path, survey, choices, settings=None, name="f.xlsx"):
