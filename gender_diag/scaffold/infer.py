@@ -76,7 +76,11 @@ _COMMUNITY = re.compile(
     r"sector|secteur|ea|enumeration)",
     re.I,
 )
-_WEIGHT = re.compile(r"^(weight|wt|w|peso|poids|factor|expansion|hh_weight|pondera)", re.I)
+_WEIGHT = re.compile(
+    r"^(weight|wt|w|peso|poids|factor|fexp|expansion|pondera\w*|weight_\w+|\w+_weight|"
+    r"\w+_wt|factor_\w+)$",
+    re.I,
+)
 _LINE = re.compile(r"(line|linea|ligne|num|number|numero|position|rep_num|index|pid|id)$", re.I)
 _RESPONDENT = re.compile(r"(resp|interview|encuest|enquet|informant)", re.I)
 _ROSTER = re.compile(r"(member|roster|pop|person|miembro|persona|individu|bio|hh_)", re.I)

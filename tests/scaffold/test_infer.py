@@ -182,3 +182,43 @@ def test_init_refuses_a_bad_country_code(tmp_path):
     form = _form(tmp_path, ROSTER, CHOICES)
     with pytest.raises(ConfigError, match="two-letter"):
         init_diagnostic(tmp_path / "d", form=form, country="Kenya")
+
+
+def test_cli_init_counts_the_questions_and_writes_an_equal_weight_design(tmp_path, capsys):
+    import pandas as pd
+
+    from gender_diag.cli import main
+
+    survey = [
+        *ROSTER,
+        _q("begin repeat", "visitors"),
+        _q("select_one sx", "vsex", "Sex"),
+        _q("integer", "vage", "Age"),
+        _q("end repeat", "visitors"),
+    ]
+    survey = [s if s["name"] != "members_rep" else {**s, "name": "block_a"} for s in survey]
+    form = _form(tmp_path, survey, CHOICES)
+    export = tmp_path / "export.xlsx"
+    pd.DataFrame(
+        {
+            "village": ["v1", "v2", "v1"],
+            "district_name": ["d1", "d1", "d1"],
+            "hh_code": ["a", "b", "c"],
+        }
+    ).to_excel(export, sheet_name="main", index=False)
+    assert main(["init", str(tmp_path / "d"), "--form", str(form), "--data", str(export)]) == 0
+    out = capsys.readouterr().out
+    assert "2 question(s)" in out and "diagnostic.toml need your answer" in out
+    design = pd.read_csv(tmp_path / "d" / "datos" / "design.csv")
+    assert sorted(design["village"]) == ["v1", "v2"] and set(design["weight"]) == {1.0}
+    config = (tmp_path / "d" / "diagnostic.toml").read_text(encoding="utf-8")
+    assert "gives every household the same weight" in config
+    assert 'psu = "village"' in config and 'strata = "district_name"' in config
+
+
+def test_weight_column_of_the_design_file(tmp_path):
+    import pandas as pd
+
+    design = pd.DataFrame(columns=["ward", "village", "hh_weight"])
+    inf = infer_mapping(_form(tmp_path, ROSTER, CHOICES), design=design)
+    assert inf.design_columns["weight"] == "hh_weight"
