@@ -222,3 +222,32 @@ def test_weight_column_of_the_design_file(tmp_path):
     design = pd.DataFrame(columns=["ward", "village", "hh_weight"])
     inf = infer_mapping(_form(tmp_path, ROSTER, CHOICES), design=design)
     assert inf.design_columns["weight"] == "hh_weight"
+
+
+def test_the_bundled_instrument_maps_onto_itself(tmp_path):
+    from gender_diag.resources import instrument_dir
+
+    form = instrument_dir() / "gender_diag_household.xlsx"
+    init_diagnostic(tmp_path / "d", form=form, country="PE")
+    config = tomllib.loads((tmp_path / "d" / "diagnostic.toml").read_text(encoding="utf-8"))
+    m = config["mapping"]
+    assert m["members"] == {
+        "table": "roster",
+        "line": "line",
+        "sex": "sex",
+        "age": "age",
+        "head": "relation == 'head'",
+    }
+    assert m["respondents"] == {"table": "individual", "sex": "resp_sex", "line": "resp_line"}
+    assert m["tables"] == {"parcels": "parcels"}
+    assert (m["household_id"], m["district"], m["community"]) == ("hhid", "district", "community")
+    variables = set(read_form(form, repeat_tables=KEEP_REPEAT_NAMES).variables["name"])
+    cat = load_catalogue(tmp_path / "d" / "catalogo", variables=variables)
+    bundled = [i for i in cat.indicators if i.source == "indicators_bundled.yaml"]
+    # (a): bundled indicators whose questions the form asks, with their derived variables
+    assert len(bundled) >= 50 and "has_mobile" in cat.ids
+    assert {i.unit for i in cat.indicators} == {"respondent", "member", "household", "parcel"}
+    # the violence module stays sensitive in the generated indicators
+    assert all(cat[i].sensitive for i in cat.ids if i.startswith("vio_"))
+    actions = (tmp_path / "d" / "catalogo" / "actions.yaml").read_text(encoding="utf-8")
+    assert "country: PE" in actions
