@@ -70,11 +70,14 @@ _DISTRICT = re.compile(
     r"departement|state|estado|municipio|municipality|commune|canton|prefecture|zone)",
     re.I,
 )
+#: Cluster-level place names, most specific first (a village beats a sub-region).
 _COMMUNITY = re.compile(
-    r"(village|community|comunidad|communaute|localite|locality|localidad|cluster|"
-    r"sublocation|sub_location|ward|barrio|caserio|quartier|aldea|vereda|site|area|"
-    r"sector|secteur|ea|enumeration)",
+    r"(village|community|comunidad|communaute|localite|locality|localidad|cluster|caserio|"
+    r"aldea|vereda|barrio|quartier|hamlet|colonia|poblado)",
     re.I,
+)
+_COMMUNITY_WEAK = re.compile(
+    r"(sublocation|sub_location|ward|site|area|sector|secteur|ea|enumeration|zone_code)", re.I
 )
 _WEIGHT = re.compile(
     r"^(weight|wt|w|peso|poids|factor|fexp|expansion|pondera\w*|weight_\w+|\w+_weight|"
@@ -522,15 +525,17 @@ def infer_mapping(
     # places
     design_cols = [str(c) for c in design.columns] if design is not None else []
     places = {}
-    for key, pattern, what in (
-        ("district", _DISTRICT, "stratum-level place (region, district, …)"),
-        ("community", _COMMUNITY, "cluster-level place (village, community, area, …)"),
+    for key, patterns, what in (
+        ("district", (_DISTRICT,), "stratum-level place (region, district, …)"),
+        ("community", (_COMMUNITY, _COMMUNITY_WEAK), "cluster-level place (village, area, …)"),
     ):
-        cands = [
-            r.name
-            for r in main.itertuples(index=False)
-            if r.type in ("select_one", "text", "integer") and pattern.search(norm(r.name))
-        ]
+        cands = []
+        for pattern in patterns:  # the first pattern that finds a question decides
+            cands = cands or [
+                r.name
+                for r in main.itertuples(index=False)
+                if r.type in ("select_one", "text", "integer") and pattern.search(norm(r.name))
+            ]
         if key == "community":
             cands = [c for c in cands if c != places.get("district")]
         in_design = [c for c in cands if c in design_cols]
