@@ -259,6 +259,9 @@ def run(
     out = output_dir(cfg)
     result = RunResult(config=cfg)
     timings: dict[str, float] = {}
+    from gender_diag.skips import SkipLog, attempt
+
+    skips = SkipLog(progress)
 
     def stage(name: str):
         progress(name, "start")
@@ -322,18 +325,26 @@ def run(
     result.gaps = ind.gap_table(table, catalogue)
     result.labels = catalogue.to_frame()
     result.catalogue = catalogue
-    result.couples = suppress_small(
-        ind.couple_comparisons(
-            survey,
-            catalogue,
-            design,
-            alpha=1 - cfg["indicators"]["confidence"],
-            indicators=computable,
-        ),
-        sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
-        threshold=cfg["disclosure"]["threshold"],
-        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+    couples = attempt(
+        skips,
+        "indicators",
+        "couple comparisons",
+        ind.couple_comparisons,
+        survey,
+        catalogue,
+        design,
+        alpha=1 - cfg["indicators"]["confidence"],
+        indicators=computable,
     )
+    if couples is not None:
+        result.couples = suppress_small(
+            couples,
+            sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
+            threshold=cfg["disclosure"]["threshold"],
+            sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+        )
+    for level in unavailable:
+        skips.add("indicators", f"disaggregation {level}", "not possible with these data")
     skipped = len(result.skipped_indicators)
     note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
     if catalogue.notes:  # a translation missing: another language's text is shown instead
@@ -346,14 +357,27 @@ def run(
 
     # 3. composite indices
     stage("indices")
-    people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
+    presets = cfg["indices"]["presets"]
+    people = None
+    if presets:  # no WEAI index asked for ([indices] presets = []): no WEAI inputs needed
+        people = attempt(
+            skips,
+            "indices",
+            "WEAI inputs",
+            ind.weai_inputs,
+            survey,
+            catalogue,
+            design=design,
+            indicators=computable,
+        )
     index_design = {k: v for k, v in design.items() if k != "weight"}
     not_possible = []
-    for preset in cfg["indices"]["presets"]:
+    for preset in presets if people is not None else []:
         spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
         absent = [key for key in spec.weights if key not in people.columns]
         if absent:
             not_possible.append(f"{preset} (no {', '.join(absent)})")
+            skips.add("indices", f"index {preset}", f"inputs not in the data: {', '.join(absent)}")
             continue
         result.indices[preset] = idx.weai(
             people,
@@ -365,9 +389,21 @@ def run(
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )
-    local = ind.local_gap_index(survey, catalogue, design=design, indicators=computable)
-    for name, frame in local.items():
+    local = attempt(
+        skips,
+        "indices",
+        "local gender gap index",
+        ind.local_gap_index,
+        survey,
+        catalogue,
+        design=design,
+        indicators=computable,
+    )
+    for name, frame in (local or {}).items():
         result.indices[f"local_gap_{name}"] = frame
+    if people is None and presets:
+        not_possible = [f"{p} (no WEAI inputs)" for p in presets]
+    result.skipped = skips.frame()
     note = f"; not possible with these data: {'; '.join(not_possible)}" if not_possible else ""
     done("indices", ", ".join(result.indices) + note)
     if stop < STAGES.index("ranking"):
@@ -435,6 +471,11 @@ def run(
     if len(result.skipped_indicators):
         path = out / "validation" / "skipped_indicators.csv"
         result.skipped_indicators.to_csv(path, index=False)
+        paths.append(path)
+    result.skipped = skips.frame()
+    if len(result.skipped):
+        path = out / "validation" / "skipped.csv"
+        result.skipped.to_csv(path, index=False)
         paths.append(path)
     paths += write_reports(
         result,

@@ -159,7 +159,7 @@ def available_indicators(
         Computable indicator ids, and a frame ``indicator, reason`` of the others.
     """
     from gender_diag.indicators.catalogue import STRUCTURAL_VARIABLES
-    from gender_diag.indicators.rules import AGGREGATIONS
+    from gender_diag.indicators.rules import aggregation, resolve_table
 
     catalogue = _catalogue(catalogue)
     tables = getattr(survey, "tables", survey)
@@ -170,7 +170,12 @@ def available_indicators(
     for ind in catalogue.indicators:
         needs = {UNIT_TABLES[ind.unit]}
         rules = [r for r in (ind.parsed_rule, ind.parsed_universe) if r is not None]
-        needs |= {AGGREGATIONS[f][0] for r in rules for f in r.functions() if f in AGGREGATIONS}
+        for f in {f for r in rules for f in r.functions()}:
+            agg = aggregation(f)
+            if agg is not None:
+                needs.add(resolve_table(agg[0], tables) or agg[0])
+            if f in ("sex_of", "women_in", "men_in"):
+                needs.add("members")  # person references resolve through the roster
         if ind.unit in ("household", "parcel"):
             needs.add("members")  # compared by the sex of the head, found in the roster
         absent_tables = sorted(t for t in needs if t not in tables)
@@ -633,6 +638,11 @@ def couple_comparisons(
     sexes = resp["sex"].astype(str)
     counts = pd.crosstab(resp["hhid"], sexes)
     dual = counts.index[(counts.get("F", 0) == 1) & (counts.get("M", 0) == 1)]
+    if not len(dual):
+        raise EstimationError(
+            "couple_comparisons: no household has exactly one female and one male respondent "
+            "(e.g. one respondent per household), so there is no couple to compare."
+        )
     w = resp.loc[resp["hhid"].isin(dual) & sexes.eq("F")].set_index("hhid")
     m = resp.loc[resp["hhid"].isin(dual) & sexes.eq("M")].set_index("hhid").reindex(w.index)
     base_cols = [c for c in w.columns if c not in {i.id for i in catalogue.indicators}]
@@ -709,5 +719,7 @@ def weai_inputs(
     tables = prepare_tables(survey, catalogue)
     ids = [i.id for i in keyed.values()]
     frames = indicator_frames(tables, catalogue, design=spec, indicators=ids)
+    if "respondent" not in frames:
+        raise EstimationError("weai_inputs: no WEAI adequacy indicator of the respondents.")
     people = frames["respondent"]
     return people.rename(columns={ind.id: key for key, ind in keyed.items()})

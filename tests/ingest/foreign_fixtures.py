@@ -119,12 +119,18 @@ def write_foreign(
     form = write_form(folder / "form.xlsx", SURVEY, choices(), {"form_id": "farm", "version": "3"})
     villages = [(f"v{i:02d}", "north" if i <= 4 else "south") for i in range(1, 9)]
     main, roster, plots, crops = [], [], [], []
+    seen = {True: 0, False: 0}
     idx = 0
     for vil, reg in villages:
         for _ in range(households_per_village):
             idx += 1
             female = rng.random() < 0.5
-            owns = rng.random() < (0.35 if female else 0.75)
+            # the planted share is realised exactly in each sex (a systematic pattern), so the
+            # sample gap is the planted one up to the weighting
+            p = 0.35 if female else 0.75
+            k = seen[female]
+            owns = int((k + 1) * p) > int(k * p)
+            seen[female] += 1
             main.append(
                 {
                     "start": "2026-05-01T09:00:00",
@@ -218,3 +224,121 @@ def write_foreign(
         "design": folder / "design.csv",
         "mapping": folder / "mapping.toml",
     }
+
+
+CATALOGUE_YAML = """
+version: 1
+indicators:
+- id: owns_phone
+  domain: digital
+  label: {es: Tiene teléfono, fr: Possède un téléphone, en: Owns a mobile phone}
+  definition: {es: Tiene teléfono., fr: Possède un téléphone., en: Owns a mobile phone.}
+  unit: respondent
+  universe: all
+  type: proportion
+  rule: owns_phone == 'Y'
+  direction: higher_better
+  standard: SDG 5.b.1
+  sensitive: false
+  tags: {moser: strategic, roles: productive, harvard: access, rights: economic}
+- id: grows_maize
+  domain: agriculture
+  label: {es: Cultiva maíz, fr: Cultive du maïs, en: Grows maize}
+  definition: {es: Hogar con maíz., fr: Ménage avec maïs., en: Household growing maize.}
+  unit: household
+  universe: all
+  type: proportion
+  rule: any_crops(crop_name == 'maize')
+  direction: higher_better
+  standard: ''
+  sensitive: false
+  tags: {moser: practical, roles: productive, harvard: access, rights: economic}
+- id: woman_decides_crop
+  domain: agriculture
+  label: {es: Una mujer decide un cultivo, fr: Une femme décide d'une culture,
+          en: A woman decides on a crop}
+  definition: {es: Al menos un cultivo., fr: Au moins une culture., en: At least one crop.}
+  unit: household
+  universe: count_crops(True) > 0
+  type: proportion
+  rule: any_crops(women_in(crop_decider) > 0)
+  direction: higher_better
+  standard: ''
+  sensitive: false
+  tags: {moser: strategic, roles: productive, harvard: control, rights: economic}
+- id: plot_area_ha
+  domain: agriculture
+  label: {es: Superficie, fr: Superficie, en: Plot area}
+  definition: {es: Hectáreas., fr: Hectares., en: Hectares.}
+  unit: household
+  universe: all
+  type: mean
+  rule: sum_plots(plot_area)
+  direction: higher_better
+  standard: ''
+  sensitive: false
+  tags: {moser: practical, roles: productive, harvard: access, rights: economic}
+- id: woman_owns_plot
+  domain: agriculture
+  label: {es: Mujer dueña de parcela, fr: Femme propriétaire, en: A woman owns a plot}
+  definition: {es: Al menos una., fr: Au moins une., en: At least one plot.}
+  unit: household
+  universe: count_plots(True) > 0
+  type: proportion
+  rule: any_plots(sex_of(plot_owner) == 'F')
+  direction: higher_better
+  standard: ''
+  sensitive: false
+  tags: {moser: strategic, roles: productive, harvard: control, rights: economic}
+- id: school_attendance
+  domain: education
+  label: {es: Asiste a la escuela, fr: Va à l'école, en: Attends school}
+  definition: {es: Menores de 18., fr: Moins de 18 ans., en: Members under 18.}
+  unit: member
+  universe: age < 18 and age >= 6
+  type: proportion
+  rule: attends_school == 'Y'
+  direction: higher_better
+  standard: ''
+  sensitive: false
+  tags: {moser: practical, roles: reproductive, harvard: access, rights: social}
+"""
+
+DIAGNOSTIC_TOML = """
+[diagnostic]
+name = "foreign"
+languages = ["en"]
+output_dir = "{out}"
+
+[input]
+format = "kobo"
+path = "export.xlsx"
+form = "form.xlsx"
+design = "design.csv"
+
+[design]
+weight = "wt"
+strata = "region"
+psu = "village"
+fpc = "n_villages"
+fpc2 = "n_hh"
+
+[indicators]
+catalogue = "catalogue.yaml"
+disaggregations = ["district", "age_band", "head_sex"]
+
+[indices]
+presets = []
+
+[ranking]
+draws = 200
+"""
+
+
+def write_diagnostic(folder: Path, out: Path, **kw) -> Path:
+    """A foreign survey with a hand-written diagnostic.toml ([mapping] included)."""
+    write_foreign(folder, **kw)
+    (folder / "catalogue.yaml").write_text(CATALOGUE_YAML, encoding="utf-8")
+    cfg = folder / "diagnostic.toml"
+    cfg.write_text(DIAGNOSTIC_TOML.format(out=out) + MAPPING_TOML, encoding="utf-8")
+    return cfg
