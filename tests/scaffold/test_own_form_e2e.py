@@ -133,11 +133,6 @@ def test_planted_gap_is_recovered_inside_its_ci(scaffolded):
     assert row["gap_ci_high"] < 0  # 480 households detect a 35-point gap
 
 
-@pytest.mark.xfail(
-    reason="a run with no respondent couples stops at couple_comparisons ('no binary respondent "
-    "indicator to compare') until the optional-stage skips of issue 14 §3 (helper i14a) land",
-    strict=False,
-)
 def test_run_completes_with_no_edit_and_leaks_no_identifier(scaffolded, tmp_path, monkeypatch):
     name, folder, truth, _, _ = scaffolded
     config = folder / "diagnostic.toml"
