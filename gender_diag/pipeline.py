@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gender_diag import provenance
+from gender_diag import provenance, safe_output
 from gender_diag.config import load_config, output_dir
 from gender_diag.errors import ConfigError, ValidationError
 from gender_diag.result import RunResult
@@ -40,6 +40,7 @@ def _quiet(stage: str, message: str) -> None:
 def ingest_survey(config: dict):
     """Read the survey named in the configuration with the matching reader."""
     from gender_diag import ingest
+    from gender_diag.ingest import privacy
 
     inp = config["input"]
     readers = {
@@ -70,7 +71,8 @@ def ingest_survey(config: dict):
             )
         options["mapping"] = config["mapping"]
         options["design_names"] = config["design"]
-    return reader(inp["path"], **options)
+    with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
+        return reader(inp["path"], **options)
 
 
 DESIGN_ROLES = ("weight", "strata", "psu", "fpc", "ssu", "fpc2")
@@ -198,18 +200,23 @@ def suppress_small(
     return out
 
 
-def write_validation(report, out_dir: Path) -> list[Path]:
-    """Write the validation issues, row accounting and quarantined rows (no identifiers)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "validation_issues.csv", out_dir / "row_accounting.csv"]
-    report.issues.to_csv(paths[0], index=False)
-    report.accounting().to_csv(paths[1], index=False)
-    for table, rows in sorted(report.quarantine.items()):
-        if len(rows):
-            path = out_dir / f"quarantine_{table}.csv"
-            rows.to_csv(path, index=False)
-            paths.append(path)
-    return paths
+def write_validation(
+    report, out_dir: Path, *, variables=None, sensitive: set[str] = frozenset()
+) -> list[Path]:
+    """Write the shareable validation folder and the internal folder beside it (default deny:
+    keys, columns, rules and reasons, never answers; see :mod:`gender_diag.report.side_files`)."""
+    from gender_diag.report.side_files import write_validation as write
+
+    return write(report, out_dir, variables=variables, sensitive=sensitive)
+
+
+def sensitive_variables(catalogue) -> set[str]:
+    """Variables read by the catalogue's sensitive indicators (never quoted in side files)."""
+    out: set[str] = set()
+    for ind in getattr(catalogue, "indicators", ()):
+        if ind.sensitive and ind.parsed_rule is not None:
+            out |= {v.split("__")[0] for v in ind.parsed_rule.variables()}
+    return out
 
 
 def run(
@@ -277,7 +284,9 @@ def run(
     result.survey = survey
     report = survey.report
     if not report.valid:
-        paths = write_validation(report, out / "validation")
+        safe_output.remove_stale(out)  # an earlier run's files never sit beside this run's
+        paths = write_validation(report, out / "validation", variables=survey.variables)
+        safe_output.record(out, paths)
         raise ValidationError(
             f"The data have {len(report.blocking)} blocking problem(s); nothing was estimated. "
             f"The validation report is in {paths[0].parent}. First problem: "
@@ -467,16 +476,20 @@ def run(
 
     # 6. reports
     stage("report")
-    paths = write_validation(report, out / "validation")
+    safe_output.remove_stale(out)
+    paths = write_validation(
+        report,
+        out / "validation",
+        variables=survey.variables,
+        sensitive=sensitive_variables(catalogue),
+    )
     if len(result.skipped_indicators):
         path = out / "validation" / "skipped_indicators.csv"
-        result.skipped_indicators.to_csv(path, index=False)
-        paths.append(path)
+        paths.append(safe_output.write_csv(result.skipped_indicators, path))
     result.skipped = skips.frame()
     if len(result.skipped):
         path = out / "validation" / "skipped.csv"
-        result.skipped.to_csv(path, index=False)
-        paths.append(path)
+        paths.append(safe_output.write_csv(result.skipped, path))
     paths += write_reports(
         result,
         out,
@@ -486,6 +499,7 @@ def run(
         sensitive_min_level=cfg["disclosure"]["sensitive_min_level"],
     )
     result.outputs = paths
+    safe_output.record(out, paths)
     done("report", f"{len(paths)} files in {out}")
     return result
 

@@ -26,6 +26,7 @@ from gender_diag.report.i18n import Texts
 from gender_diag.report.layout import Table
 from gender_diag.report.reproducible import fixed_datetime
 from gender_diag.report.tables import Published, is_percent
+from gender_diag.safe_output import neutralise
 
 PURPLE = "#5B2C6F"
 
@@ -103,7 +104,7 @@ def write_table(
                 ws.write_number(row, j, float(value), fmt.number(number_format(col.kind, unit)))
             else:
                 text = str(value.item() if hasattr(value, "item") else value)
-                ws.write_string(row, j, text)
+                ws.write_string(row, j, neutralise(text))
                 widths[j] = max(widths[j], min(len(text), 60))
         if numeric:
             widths[j] = max(widths[j], 10)
@@ -121,7 +122,7 @@ def _paragraphs(ws, title: str, paragraphs: list[str], fmt: _Formats, *, start_r
     ws.write_string(start_row, 0, title, fmt.heading)
     row = start_row + 1
     for text in paragraphs:
-        ws.write_string(row, 0, text, fmt.wrap)
+        ws.write_string(row, 0, neutralise(text), fmt.wrap)
         row += 1
     return row + 1
 
