@@ -69,7 +69,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ssu": Key((str,), ""),
         "fpc2": Key((str,), ""),
         "with_replacement": Key((bool,), False),
-        "lonely_psu": Key((str,), "adjust", choices=("fail", "remove", "adjust", "certainty")),
+        "lonely_psu": Key(
+            (str,), "adjust", choices=("fail", "remove", "adjust", "certainty", "average")
+        ),
+        # PSU codes reused in several strata: "nest" (stratum × PSU, with a note) or "fail"
+        "reused_psu": Key((str,), "nest", choices=("nest", "fail")),
+        # replicate weights: a column prefix (e.g. "repw") and the method
+        "replicate_weights": Key((str,), ""),
+        "replicate_type": Key(
+            (str,), "", choices=("", "JK1", "JKn", "BRR", "Fay", "bootstrap", "other")
+        ),
+        "mse": Key((bool,), False),
+        # confidence level of every interval; 0 = take [indicators] confidence
+        "confidence": Key((float,), 0.0),
     },
     "indicators": {
         "catalogue": Key((str,), "", path=True, help="folder or YAML file; default: bundled"),
@@ -233,6 +245,8 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
         out[section] = values
     if out["indicators"]["confidence"] and not 0.5 < out["indicators"]["confidence"] < 1:
         problems.append("[indicators] confidence must be between 0.5 and 1, e.g. 0.95.")
+    if out["design"]["confidence"] and not 0.5 < out["design"]["confidence"] < 1:
+        problems.append("[design] confidence must be between 0.5 and 1, e.g. 0.95.")
     allowed = ["total", *out["indicators"]["disaggregations"]]
     for level in out["ranking"]["levels"]:
         if level not in allowed:

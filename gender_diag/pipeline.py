@@ -18,6 +18,7 @@ import pandas as pd
 
 from gender_diag import provenance, safe_output
 from gender_diag.config import load_config, output_dir
+from gender_diag.design.spec import DesignSpec
 from gender_diag.errors import ConfigError, ValidationError
 from gender_diag.result import RunResult
 
@@ -304,7 +305,8 @@ def run(
     catalogue = ind.load_catalogue(
         cfg["indicators"]["catalogue"], languages=cfg["diagnostic"]["languages"]
     )
-    design = design_columns(_design_config(cfg, survey), survey.design)
+    # one design spec for every stage (roles checked against each table when used)
+    design = DesignSpec.from_config(_design_config(cfg, survey), survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(
@@ -379,7 +381,7 @@ def run(
             design=design,
             indicators=computable,
         )
-    index_design = {k: v for k, v in design.items() if k != "weight"}
+    index_design = design  # the index frame's weights replace the weight role
     not_possible = []
     for preset in presets if people is not None else []:
         spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
@@ -394,7 +396,7 @@ def run(
             sex="sex",
             female="F",
             household="hhid",
-            weight=design["weight"],
+            weight=design.weight,
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )

@@ -776,7 +776,8 @@ def _withhold_sensitive(report: ValidationReport, form) -> None:
     if len(issues):
         base = issues["column"].astype(str).str.split("__").str[0]
         hit = base.isin(sensitive) | base.str.match(privacy.SENSITIVE_NAME)
-        issues.loc[hit.to_numpy(), "value"] = "[sensitive]"
+        # Whole-column assignment: the issue frame may hold read-only arrays after concat.
+        issues["value"] = issues["value"].astype("object").where(~hit.to_numpy(), "[sensitive]")
 
 
 def _nothing_left(report: ValidationReport, meta: dict) -> None:

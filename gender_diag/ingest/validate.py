@@ -623,6 +623,52 @@ def _respondents(ctx: Context) -> Iterator[Finding]:
 # -- the form's rules -----------------------------------------------------------------------
 
 
+def _expr_context(ctx: Context, name: str) -> expr.Context:
+    """Row positions in their repeat, other repeats' values and choice labels of one table,
+    for ``position(..)``, ``indexed-repeat()`` and ``jr:choice-name()`` in ``relevant``."""
+    tables, form = ctx.tables, ctx.form
+    df = tables[name]
+    position = None
+    link = PARENT if PARENT in df.columns else "__hh_row__" if "__hh_row__" in df.columns else None
+    if name != MAIN_TABLE and link is not None:
+        position = (df.groupby(df[link].astype("string"), sort=False).cumcount() + 1).astype(
+            "Float64"
+        )
+    if name == MAIN_TABLE:
+        household = df[ROW].to_numpy()
+    else:
+        household = df["__hh_row__"].to_numpy() if "__hh_row__" in df.columns else None
+
+    def indexed_repeat(field_name: str, repeat: str, index: pd.Series) -> pd.Series:
+        table = (form.repeats or {}).get(repeat, repeat) if form is not None else repeat
+        other = tables.get(table)
+        if other is None or field_name not in other.columns or household is None:
+            raise RuleError(f"indexed-repeat(): no repeat {repeat!r} with field {field_name!r}.")
+        if "__hh_row__" not in other.columns:
+            raise RuleError(f"indexed-repeat(): the repeat {repeat!r} is not linked.")
+        pos = other.groupby(other["__hh_row__"], sort=False).cumcount() + 1
+        lookup = pd.Series(
+            other[field_name].to_numpy(),
+            index=pd.MultiIndex.from_arrays([other["__hh_row__"].to_numpy(), pos.to_numpy()]),
+        )
+        lookup = lookup[~lookup.index.duplicated()]
+        key = pd.MultiIndex.from_arrays([household, index.to_numpy(dtype=float, na_value=-1)])
+        return pd.Series(lookup.reindex(key).to_numpy(), index=df.index)
+
+    def choice_label(field_name: str, codes: pd.Series) -> pd.Series:
+        if form is None:
+            raise RuleError("jr:choice-name() needs the form.")
+        v = form.variables
+        lists = v.loc[v["name"] == field_name, "list_name"].dropna()
+        if not len(lists):
+            raise RuleError(f"jr:choice-name(): {field_name!r} has no choice list.")
+        ch = form.choices[form.choices["list_name"] == lists.iloc[0]]
+        label = ch["label_en"].fillna(ch["label_es"]).fillna(ch["label_fr"])
+        return codes.map(dict(zip(ch["name"], label, strict=True))).astype("string")
+
+    return expr.Context(position=position, indexed_repeat=indexed_repeat, choice_label=choice_label)
+
+
 def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> pd.DataFrame:
     """Only the columns an expression needs: its fields from the table, else from the
     household (main) row the repeat row belongs to."""
@@ -664,7 +710,11 @@ def _form_rules(ctx: Context) -> Iterator[Finding]:
             if col not in df.columns:
                 continue
             rel = yield from _relevance(ctx, name, v.relevant, cache)
-            if v.type != "calculate":
+            if rel is NOT_CHECKED:
+                # the skip condition cannot be read: whether the question was asked is
+                # unknown, so neither a missing nor a present answer can be judged
+                pass
+            elif v.type != "calculate":
                 yield from _skip_logic(ctx, name, col, v, rel, blanked.get((name, col), ()))
             if isinstance(v.constraint, str) and v.constraint.strip():
                 yield from _constraint(ctx, name, col, v)
@@ -687,20 +737,27 @@ def _skip_logic(ctx: Context, name, col, v, rel, blanked) -> Iterator[Finding]:
 
 
 def _relevance(ctx: Context, name, relevant, cache):
-    """The boolean ``relevant`` of each row (None without one, or when it cannot be
-    evaluated: then a ``relevant_unsupported`` finding is yielded once)."""
+    """The boolean ``relevant`` of each row: None without one, :data:`NOT_CHECKED` when it
+    cannot be evaluated (then one ``relevant_unsupported`` finding per expression and table
+    is yielded, and the fields it controls are not checked for skip logic or missing
+    answers — never a flood of false ``missing_required`` warnings)."""
     if not isinstance(relevant, str) or not relevant.strip():
         return None
     if relevant not in cache:
         try:
             tree = expr.parse(relevant)
             frame = _eval_frame(ctx.tables, name, expr.fields(tree))
-            cache[relevant] = expr.evaluate(tree, frame).astype("boolean")
+            context = _expr_context(ctx, name)
+            cache[relevant] = expr.evaluate(tree, frame, context=context).astype("boolean")
         except RuleError as exc:
-            cache[relevant] = None
+            cache[relevant] = NOT_CHECKED
             yield Finding("relevant_not_checked", name, rows=[1],
                           fields={"relevant": relevant, "error": str(exc)})  # fmt: skip
     return cache[relevant]
+
+
+#: A ``relevant`` that cannot be evaluated: the fields it controls are not checked.
+NOT_CHECKED = object()
 
 
 def _conjuncts(node) -> list:
