@@ -36,6 +36,7 @@ from gender_diag.prioritise.stage import ranking_candidates
 from gender_diag.recommend.stage import indicator_labels
 from gender_diag.report.stage import sensitive_variables, suppress_small
 from gender_diag.result import RunResult
+from gender_diag.skips import SkipLog
 
 __all__ = [
     "DESIGN_ROLES",
@@ -68,6 +69,14 @@ def _one_round(state: RunState, config: dict) -> str | None:
 #: The stages of a run, in order. ``with_previous`` rows run with the stage before them.
 STAGES: tuple[Stage, ...] = (
     Stage("ingest", "gender_diag.ingest.stage"),
+    # the latest round's renamed questions, only with [[rounds]] (issue 12)
+    Stage(
+        "rename",
+        "gender_diag.change.stage:rename_stage",
+        when=_one_round,
+        with_previous=True,
+        quiet_skip=True,
+    ),  # fmt: skip
     Stage("design", "gender_diag.design.stage"),
     Stage("indicators", "gender_diag.indicators.stage"),
     Stage("disclosure", "gender_diag.report.stage:disclose", with_previous=True),
@@ -161,6 +170,7 @@ def run(
 
         return run_census(cfg, progress=progress, write=write and until == "report")
     state = RunState(result=RunResult(config=cfg), out=output_dir(cfg), write=write)
+    state.skips = SkipLog(progress)
     state = run_stages(state, cfg, STAGES[: stop + 1], progress=progress or quiet)
     return state.result
 

@@ -111,6 +111,9 @@ def run_stage(state, config: dict, *, progress) -> Any:
     inputs += sorted(Path(config["indicators"]["catalogue"]).rglob("*.yaml"))
     if rcfg["team_scores"] is not None:
         inputs.append(rcfg["team_scores"])
+    if config.get("evaluation"):  # every round's files (issue 12)
+        inputs += [r["config"]["input"][k] for r in config["evaluation"]["rounds"]
+                   for k in ("path", "form", "design")]  # fmt: skip
     state.result.provenance = collect(config, inputs=inputs, seeds={"ranking": rcfg["seed"]})
     state.summary = f"{len(state.result.provenance.get('inputs_sha256', {}))} inputs recorded"
     return state

@@ -107,6 +107,25 @@ def _entry_problems(key: str, entry: object, reasons: Collection[str]) -> list[s
     return out
 
 
+def read_catalogue_yaml(path: str | Path, *, what: str = "check catalogue"):
+    """Parse a catalogue file shipped with the package (this bottom-layer module reads YAML
+    itself: it imports no other module of the package but :mod:`gender_diag.errors`)."""
+    import yaml
+
+    path = Path(path)
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"{path}: the {what} cannot be read ({exc}).") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ConfigError(
+            f"{path}{where}: the {what} is not valid YAML. Fix: check the "
+            "indentation, colons and quotes on that line."
+        ) from None
+
+
 def load_check_catalogue(path: str | Path, *, reasons: Collection[str]) -> dict[str, CheckSpec]:
     """Read and validate a check catalogue (YAML: check id → entry).
 
@@ -122,10 +141,7 @@ def load_check_catalogue(path: str | Path, *, reasons: Collection[str]) -> dict[
     ConfigError
         Listing every problem of the file at once.
     """
-    # imported here: config is loaded by the CLI anyway, and this module stays bottom-layer
-    from gender_diag.config import read_yaml
-
-    data = read_yaml(path, what="check catalogue")
+    data = read_catalogue_yaml(path)
     if not isinstance(data, dict) or not data:
         raise ConfigError(f"{path}: the check catalogue must map check names to entries.")
     problems = [p for k, v in data.items() for p in _entry_problems(str(k), v, reasons)]

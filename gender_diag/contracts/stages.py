@@ -47,6 +47,8 @@ class RunState:
         Anything else a stage hands to a later one.
     summary : str
         One line the stage leaves for the progress report (e.g. "512 rows accepted").
+    skips : SkipLog, optional
+        Optional parts the data cannot support (:mod:`gender_diag.skips`).
     """
 
     result: Any
@@ -56,6 +58,7 @@ class RunState:
     computable: list = field(default_factory=list)
     extra: dict = field(default_factory=dict)
     summary: str = ""
+    skips: Any = None
 
     def note(self, text: str) -> None:
         """Record a note for the user (a skipped stage, a fallback taken)."""

@@ -44,9 +44,22 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
     return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
 
 
+def design_config(config: dict, survey) -> dict:
+    """With ``[mapping]``, the ``[design]`` names translated to the survey's columns."""
+    if config.get("mapping") is None:
+        return config
+    from gender_diag.ingest.mapping import load_mapping, translate_design
+
+    tables = getattr(survey, "tables", {}) or {}
+    columns = {c for t in tables.values() for c in t.columns}
+    design = translate_design(config["design"], load_mapping(config["mapping"]), columns)
+    return {**config, "design": design}
+
+
 def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     """Build the one :class:`DesignSpec` of the run; every later stage reads ``state.design``
     (roles are checked against each table when a stage uses them)."""
-    state.design = DesignSpec.from_config(config, state.result.survey.design)
+    survey = state.result.survey
+    state.design = DesignSpec.from_config(design_config(config, survey), survey.design)
     state.summary = ", ".join(f"{k}={v}" for k, v in state.design.roles().items())
     return state

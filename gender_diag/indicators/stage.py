@@ -17,6 +17,7 @@ from gender_diag.indicators.compute import (
     cache_evaluations,
     couple_comparisons,
 )
+from gender_diag.skips import attempt
 
 
 def check_disaggregations(table: pd.DataFrame, requested: list[str]) -> list[str]:
@@ -42,7 +43,7 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     result, icfg = state.result, config["indicators"]
     survey = result.survey
     cache_evaluations(survey)  # rules evaluated once across this stage and the later ones
-    catalogue = load_catalogue(icfg["catalogue"])
+    catalogue = load_catalogue(icfg["catalogue"], languages=config["diagnostic"]["languages"])
     computable, result.skipped_indicators = available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(
@@ -63,12 +64,18 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     result.indicators = table
     result.labels = catalogue.to_frame()
     result.catalogue = catalogue
-    result.couples = couple_comparisons(
-        survey, catalogue, state.design, confidence=icfg["confidence"], indicators=computable
-    )
+    couples = attempt(state.skips, "indicators", "couple comparisons", couple_comparisons,
+                      survey, catalogue, state.design, confidence=icfg["confidence"],
+                      indicators=computable)  # fmt: skip
+    if couples is not None:  # suppressed by the disclosure row
+        result.couples = couples
+    for level in unavailable:
+        state.skips.add("indicators", f"disaggregation {level}", "not possible with these data")
     state.computable = computable
     skipped = len(result.skipped_indicators)
     note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
+    if catalogue.notes:  # a translation missing: another language's text is shown instead
+        note += f"; {len(catalogue.notes)} text(s) borrowed from another language"
     if skipped:
         state.note(f"indicators: {skipped} skipped, their inputs are not in the data")
     if unavailable:

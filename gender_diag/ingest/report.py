@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.contracts import columns as contract_columns
-from gender_diag.contracts.catalogue import LANGUAGES, SEVERITIES
+from gender_diag.contracts.catalogue import LANGUAGES, SEVERITIES, read_catalogue_yaml
 from gender_diag.errors import ConfigError, InputFileError
 
 #: Columns of :attr:`ValidationReport.issues`, in this order.
@@ -62,6 +62,8 @@ REASONS = {
     "identifier_removed": "A direct identifier column was dropped or pseudonymised.",
     "user_missing": "A user-missing code (don't know, refused) was set to missing.",
     "k_anonymity": "Records unique or rare on their quasi-identifiers (re-identification risk).",
+    "mapping_invalid": "A name of the [mapping] is neither in the form nor in the export.",
+    "sex_unknown": "A sex answer is neither a female nor a male code of [mapping.sex_codes].",
 }
 
 
@@ -76,10 +78,8 @@ def reason_titles() -> dict[str, dict[str, str]]:
     >>> set(reason_titles()) == set(REASONS)
     True
     """
-    from gender_diag.config import read_yaml
-
     path = Path(__file__).with_name("reasons.yaml")
-    data = read_yaml(path, what="reason titles file")
+    data = read_catalogue_yaml(path, what="reason titles file")
     bad = [k for k, v in data.items() if not isinstance(v, dict) or set(v) != set(LANGUAGES)]
     if bad or set(data) != set(REASONS):
         raise ConfigError(

@@ -40,6 +40,14 @@ def ingest_survey(config: dict):
         options["design"] = inp["design"]
     if inp["salt"]:
         options["salt"] = inp["salt"]
+    if config.get("mapping") is not None:
+        if inp["format"] not in ("kobo", "odk"):
+            raise ConfigError(
+                f"[mapping] is read with Kobo and ODK exports, not with {inp['format']!r} "
+                "files. Fix: rename the columns of the table instead, or export from Kobo/ODK."
+            )
+        options["mapping"] = config["mapping"]
+        options["design_names"] = config["design"]
     with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
         return reader(inp["path"], **options)
 

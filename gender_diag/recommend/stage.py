@@ -6,15 +6,23 @@ import pandas as pd
 
 from gender_diag.config import catalogue_file
 from gender_diag.contracts.stages import Progress, RunState
-from gender_diag.recommend.catalogue import load_actions
+from gender_diag.recommend.catalogue import select_actions
 from gender_diag.recommend.tables import recommend
 from gender_diag.report.tables import place_names
+from gender_diag.report.wording import unit_label
 
 
 def indicator_labels(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """Indicator id → {language: label} from the catalogue frame."""
+    """Indicator id → {language: label} from the catalogue frame.
+
+    Household (and parcel) labels name the compared groups, female- and male-headed
+    households (:func:`gender_diag.report.wording.unit_label`).
+    """
     return {
-        row.indicator: {lang: getattr(row, f"label_{lang}") for lang in ("es", "fr", "en")}
+        row.indicator: {
+            lang: unit_label(getattr(row, f"label_{lang}"), getattr(row, "unit", ""), lang)
+            for lang in ("es", "fr", "en")
+        }
         for row in labels.itertuples()
     }
 
@@ -22,14 +30,17 @@ def indicator_labels(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
 def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     """Match the top-ranked gaps with the action catalogue."""
     result = state.result
+    actions, actions_note = select_actions(
+        catalogue_file(config, "actions.yaml"), country=config["recommend"]["country"]
+    )
     direct, indirect, unmatched = recommend(
         result.ranking_result,
         result.gaps,
-        actions=load_actions(catalogue_file(config, "actions.yaml")),
+        actions=actions,
         top_n=config["recommend"]["top_n"],
         labels=indicator_labels(result.labels),
         place_labels=place_names(result.survey),
     )
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
-    state.summary = f"{len(direct)} direct, {len(indirect)} indirect actions"
+    state.summary = f"{len(direct)} direct, {len(indirect)} indirect actions ({actions_note})"
     return state

@@ -65,12 +65,13 @@ def disclose(state: RunState, config: dict, *, progress: Progress) -> RunState:
     )
     result.indicators = table
     result.gaps = gap_table(table, result.catalogue)
-    result.couples = suppress_small(
-        result.couples,
-        sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
-        threshold=dcfg["threshold"],
-        sensitive_threshold=dcfg["sensitive_threshold"],
-    )
+    if len(result.couples.columns):  # none when the data have no couples to compare
+        result.couples = suppress_small(
+            result.couples,
+            sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
+            threshold=dcfg["threshold"],
+            sensitive_threshold=dcfg["sensitive_threshold"],
+        )
     suppressed = int(table["suppressed"].sum()) if "suppressed" in table else 0
     state.summary = f"{suppressed} cells suppressed"
     return state
@@ -89,6 +90,11 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     if len(result.skipped_indicators):
         path = out / "validation" / "skipped_indicators.csv"
         paths.append(safe_output.write_csv(result.skipped_indicators, path))
+    if state.skips is not None:
+        result.skipped = state.skips.frame()
+    if len(result.skipped):
+        path = out / "validation" / "skipped.csv"
+        paths.append(safe_output.write_csv(result.skipped, path))
     dcfg = config["disclosure"]
     paths += write_reports(
         result,

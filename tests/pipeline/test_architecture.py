@@ -30,6 +30,7 @@ KNOWN_LAZY_CYCLES = [
 KNOWN_PRIVATE = {
     ("gender_diag.design.estimators", "gender_diag.design", "_engine"),
     ("gender_diag.change.adjusted", "gender_diag.change.estimate", "_inference"),
+    ("gender_diag.change.stage", "gender_diag.change.compare", "_apply_rename"),
     ("gender_diag.design.totals", "gender_diag.design._structure", "_per_group_constant"),
     ("gender_diag.design.totals", "gender_diag.design._structure", "_population_size"),
     ("gender_diag.design.totals", "gender_diag.design._structure", "_stage_scale"),
