@@ -120,6 +120,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "recommend": {
         "top_n": Key((int,), 10),
+        # ISO 3166 code of the diagnostic's country: an action catalogue written for another
+        # country is replaced by the generic one (issue 14 §8); empty = use the catalogue as is
+        "country": Key((str,), "", help="two-letter country code, e.g. PE"),
     },
     "engine": {
         "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),

@@ -163,9 +163,18 @@ def ranking_candidates(gaps: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 
 def indicator_labels(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """Indicator id → {language: label} from the catalogue frame."""
+    """Indicator id → {language: label} from the catalogue frame.
+
+    Household (and parcel) labels name the compared groups, female- and male-headed
+    households (:func:`gender_diag.report.wording.unit_label`).
+    """
+    from gender_diag.report.wording import unit_label
+
     return {
-        row.indicator: {lang: getattr(row, f"label_{lang}") for lang in ("es", "fr", "en")}
+        row.indicator: {
+            lang: unit_label(getattr(row, f"label_{lang}"), getattr(row, "unit", ""), lang)
+            for lang in ("es", "fr", "en")
+        }
         for row in labels.itertuples()
     }
 
@@ -255,7 +264,7 @@ def run(
     from gender_diag import indicators as ind
     from gender_diag import indices as idx
     from gender_diag.prioritise import load_criteria, rank_gaps
-    from gender_diag.recommend import load_actions, recommend
+    from gender_diag.recommend import recommend, select_actions
     from gender_diag.report import sdc, write_reports
     from gender_diag.report.tables import nesting_from_survey, place_names
 
@@ -277,6 +286,10 @@ def run(
     # 1. ingest and validation
     stage("ingest")
     survey = ingest_survey(cfg)
+    if cfg.get("evaluation"):  # the latest round's renamed questions (issue 12)
+        from gender_diag.change.stage import rename_current
+
+        survey = rename_current(survey, cfg)
     result.survey = survey
     ind.compute.cache_evaluations(survey)  # rules evaluated once across the stages below
     report = survey.report
@@ -298,7 +311,9 @@ def run(
 
     # 2. design + indicators (the design is built per unit table inside compute_indicators)
     stage("indicators")
-    catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
+    catalogue = ind.load_catalogue(
+        cfg["indicators"]["catalogue"], languages=cfg["diagnostic"]["languages"]
+    )
     # one design spec for every stage (roles checked against each table when used)
     design = DesignSpec.from_config(_design_config(cfg, survey), survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
@@ -354,6 +369,8 @@ def run(
         skips.add("indicators", f"disaggregation {level}", "not possible with these data")
     skipped = len(result.skipped_indicators)
     note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
+    if catalogue.notes:  # a translation missing: another language's text is shown instead
+        note += f"; {len(catalogue.notes)} text(s) borrowed from another language"
     if unavailable:
         note += f"; not possible with these data: {', '.join(unavailable)}"
     done("indicators", f"{table['indicator'].nunique()} indicators, {len(table)} rows{note}")
@@ -448,16 +465,19 @@ def run(
     # 5. recommendations
     stage("recommend")
     labels = indicator_labels(result.labels)
+    actions, actions_note = select_actions(
+        catalogue_file(cfg, "actions.yaml"), country=cfg["recommend"]["country"]
+    )
     direct, indirect, unmatched = recommend(
         ranking,
         result.gaps,
-        actions=load_actions(catalogue_file(cfg, "actions.yaml")),
+        actions=actions,
         top_n=cfg["recommend"]["top_n"],
         labels=labels,
         place_labels=place_names(survey),
     )
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
-    done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
+    done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions ({actions_note})")
 
     if cfg.get("evaluation"):  # change since the baseline, only with [[rounds]] (issue 12)
         from gender_diag.change.stage import run_changes
@@ -469,6 +489,9 @@ def run(
     inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))
     if rcfg["team_scores"] is not None:
         inputs.append(rcfg["team_scores"])
+    if cfg.get("evaluation"):  # every round's files (issue 12)
+        inputs += [r["config"]["input"][k] for r in cfg["evaluation"]["rounds"]
+                   for k in ("path", "form", "design")]  # fmt: skip
     result.provenance = provenance.collect(cfg, inputs=inputs, seeds={"ranking": rcfg["seed"]})
     if stop < STAGES.index("report") or not write:
         return result

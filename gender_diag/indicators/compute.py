@@ -576,7 +576,9 @@ def compute_indicators(
         female-headed households (parcels) with the disadvantage.
     """
     catalogue = _catalogue(catalogue)
-    _, spec = _tables_and_design(survey, design)
+    tables, spec = _tables_and_design(survey, design)
+    if "households" in tables:  # fail early, listing the survey's columns, not a unit frame's
+        spec.check(tables["households"], where="the households table")
     alpha = 1 - spec.confidence if alpha is None else alpha
     if not 0 < alpha < 1:
         raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)

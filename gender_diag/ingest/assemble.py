@@ -831,18 +831,25 @@ def _merge_design(tables, design):
         if "weight" in main.columns:
             cols["weight"] = "weight"
         return tables, cols
-    add = design[["community", "weight", "fpc", "fpc2"]].drop_duplicates("community")
-    if "district" not in main.columns and design["district"].notna().any():
-        # the strata live in the design file only (a partner's form without a district)
-        add = add.merge(
-            design[["community", "district"]].drop_duplicates("community"), on="community"
-        )
+    # A community code may recur in several districts (PSU ids reused across strata): the
+    # design row is then found by (district, community), never by the code alone, so two
+    # communities are never given one community's weight.
+    by_district = "district" in design.columns and design["district"].notna().all()
+    # The strata may live in the design file only (a partner's form without a district):
+    # the community code then identifies the design row and brings its district along.
+    from_design = "district" not in main.columns and design["district"].notna().any()
+    if from_design:
         cols["strata"] = "district"
     for name, df in tables.items():
         if "community" not in df.columns:
             continue
+        keys = (
+            ["district", "community"] if by_district and "district" in df.columns else ["community"]
+        )
+        extra = ["district"] if from_design and "district" not in df.columns else []
+        add = design[[*keys, *extra, "weight", "fpc", "fpc2"]].drop_duplicates(keys)
         base = df.drop(columns=[c for c in ("weight", "fpc", "fpc2") if c in df.columns])
-        merged = base.merge(add, on="community", how="left", validate="many_to_one")
+        merged = base.merge(add, on=keys, how="left", validate="many_to_one")
         merged.index = df.index
         tables[name] = merged
     cols.update(weight="weight", fpc="fpc")
