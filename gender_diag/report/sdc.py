@@ -81,6 +81,9 @@ GAP_COLUMNS = (
     "q_value",
 )
 
+#: ``DataFrame.attrs`` key marking a table protected by :func:`apply_sdc`.
+APPLIED = "gender_diag_sdc"
+
 LOG_COLUMNS = ("indicator", "by", "by_value", "sex", "reason", "n", "threshold", "detail")
 
 #: CV cut-offs for reliability flags (methods.md §5).
@@ -348,7 +351,34 @@ def apply_sdc(
     else:
         log = pd.DataFrame({c: pd.Series(dtype="object") for c in LOG_COLUMNS})
     log = log.loc[:, list(LOG_COLUMNS)].reset_index(drop=True)
+    table.attrs[APPLIED] = settings_key(
+        threshold=threshold,
+        sensitive_threshold=sensitive_threshold,
+        sensitive_min_level=sensitive_min_level,
+        geography=geography,
+    )
     return table, log
+
+
+def settings_key(**settings) -> str:
+    """A stable text of the disclosure-control settings, stored on a protected table."""
+    return repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
+
+
+def already_applied(table: pd.DataFrame, **settings) -> bool:
+    """Whether ``table`` came out of :func:`apply_sdc` with these settings: disclosure control
+    then happens once, and the writers reuse its decisions instead of running it again.
+
+    >>> t = pd.DataFrame({"indicator": ["x"], "by": ["total"], "by_value": [""], "sex": ["F"],
+    ...                   "estimate": [0.5], "n": [30]})
+    >>> out, _ = apply_sdc(t)
+    >>> already_applied(out, threshold=5, sensitive_threshold=10,
+    ...                 sensitive_min_level="district", geography=DEFAULT_GEOGRAPHY)
+    True
+    >>> already_applied(t, threshold=5)
+    False
+    """
+    return table.attrs.get(APPLIED) == settings_key(**settings)
 
 
 def margin_relations(
