@@ -65,6 +65,14 @@ def cmd_validate(args) -> int:
 def cmd_synth(args) -> int:
     from gender_diag.synth import main_synth
 
+    if not 50 <= args.households <= 1_000_000:
+        print(
+            f"error: --households {args.households}: a synthetic survey needs 50 to 1,000,000 "
+            "households (fewer cannot fill every district and community). Fix: e.g. "
+            "--households 200.",
+            file=sys.stderr,
+        )
+        return 2
     written = main_synth(
         args.out,
         n_households=args.households,

@@ -40,7 +40,7 @@ def _quiet(stage: str, message: str) -> None:
 def ingest_survey(config: dict):
     """Read the survey named in the configuration with the matching reader."""
     from gender_diag import ingest
-    from gender_diag.ingest import privacy
+    from gender_diag.ingest import limits, privacy
 
     inp = config["input"]
     readers = {
@@ -63,7 +63,9 @@ def ingest_survey(config: dict):
         options["design"] = inp["design"]
     if inp["salt"]:
         options["salt"] = inp["salt"]
-    with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
+    caps = {k: inp.get(k) for k in ("max_uncompressed_mb", "max_rows", "max_columns")}
+    identifiers = config.get("privacy", {}).get("identifiers", ())
+    with privacy.settings(identifiers=identifiers), limits.settings(**caps):
         return reader(inp["path"], **options)
 
 

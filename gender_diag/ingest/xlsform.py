@@ -163,6 +163,9 @@ def read_form(path: str | Path, *, repeat_tables: dict | None = None) -> Form:
             what="the XLSForm file does not exist",
             fix="give the path of the form's .xlsx (e.g. surveys/instrument/instrument.xlsx)",
         )
+    from gender_diag.ingest import limits
+
+    limits.check_workbook(path)
     raw = path.read_bytes()
     try:
         from gender_diag.ingest.tables import _excel_engine
