@@ -522,8 +522,8 @@ def assemble(
     tables = _split_quarantine(tables, meta, quarantine, report)
     _withhold_sensitive(report, form)
     _nothing_left(report, meta)
-    _one_sex(report, tables, meta)
     tables = _enrich_respondents(tables)
+    _one_sex(report, tables, meta)
     privacy.check_k_anonymity(tables, report)
     tables, design_cols = _merge_design(tables, design_frame)
     variables, choices = _metadata(form, tables)
@@ -689,8 +689,11 @@ def _withhold_sensitive(report: ValidationReport, form) -> None:
     sensitive = privacy.sensitive_columns(variables)
     if len(issues):
         base = issues["column"].astype(str).str.split("__").str[0]
-        hit = base.isin(sensitive) | base.str.match(privacy.SENSITIVE_NAME)
-        issues.loc[hit.to_numpy(), "value"] = "[sensitive]"
+        hit = (base.isin(sensitive) | base.str.match(privacy.SENSITIVE_NAME)).to_numpy()
+        if hit.any():
+            values = issues["value"].astype("object").to_numpy(copy=True)
+            values[hit] = "[sensitive]"
+            issues["value"] = values
 
 
 #: A table with more than this share of its rows quarantined is not "valid": the accepted
