@@ -20,7 +20,7 @@ from typing import Any
 from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir, example_dir
 
-FORMATS = ("kobo", "odk", "table", "stata", "spss")
+FORMATS = ("kobo", "odk", "table", "stata", "spss", "census")
 LANGUAGES = ("es", "fr", "en")
 
 
@@ -69,7 +69,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ssu": Key((str,), ""),
         "fpc2": Key((str,), ""),
         "with_replacement": Key((bool,), False),
-        "lonely_psu": Key((str,), "adjust", choices=("fail", "remove", "adjust", "certainty")),
+        "lonely_psu": Key(
+            (str,), "adjust", choices=("fail", "remove", "adjust", "certainty", "average")
+        ),
+        # PSU codes reused in several strata: "nest" (stratum × PSU, with a note) or "fail"
+        "reused_psu": Key((str,), "nest", choices=("nest", "fail")),
+        # replicate weights: a column prefix (e.g. "repw") and the method
+        "replicate_weights": Key((str,), ""),
+        "replicate_type": Key(
+            (str,), "", choices=("", "JK1", "JKn", "BRR", "Fay", "bootstrap", "other")
+        ),
+        "mse": Key((bool,), False),
+        # confidence level of every interval; 0 = take [indicators] confidence
+        "confidence": Key((float,), 0.0),
     },
     "indicators": {
         "catalogue": Key((str,), "", path=True, help="folder or YAML file; default: bundled"),
@@ -108,6 +120,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "recommend": {
         "top_n": Key((int,), 10),
+    },
+    "engine": {
+        "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),
+        "spark_master": Key((str,), "local[2]", help="Spark master URL, e.g. spark://host:7077"),
+        "auto_threshold_rows": Key((int,), 500_000, help="auto: DuckDB above this many rows"),
     },
 }
 
@@ -171,6 +188,14 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     """
     problems: list[str] = []
     out: dict[str, dict[str, Any]] = {}
+    extra: dict[str, Any] = {}
+    if "rounds" in raw or "evaluation" in raw:  # change over time: gender_diag.change.rounds
+        from gender_diag.change.rounds import validate_rounds
+
+        rounds = {k: raw[k] for k in ("rounds", "evaluation") if k in raw}
+        rest = {k: v for k, v in raw.items() if k not in rounds}
+        extra, raw, found = validate_rounds(rounds, rest, base_dir=base_dir, source=source)
+        problems += found
     for section in raw:
         if section not in SCHEMA:
             problems.append(
@@ -223,6 +248,8 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
         out[section] = values
     if out["indicators"]["confidence"] and not 0.5 < out["indicators"]["confidence"] < 1:
         problems.append("[indicators] confidence must be between 0.5 and 1, e.g. 0.95.")
+    if out["design"]["confidence"] and not 0.5 < out["design"]["confidence"] < 1:
+        problems.append("[design] confidence must be between 0.5 and 1, e.g. 0.95.")
     allowed = ["total", *out["indicators"]["disaggregations"]]
     for level in out["ranking"]["levels"]:
         if level not in allowed:
@@ -239,6 +266,7 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     if out["indicators"]["catalogue"] is None:
         out["indicators"]["catalogue"] = catalogue_dir()
     out["config_path"] = source
+    out.update(extra)
     return Config(out)
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 
 from gender_diag import provenance, safe_output
 from gender_diag.config import load_config, output_dir
+from gender_diag.design.spec import DesignSpec
 from gender_diag.errors import ConfigError, ValidationError
 from gender_diag.result import RunResult
 
@@ -229,6 +230,10 @@ def run(
         raise bad_parameter("until", "run", "one of " + ", ".join(STAGES), until)
     stop = STAGES.index(until)
     cfg = load_config(config)  # configuration problems first, before any heavy import
+    if cfg["input"]["format"] == "census":  # a person file scanned by the engine
+        from gender_diag.engine.census import run_census
+
+        return run_census(cfg, progress=progress, write=write and until == "report")
     from gender_diag import indicators as ind
     from gender_diag import indices as idx
     from gender_diag.prioritise import load_criteria, rank_gaps
@@ -252,6 +257,7 @@ def run(
     stage("ingest")
     survey = ingest_survey(cfg)
     result.survey = survey
+    ind.compute.cache_evaluations(survey)  # rules evaluated once across the stages below
     report = survey.report
     if not report.valid:
         safe_output.remove_stale(out)  # an earlier run's files never sit beside this run's
@@ -272,7 +278,8 @@ def run(
     # 2. design + indicators (the design is built per unit table inside compute_indicators)
     stage("indicators")
     catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
-    design = design_columns(cfg, survey.design)
+    # one design spec for every stage (roles checked against each table when used)
+    design = DesignSpec.from_config(cfg, survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(
@@ -280,7 +287,9 @@ def run(
             + "; ".join(result.skipped_indicators["reason"].unique()[:3])
             + ". Fix: check [input] (format, sheet) and the catalogue."
         )
-    table = ind.compute_indicators(
+    from gender_diag.engine.select import indicators_function
+
+    table = indicators_function(cfg, survey.tables)(
         survey,
         catalogue,
         design=design,
@@ -325,7 +334,7 @@ def run(
     # 3. composite indices
     stage("indices")
     people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
-    index_design = {k: v for k, v in design.items() if k != "weight"}
+    index_design = design  # the index frame's weights replace the weight role
     not_possible = []
     for preset in cfg["indices"]["presets"]:
         spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
@@ -339,7 +348,7 @@ def run(
             sex="sex",
             female="F",
             household="hhid",
-            weight=design["weight"],
+            weight=design.weight,
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )
@@ -395,6 +404,12 @@ def run(
     )
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
     done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
+
+    if cfg.get("evaluation"):  # change since the baseline, only with [[rounds]] (issue 12)
+        from gender_diag.change.stage import run_changes
+
+        stage("changes")
+        done("changes", run_changes(result, cfg))
 
     inputs = [cfg["input"]["path"], cfg["input"]["form"], cfg["input"]["design"]]
     inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))

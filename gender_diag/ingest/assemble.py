@@ -18,7 +18,6 @@ The steps, in order:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.ingest import privacy, validate
+from gender_diag.ingest.files import sha256  # noqa: F401  (re-exported for older imports)
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
 from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS, Survey
 from gender_diag.ingest.xlsform import (
@@ -64,15 +64,6 @@ class RawTable:
     own_key: str | None = None
     parent_key: str | None = None
     header_rows: int = 1
-
-
-def sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes (streamed)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # -- 1. headers -----------------------------------------------------------------------------
@@ -608,7 +599,7 @@ def _link(tables, meta, quarantine, report, *, link_by):
                     sheet=rt.sheet,
                 )
             )
-            validate.flag(quarantine[name], orphan, "orphan_row")
+            quarantine[name].add(orphan, "orphan_row")
         tables[name] = df
 
 
@@ -643,7 +634,7 @@ def _split_quarantine(tables, meta, quarantine, report):
                         sheet=rt.sheet,
                     )
                 )
-                validate.flag(q, takes, "parent_quarantined")
+                q.add(takes, "parent_quarantined")
         mask = q.mask
         qdf = df.loc[mask].copy()
         qdf.insert(0, "reasons", q.reasons())
@@ -689,11 +680,9 @@ def _withhold_sensitive(report: ValidationReport, form) -> None:
     sensitive = privacy.sensitive_columns(variables)
     if len(issues):
         base = issues["column"].astype(str).str.split("__").str[0]
-        hit = (base.isin(sensitive) | base.str.match(privacy.SENSITIVE_NAME)).to_numpy()
-        if hit.any():
-            values = issues["value"].astype("object").to_numpy(copy=True)
-            values[hit] = "[sensitive]"
-            issues["value"] = values
+        hit = base.isin(sensitive) | base.str.match(privacy.SENSITIVE_NAME)
+        # Whole-column assignment: the issue frame may hold read-only arrays after concat.
+        issues["value"] = issues["value"].astype("object").where(~hit.to_numpy(), "[sensitive]")
 
 
 #: A table with more than this share of its rows quarantined is not "valid": the accepted

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gender_diag.ingest.assemble import RawTable, assemble, sha256
-from gender_diag.ingest.kobo import _load_form
+from gender_diag.ingest.assemble import RawTable, assemble
+from gender_diag.ingest.files import read_delimited, sha256
 from gender_diag.ingest.report import ValidationReport, input_error
 from gender_diag.ingest.survey import Survey
-from gender_diag.ingest.tables import read_delimited
-from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE
+from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE, load_form
 
 
 def _find_files(path: Path, form) -> tuple[Path, list[Path]]:
@@ -73,7 +72,7 @@ def read_odk(
             fix='give the ODK export folder, or set [input] format = "kobo" for a Kobo '
             'XLSX export ("table" for a hand-typed workbook)',
         )
-    fm = _load_form(form)
+    fm = load_form(form)
     report = ValidationReport()
     main, repeat_files = _find_files(path, fm)
     source = {str(main): sha256(main)}
