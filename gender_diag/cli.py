@@ -124,6 +124,7 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_rank(args) -> int:
+    from gender_diag import safe_output
     from gender_diag.config import load_config, output_dir
     from gender_diag.pipeline import indicator_labels, ranking_candidates, run
     from gender_diag.prioritise import write_team_template
@@ -170,8 +171,7 @@ def cmd_rank(args) -> int:
     out = output_dir(config)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        path = safe_output.write_csv(frame, out / f"{name}.csv")
         print(f"written: {path}")
     return 0
 
