@@ -467,7 +467,28 @@ def assemble(
         df = rt.frame
         mapping = tidy_headers(list(df.columns), form=form, table=name, sep=sep, languages=langs)
         df = df.rename(columns=mapping)
-        df = df.loc[:, ~df.columns.duplicated()]
+        twice = df.columns.duplicated()
+        if twice.any():
+            # e.g. "hh_size" next to " hh_size ": the first is kept, and the user is told
+            report.add(
+                make_issues(
+                    np.ones(int(twice.sum()), dtype="int64"),
+                    table=name,
+                    column=[str(c) for c in df.columns[twice]],
+                    rule="each column appears once",
+                    reason="unknown_column",
+                    severity="warning",
+                    message=[
+                        f"Column {c!r} appears more than once (names compared without spaces "
+                        "and group paths); only the first copy is read."
+                        for c in df.columns[twice]
+                    ],
+                    fix="Delete or rename the extra copy in the export.",
+                    file=rt.file,
+                    sheet=rt.sheet,
+                )
+            )
+        df = df.loc[:, ~twice]
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
         if rt.own_key and rt.own_key in df.columns:
             df[OWN] = df[rt.own_key].astype("string").str.strip()
