@@ -75,7 +75,8 @@ def cmd_validate(args) -> int:
 
         from gender_diag.pipeline import write_validation
 
-        paths = write_validation(report, Path(args.out))
+        # the internal folder (keys, values) stays inside the folder the user named
+        paths = write_validation(report, Path(args.out), internal_dir=Path(args.out) / "interno")
         print(f"\nFull issue list: {paths[0]} ({len(report.issues)} rows)")
     return 0 if report.valid else 1
 

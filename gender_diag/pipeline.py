@@ -204,13 +204,20 @@ def suppress_small(
 
 
 def write_validation(
-    report, out_dir: Path, *, variables=None, sensitive: set[str] = frozenset()
+    report,
+    out_dir: Path,
+    *,
+    variables=None,
+    sensitive: set[str] = frozenset(),
+    internal_dir: Path | None = None,
 ) -> list[Path]:
     """Write the shareable validation folder and the internal folder beside it (default deny:
     keys, columns, rules and reasons, never answers; see :mod:`gender_diag.report.side_files`)."""
     from gender_diag.report.side_files import write_validation as write
 
-    return write(report, out_dir, variables=variables, sensitive=sensitive)
+    return write(
+        report, out_dir, variables=variables, sensitive=sensitive, internal_dir=internal_dir
+    )
 
 
 def sensitive_variables(catalogue) -> set[str]:
