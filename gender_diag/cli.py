@@ -58,9 +58,26 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     from gender_diag.ingest import format_report, validate_path
+    from gender_diag.ingest.mapping import read_mapping_file
 
-    report = validate_path(args.path, form=args.form, design=args.design, format=args.format)
-    print(format_report(report))
+    mapping, design_names = read_mapping_file(args.mapping) if args.mapping else (None, None)
+    report = validate_path(
+        args.path,
+        form=args.form,
+        design=args.design,
+        format=args.format,
+        mapping=mapping,
+        design_names=design_names,
+    )
+    print(format_report(report, lang=args.lang))
+    if args.out:
+        from pathlib import Path
+
+        from gender_diag.pipeline import write_validation
+
+        # the internal folder (keys, values) stays inside the folder the user named
+        paths = write_validation(report, Path(args.out), internal_dir=Path(args.out) / "interno")
+        print(f"\nFull issue list: {paths[0]} ({len(report.issues)} rows)")
     return 0 if report.valid else 1
 
 
@@ -73,6 +90,27 @@ def cmd_synth(args) -> int:
         return 0
     from gender_diag.synth import main_synth
 
+    if not 50 <= args.households <= 1_000_000:
+        print(
+            f"error: --households {args.households}: a synthetic survey needs 50 to 1,000,000 "
+            "households (fewer cannot fill every district and community). Fix: e.g. "
+            "--households 200.",
+            file=sys.stderr,
+        )
+        return 2
+    if args.rounds > 1:  # baseline + follow-ups with planted changes (issue 12)
+        from gender_diag.synth.rounds import generate_rounds, write_rounds
+
+        synth = generate_rounds(
+            args.households,
+            rounds=args.rounds,
+            panel=args.panel,
+            treatment=args.treatment,
+            seed=args.seed,
+        )
+        for kind, path in write_rounds(synth, args.out, formats=args.formats).items():
+            print(f"{kind}: {path}")
+        return 0
     written = main_synth(
         args.out,
         n_households=args.households,
@@ -103,6 +141,7 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_rank(args) -> int:
+    from gender_diag import safe_output
     from gender_diag.config import load_config, output_dir
     from gender_diag.pipeline import indicator_labels, ranking_candidates, run
     from gender_diag.prioritise import write_team_template
@@ -149,8 +188,7 @@ def cmd_rank(args) -> int:
     out = output_dir(config)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        path = safe_output.write_csv(frame, out / f"{name}.csv")
         print(f"written: {path}")
     return 0
 
@@ -162,8 +200,21 @@ def cmd_report(args) -> int:
 def cmd_init(args) -> int:
     from gender_diag.scaffold import init_diagnostic
 
-    for path in init_diagnostic(args.folder, name=args.name):
+    written = init_diagnostic(
+        args.folder,
+        name=args.name,
+        form=args.form,
+        data=args.data,
+        design=args.design,
+        languages=args.languages,
+        country=args.country,
+    )
+    for path in written:
         print(path)
+    config = Path(args.folder) / "diagnostic.toml"
+    asks = config.read_text(encoding="utf-8").count("\n# QUESTION:") if args.form else 0
+    if asks:
+        print(f"\n{asks} question(s) in {config} need your answer (lines '# QUESTION').")
     print(f"\nNext: read {Path(args.folder) / 'README.md'}")
     return 0
 
@@ -225,6 +276,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["kobo", "odk", "table", "stata", "spss"],
         help="input format (default: detected from the file)",
     )
+    p.add_argument(
+        "--mapping",
+        default=None,
+        help="TOML file with a [mapping] section (or a diagnostic.toml): where the "
+        "household id, roster, sex, respondents and repeats live in your own form",
+    )
+    p.add_argument("--out", default=None, help="write the full issue list to this folder")
     p.add_argument("--lang", default="en", choices=["es", "fr", "en"])
     p.set_defaults(func=cmd_validate)
 
@@ -241,6 +299,9 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="any of kobo_xlsx, kobo_csv, odk_csv (default: all; XLSX only up to 50,000)",
     )
+    p.add_argument("--rounds", type=int, default=1, help="survey rounds (2+: with changes)")
+    p.add_argument("--panel", type=float, default=0.6, help="share of households re-visited")
+    p.add_argument("--treatment", type=float, default=0.5, help="share of programme communities")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("indicators", help="compute every indicator by sex with its gap")
@@ -264,9 +325,26 @@ def build_parser() -> argparse.ArgumentParser:
     engine_arg(p)
     p.set_defaults(func=cmd_report, until="report")
 
-    p = sub.add_parser("init", help="create a new diagnostic folder")
+    p = sub.add_parser("init", help="create a new diagnostic folder (for your own form too)")
     p.add_argument("folder")
     p.add_argument("--name", default=None)
+    p.add_argument("--form", default=None, help="your XLSForm: the diagnostic is built for it")
+    p.add_argument("--data", default=None, help="its Kobo export (XLSX with repeat sheets)")
+    p.add_argument("--design", default=None, help="design file: weights per community")
+    p.add_argument(
+        "--lang",
+        dest="languages",
+        nargs="+",
+        choices=["es", "fr", "en"],
+        default=None,
+        help="report languages (default: the form's languages)",
+    )
+    p.add_argument(
+        "--country",
+        default=None,
+        help="ISO country code (PE, KE, …) choosing the action catalogue; PE = the bundled "
+        "Peruvian one, others the generic catalogue to adapt",
+    )
     p.set_defaults(func=cmd_init)
     return parser
 

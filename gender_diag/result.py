@@ -27,6 +27,9 @@ class RunResult:
         The indicator catalogue used.
     skipped_indicators : DataFrame
         Catalogue indicators the data cannot support (``indicator, reason``).
+    skipped : DataFrame
+        Optional parts of the run the data cannot support (couple comparisons, WEAI inputs,
+        local gap index, disaggregations): ``stage, item, reason`` (:mod:`gender_diag.skips`).
     indices : dict
         Name → index result (e.g. ``"a-weai"`` → WEAI result with ``to_frame()``;
         ``"local_gap"`` → DataFrame).
@@ -51,6 +54,11 @@ class RunResult:
         What disclosure control suppressed and why.
     outputs : list of Path
         Files written.
+    changes : DataFrame
+        With ``[[rounds]]``: change since the baseline (``gd.compare_rounds`` frame).
+    change_detail : dict
+        With ``[[rounds]]``: ``levels`` (each round's estimates), ``skipped`` (indicators not
+        comparable and why), ``rounds``, ``priorities`` (the baseline's top gaps), ``treatment``.
     """
 
     survey: Any = None
@@ -58,6 +66,7 @@ class RunResult:
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     couples: pd.DataFrame = field(default_factory=pd.DataFrame)
     skipped_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
     catalogue: Any = None
     indices: dict[str, Any] = field(default_factory=dict)
     ranking: pd.DataFrame = field(default_factory=pd.DataFrame)
@@ -71,3 +80,5 @@ class RunResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     sdc_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     outputs: list[Path] = field(default_factory=list)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    change_detail: dict[str, Any] = field(default_factory=dict)

@@ -68,10 +68,13 @@ REASONS = {
     "unknown_column": "A column is not in the form.",
     "form_version_mismatch": "The data were collected with another version of the form.",
     "corrupt_file": "The file is truncated or not in the format its name says.",
+    "too_large": "The file is larger than the configured limits (size, rows, columns).",
     "encoding": "The text encoding is not UTF-8 (read as Latin-1/cp1252).",
     "identifier_removed": "A direct identifier column was dropped or pseudonymised.",
     "user_missing": "A user-missing code (don't know, refused) was set to missing.",
     "k_anonymity": "Records unique or rare on their quasi-identifiers (re-identification risk).",
+    "mapping_invalid": "A name of the [mapping] is neither in the form nor in the export.",
+    "sex_unknown": "A sex answer is neither a female nor a male code of [mapping.sex_codes].",
 }
 
 SEVERITIES = ("blocking", "error", "warning", "info")

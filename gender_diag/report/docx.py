@@ -81,6 +81,9 @@ def build_brief(pub: Published, texts: Texts) -> docx.document.Document:
     sub.runs[0].italic = True
     doc.add_paragraph(t.get("report.brief_intro", name=pub.name))
 
+    from gender_diag.report.changes import docx_section
+
+    docx_section(doc, pub, t)  # "What changed" first, when rounds are compared
     doc.add_heading(t["sections.findings"], level=1)
     findings = layout.finding_sentences(pub, t)
     for sentence in findings or [t["report.none"]]:

@@ -157,6 +157,7 @@ def render_html(pub: Published, texts: Texts, charts: dict[str, dict[str, object
             "svg": inline_svg(str(info["svg_text"]), label=str(info["title"]), prefix=name),
         }
         for name, info in charts.items()
+        if name != "changes"  # drawn inside the "What changed" section
     ]
     env = jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
@@ -167,7 +168,10 @@ def render_html(pub: Published, texts: Texts, charts: dict[str, dict[str, object
         lstrip_blocks=True,
     )
     template = env.get_template("report.html.j2")
+    from gender_diag.report.changes import html_section
+
     return template.render(
+        changes=Markup(html_section(pub, t, charts)),
         lang=t.lang,
         t=t,
         version=pub.version,
