@@ -218,10 +218,3 @@ def build_structure(data: pd.DataFrame, spec) -> Structure:
     stage2 = _second_stage(data, spec, p, p_stratum, n_psu_h, pop1)
     units = data.shape[0] if spec.psu is None else p_stratum.size
     return Structure(w, stage1, stage2, h_labels, pop1, int(units - n_strata))
-
-
-# Public names for designs built from aggregated cells (gender_diag.design.totals), which
-# need the same first-stage scales for strata whose rows they only know by count.
-stage_scale = _stage_scale
-per_group_constant = _per_group_constant
-population_size = _population_size
