@@ -7,11 +7,11 @@ from collections.abc import Mapping
 import pandas as pd
 
 ENGINES = ("auto", "pandas", "duckdb", "spark")
-#: ``auto`` switches from pandas to DuckDB above this many rows across the survey tables.
+#: ``auto`` switches from pandas to DuckDB at this many rows across the survey tables.
 #: Below it pandas is as fast (no registration, no SQL compilation); above it DuckDB's
 #: columnar scan and the cells-of-totals estimation keep time and memory flat (see
 #: benchmarks/results/scale.md).
-AUTO_THRESHOLD_ROWS = 500_000
+AUTO_THRESHOLD_ROWS = 5_000_000
 
 
 def resolve_engine(
@@ -34,7 +34,7 @@ def resolve_engine(
         return kind
     if rows is None:
         rows = sum(len(t) for t in (tables or {}).values())
-    return "duckdb" if rows > threshold else "pandas"
+    return "duckdb" if rows >= threshold else "pandas"
 
 
 def indicators_function(config: Mapping, tables: Mapping[str, pd.DataFrame]):
