@@ -223,6 +223,7 @@ def run(
     from gender_diag import indicators as ind
     from gender_diag import indices as idx
     from gender_diag.prioritise import load_criteria, rank_gaps
+    from gender_diag.prioritise.concepts import concept_map, concept_priorities
     from gender_diag.recommend import load_actions, recommend
     from gender_diag.report import sdc, write_reports
     from gender_diag.report.tables import nesting_from_survey, place_names
@@ -344,14 +345,17 @@ def run(
     stage("ranking")
     rcfg = cfg["ranking"]
     team = None
+    team_weights: dict[str, float] = {}
     if rcfg["team_scores"] is not None:
         from gender_diag.prioritise import read_team_scores
+        from gender_diag.prioritise.criteria import read_team_weights
 
         team = read_team_scores(rcfg["team_scores"], result.gaps)
+        team_weights = read_team_weights(rcfg["team_scores"])  # workshop CSV
     ranking = rank_gaps(
         ranking_candidates(result.gaps, cfg),
         config=load_criteria(catalogue_file(cfg, "criteria.yaml")),
-        weights=rcfg["weights"] or None,
+        weights=rcfg["weights"] or team_weights or None,
         team_scores=team,
         method=rcfg["method"],
         draws=rcfg["draws"],
@@ -374,8 +378,10 @@ def run(
     # 5. recommendations
     stage("recommend")
     labels = indicator_labels(result.labels)
+    # one priority per concept (catalogue `concept`): actions answer distinct problems
+    priorities = concept_priorities(ranking.table, concept_map(result.labels))
     direct, indirect, unmatched = recommend(
-        ranking,
+        priorities.assign(rank=priorities["priority"]),
         result.gaps,
         actions=load_actions(catalogue_file(cfg, "actions.yaml")),
         top_n=cfg["recommend"]["top_n"],

@@ -3,7 +3,7 @@
 A :class:`Table` is a published frame plus an ordered list of :class:`Column` (frame column,
 translated header, value kind). Kinds tell the writers how to format a value:
 
-``text``; ``est`` (an estimate: a percentage when the row's ``unit`` is a proportion, else a
+``text``; ``vtext`` (text already formatted as a value, aligned like a number); ``est`` (an estimate: a percentage when the row's ``unit`` is a proportion, else a
 number); ``gap`` (difference of two estimates: percentage points for proportions); ``num``;
 ``int``; ``prob`` (0–1 shown as a percentage); ``p`` (p- or q-value, 3 decimals).
 
@@ -52,7 +52,7 @@ def format_cell(value: object, kind: str, unit: object, texts: Texts) -> str:
     '3,14'
     """
     lang = texts.lang
-    if kind == "text":
+    if kind in ("text", "vtext"):
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     if value is None or pd.isna(value):  # type: ignore[arg-type]
         return "–"

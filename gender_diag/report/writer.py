@@ -10,7 +10,7 @@ from gender_diag.errors import ConfigError, bad_parameter
 from gender_diag.report.charts import write_charts
 from gender_diag.report.docx import write_brief
 from gender_diag.report.excel import write_excel
-from gender_diag.report.html import write_html
+from gender_diag.report.html import write_annex, write_html
 from gender_diag.report.i18n import LANGUAGES, load_texts
 from gender_diag.report.tables import publish
 from gender_diag.report.tidy_csv import write_csv, write_csvs
@@ -41,7 +41,8 @@ def write_reports(
         out_dir/sdc_log.csv                 what was suppressed and why
         out_dir/csv/*.csv                   tidy tables (language-independent)
         out_dir/charts/<lang>/*.png|svg     charts labelled in each language
-        out_dir/<lang>/<report>.html        self-contained HTML report
+        out_dir/<lang>/<report>.html        self-contained HTML report (summary first)
+        out_dir/<lang>/<annex>.html         full gap and disaggregation tables
         out_dir/<lang>/<workbook>.xlsx      Excel workbook
         out_dir/<lang>/<brief>.docx         Word policy brief
 
@@ -85,6 +86,7 @@ def write_reports(
             written += [info["png"], info["svg"]]
         folder = out / lang
         written.append(write_html(pub, texts, charts, folder / _file_name(texts, "files.report")))
+        written.append(write_annex(pub, texts, folder / _file_name(texts, "files.annex")))
         written.append(write_excel(pub, texts, folder / _file_name(texts, "files.workbook")))
         written.append(write_brief(pub, texts, folder / _file_name(texts, "files.brief")))
     return [Path(p) for p in written]

@@ -182,11 +182,21 @@ def test_suppressed_gap_rows_lose_their_numbers(written):
     assert row["rank"].notna().all()
 
 
-def test_html_escapes_upstream_text(written):
-    out, _ = written
-    html = (out / "en" / FILES["en"][0]).read_text(encoding="utf-8")
-    assert "&lt;b&gt;" in html and "<b>" not in html  # why_en carries "<b>" in the fixture
-    assert "<script" not in html and "<link" not in html and "<img" not in html
+def test_html_escapes_upstream_text(tmp_path, result_factory):
+    from gender_diag.report import write_reports
+
+    result = result_factory()
+    labels = result.labels.copy()
+    labels.loc[0, "label_en"] = "Owns <b>land</b> </script><script>alert(1)</script>"
+    result.labels = labels
+    write_reports(result, tmp_path, languages=["en"])
+    for name in ("report.html", "annex.html"):
+        html = (tmp_path / "en" / name).read_text(encoding="utf-8")
+        assert "Owns &lt;b&gt;land&lt;/b&gt;" in html and "<b>" not in html
+        assert "alert(1)</script>" not in html  # not even inside the workshop's JSON
+        assert "<link" not in html and "<img" not in html and "src=" not in html
+        # the only scripts: the workshop's data block and its inline code
+        assert html.count("<script") <= 2
 
 
 def test_missing_required_column_is_named(tmp_path, result_factory):
