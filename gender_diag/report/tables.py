@@ -101,6 +101,8 @@ class Published:
     fieldwork: str = ""
     #: Ranking method, criteria and weights, for the workshop page (``workshop.criteria_info``).
     criteria: dict[str, Any] = field(default_factory=dict)
+    #: Community code → district code (charts group communities by district).
+    community_district: dict[str, str] = field(default_factory=dict)
 
 
 _KEEP_NUMBERS = frozenset({"rank", "median_rank", "rank_low", "rank_high", "p_top_k"})
@@ -469,6 +471,7 @@ def publish(
         survey=str(_first(config, "diagnostic.survey", default="") or ""),
         fieldwork=str(_first(config, "diagnostic.fieldwork", default="") or ""),
         criteria=_criteria(result),
+        community_district=dict(nesting.get("community", {})),
     )
 
 
