@@ -94,14 +94,19 @@ def test_word_brief_has_findings_and_proposals(written):
         d = docx.Document(str(out / lang / FILES[lang][2]))
         text = "\n".join(p.text for p in d.paragraphs)
         assert t["report.brief_title"] in text
-        assert t["sections.findings"] in text
-        assert (
-            text.count(t.get("sentences.source", name="Acomayo 2026", year="2026", version="0.1.0"))
-            >= 3
-        )
+        assert t["sections.headline"] in text
+        # A4, no software version or hash for advocates
+        assert round(d.sections[0].page_width.cm, 1) == 21.0
+        assert round(d.sections[0].page_height.cm, 1) == 29.7
+        body = text + "\n".join(c.text for tb in d.tables for row in tb.rows for c in row.cells)
+        assert "0.1.0" not in body and "SHA" not in body and "c0ffee" not in body
         assert len(d.inline_shapes) == 1  # one chart
         cells = [c.text for tb in d.tables for row in tb.rows for c in row.cells]
-        assert t["columns.authority"] in cells and t["columns.instrument"] in cells
+        assert t["columns.who"] in cells and t["columns.evidence"] in cells
+        assert any(t["sections.key_asks"] in c for c in cells)
+        policy = next(tb for tb in d.tables if t["columns.evidence"] in tb.rows[0].cells[-1].text)
+        assert policy.rows[0]._tr.xpath("./w:trPr/w:tblHeader")  # header repeats
+        assert all(row._tr.xpath("./w:trPr/w:cantSplit") for row in policy.rows[1:])
         assert d.core_properties.created.year == 2026
 
 
