@@ -64,11 +64,13 @@ def test_excel_sheets_and_marks(written):
             t[f"sheets.{k}"]
             for k in (
                 "summary",
+                "priorities",
                 "indicators",
                 "gaps",
                 "disaggregations",
                 "indices",
                 "ranking",
+                "technical",
                 "direct",
                 "indirect",
                 "quality",
@@ -83,7 +85,22 @@ def test_excel_sheets_and_marks(written):
         assert "s" in values  # suppressed cells are marked
         assert t.get("notes.suppressed", threshold=5, sensitive_threshold=10) in values
         ind = wb[t["sheets.indicators"]]
-        assert ind.cell(row=2, column=3).number_format == "0.0%"
+        assert ind.cell(row=2, column=2).number_format == "0.0%"
+        gap_col = [c.value for c in ind[1]].index(t["columns.gap"]) + 1
+        assert ind.cell(row=2, column=gap_col).number_format == '0.0" pp"'
+        for name in expected:
+            ws = wb[name]
+            assert ws.page_setup.orientation == "landscape", name
+            assert ws.page_setup.paperSize in (9, "9"), name
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        for name in (t["sheets.indicators"], t["sheets.gaps"], t["sheets.ranking"]):
+            assert wb[name].auto_filter.ref, name  # filter on the table
+            assert wb[name].freeze_panes == "B2"
+        # technical criteria columns only on their own sheet, under translated headers
+        rank_heads = [c.value for c in wb[t["sheets.ranking"]][1]]
+        assert not any(str(h).startswith(("crit", "norm", "contrib")) for h in rank_heads)
+        tech_heads = [c.value for c in wb[t["sheets.technical"]][1]]
+        assert not any("_" in str(h) for h in tech_heads)
         assert wb.properties.modified.isoformat() == "2026-11-28T09:00:00"
 
 
