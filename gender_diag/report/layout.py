@@ -352,22 +352,44 @@ def indirect_table(pub: Published, texts: Texts) -> Table:
 
 def accounting_table(pub: Published, texts: Texts) -> Table:
     t = texts
+    frame = pub.accounting.copy()
+    if "table" in frame.columns:
+        frame["table"] = frame["table"].astype(str).map(lambda x: t.value("table", x))
     cols = [
         Column(c, t[f"columns.{c}"], "text" if c == "table" else "int")
         for c in ("table", "rows_read", "rows_accepted", "rows_quarantined")
-        if c in pub.accounting.columns
+        if c in frame.columns
     ]
-    return Table("accounting", t["sections.accounting"], pub.accounting, cols)
+    return Table("accounting", t["sections.accounting"], frame, cols)
 
 
 def issues_table(pub: Published, texts: Texts) -> Table:
+    """Validation issues; the rule, severity, table and fix in the report language when the
+    issue's ``reason`` code has a translation (``values.reason_<code>``, ``values.fix_<code>``),
+    else as ingest wrote them."""
     t = texts
+    frame = pub.issues.copy()
+    if "reason" in frame.columns:
+        codes = frame["reason"].fillna("").astype(str)
+        rule = frame["rule"] if "rule" in frame.columns else codes
+        frame["rule"] = [
+            t.value("", f"reason_{c}") if f"values.reason_{c}" in t.keys() else str(r)
+            for c, r in zip(codes, rule, strict=True)
+        ]
+        if "fix" in frame.columns:
+            frame["fix"] = [
+                t.value("", f"fix_{c}") if f"values.fix_{c}" in t.keys() else str(f)
+                for c, f in zip(codes, frame["fix"], strict=True)
+            ]
+    for col, group in (("table", "table"), ("severity", "severity")):
+        if col in frame.columns:
+            frame[col] = frame[col].fillna("").astype(str).map(lambda x, g=group: t.value(g, x))
     cols = [
         Column(c, t[f"columns.{c}"], "text")
-        for c in ("file", "table", "row", "column", "rule", "reason", "severity", "fix")
-        if c in pub.issues.columns
+        for c in ("file", "table", "row", "column", "rule", "severity", "fix")
+        if c in frame.columns
     ]
-    return Table("issues", t["sections.issues"], pub.issues, cols)
+    return Table("issues", t["sections.issues"], frame, cols)
 
 
 def provenance_table(pub: Published, texts: Texts) -> Table:
