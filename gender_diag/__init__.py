@@ -16,7 +16,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from gender_diag import design, indicators, indices, ingest, prioritise, recommend, report, synth
-from gender_diag.design import SurveyDesign, adjusted_gap, svychisq, svyglm
+from gender_diag.design import DesignSpec, SurveyDesign, adjusted_gap, svychisq, svyglm
 from gender_diag.errors import (
     ConfigError,
     DesignError,
@@ -42,6 +42,7 @@ from gender_diag.result import RunResult
 __all__ = [
     "ConfigError",
     "DesignError",
+    "DesignSpec",
     "EstimationError",
     "GenderDiagError",
     "InputFileError",

@@ -53,7 +53,15 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "path": Key((str,), "", path=True, required=True),
         "form": Key((str,), "", path=True),
         "design": Key((str,), "", path=True),
-        "salt": Key((str,), "", help="salt for pseudonymised identifiers"),
+        "salt": Key((str,), "", help="secret key of the pseudonyms; never written anywhere"),
+        "max_uncompressed_mb": Key((int,), 1000, help="refuse xlsx/zip inputs unpacking to more"),
+        "max_rows": Key((int,), 2_000_000, help="refuse a sheet or file with more data rows"),
+        "max_columns": Key((int,), 5_000, help="refuse a sheet or file with more columns"),
+    },
+    "privacy": {
+        "identifiers": Key(
+            (list,), [], help="extra identifier columns, dropped whatever their type"
+        ),
     },
     "design": {
         # Empty = take the role from the design file merged at ingest (docs/contracts.md §1);
@@ -65,7 +73,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "ssu": Key((str,), ""),
         "fpc2": Key((str,), ""),
         "with_replacement": Key((bool,), False),
-        "lonely_psu": Key((str,), "adjust", choices=("fail", "remove", "adjust", "certainty")),
+        "lonely_psu": Key(
+            (str,), "adjust", choices=("fail", "remove", "adjust", "certainty", "average")
+        ),
+        # PSU codes reused in several strata: "nest" (stratum × PSU, with a note) or "fail"
+        "reused_psu": Key((str,), "nest", choices=("nest", "fail")),
+        # replicate weights: a column prefix (e.g. "repw") and the method
+        "replicate_weights": Key((str,), ""),
+        "replicate_type": Key(
+            (str,), "", choices=("", "JK1", "JKn", "BRR", "Fay", "bootstrap", "other")
+        ),
+        "mse": Key((bool,), False),
+        # confidence level of every interval; 0 = take [indicators] confidence
+        "confidence": Key((float,), 0.0),
     },
     "indicators": {
         "catalogue": Key((str,), "", path=True, help="folder or YAML file; default: bundled"),
@@ -219,6 +239,8 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
         out[section] = values
     if out["indicators"]["confidence"] and not 0.5 < out["indicators"]["confidence"] < 1:
         problems.append("[indicators] confidence must be between 0.5 and 1, e.g. 0.95.")
+    if out["design"]["confidence"] and not 0.5 < out["design"]["confidence"] < 1:
+        problems.append("[design] confidence must be between 0.5 and 1, e.g. 0.95.")
     allowed = ["total", *out["indicators"]["disaggregations"]]
     for level in out["ranking"]["levels"]:
         if level not in allowed:
@@ -226,8 +248,7 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
                 f"[ranking] levels: {level!r} is not computed. Fix: use 'total' or one of "
                 "[indicators] disaggregations: " + ", ".join(allowed[1:]) + "."
             )
-    if out["ranking"]["draws"] < 0:
-        problems.append("[ranking] draws must be 0 or more (0 switches the robustness off).")
+    problems += range_problems(out)
     if problems:
         raise ConfigError(
             f"{source}: {len(problems)} problem(s) in the configuration:\n"
@@ -237,6 +258,50 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
         out["indicators"]["catalogue"] = catalogue_dir()
     out["config_path"] = source
     return Config(out)
+
+
+#: Allowed ranges of numeric options: (section, key) -> (low, high, advice). A number outside
+#: would hang the run (``draws = 10**12``) or make it meaningless (``top_n = -5``).
+RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
+    ("ranking", "draws"): (0, 1_000_000, "0 switches the robustness off; 10000 is usual"),
+    ("ranking", "seed"): (0, 2**32 - 1, "any whole number from 0 to 4294967295"),
+    ("ranking", "top_k"): (1, 1_000, "e.g. 5"),
+    ("recommend", "top_n"): (1, 1_000, "e.g. 10"),
+    ("disclosure", "sensitive_threshold"): (1, 1_000, "at least the threshold; 10 is usual"),
+    ("input", "max_uncompressed_mb"): (1, 1_000_000, "e.g. 1000"),
+    ("input", "max_rows"): (1, 1_000_000_000, "e.g. 2000000"),
+    ("input", "max_columns"): (1, 1_000_000, "e.g. 5000"),
+}
+
+
+def range_problems(config: dict) -> list[str]:
+    """Every numeric option outside its range (see :data:`RANGES`), as messages.
+
+    >>> range_problems({"ranking": {"draws": 10**12}})
+    ['[ranking] draws = 1000000000000 is outside 0 to 1000000 (0 switches the robustness off; 10000 is usual).']
+    """
+    problems = []
+    for (section, key), (low, high, advice) in RANGES.items():
+        value = config.get(section, {}).get(key)
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            if not low <= value <= high:
+                problems.append(
+                    f"[{section}] {key} = {value} is outside {low} to {high} ({advice})."
+                )
+    disclosure = config.get("disclosure", {})
+    thr, sens = disclosure.get("threshold"), disclosure.get("sensitive_threshold")
+    if isinstance(thr, int) and isinstance(sens, int) and sens < thr:
+        problems.append(
+            f"[disclosure] sensitive_threshold = {sens} is below threshold = {thr}. Fix: "
+            "sensitive indicators need at least the ordinary threshold (10 is usual)."
+        )
+    level = disclosure.get("sensitive_min_level")
+    if level is not None and level not in ("total", "district", "community"):
+        problems.append(
+            f"[disclosure] sensitive_min_level: {level!r} is not allowed. Fix: use 'total', "
+            "'district' or 'community'."
+        )
+    return problems
 
 
 def read_yaml(path: str | Path, *, what: str = "file") -> Any:
@@ -278,6 +343,11 @@ def read_yaml(path: str | Path, *, what: str = "file") -> Any:
         raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror}).") from None
     try:
         return yaml.safe_load(text)
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: the {what} is nested too deeply to be read. Fix: check for runaway "
+            "brackets or indentation."
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""
@@ -323,10 +393,22 @@ def load_config(path: str | Path | dict | None = None) -> dict:
         ) from None
     except UnicodeDecodeError:
         raise ConfigError(f"{path}: not UTF-8 text. Fix: save the file as UTF-8.") from None
+    except RecursionError:
+        raise ConfigError(
+            f"{path}: nested too deeply to be read. Fix: check for runaway brackets."
+        ) from None
     return validate_config(raw, base_dir=path.parent.resolve(), source=str(path))
 
 
 def output_dir(config: dict) -> Path:
-    """Folder the run writes to: ``[diagnostic] output_dir`` or ``outputs/<name>``."""
+    """Folder the run writes to: ``[diagnostic] output_dir`` or ``outputs/<name>``.
+
+    The name must be a plain folder name (no separator, no ``..``, no absolute path), so that
+    the default folder stays under ``outputs/``.
+    """
+    from gender_diag.safe_output import safe_name
+
     given = config["diagnostic"]["output_dir"]
-    return Path(given) if given else Path("outputs") / config["diagnostic"]["name"]
+    if given:
+        return Path(given)
+    return Path("outputs") / safe_name(config["diagnostic"]["name"])

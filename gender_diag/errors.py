@@ -49,3 +49,8 @@ def bad_parameter(name: str, owner: str, expected: str, got: object) -> ValueErr
     "The 'kind' parameter of SurveyDesign.gap must be 'difference', 'ratio' or 'log-ratio'. Got 'x' instead."
     """
     return ValueError(f"The {name!r} parameter of {owner} must be {expected}. Got {got!r} instead.")
+
+
+class DesignWarning(UserWarning):
+    """A survey design is usable but something in it deserves a look (a note, not an error):
+    zero or extreme weights, PSU identifiers reused across strata (nested automatically)."""

@@ -16,8 +16,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from gender_diag import provenance
+from gender_diag import provenance, safe_output
 from gender_diag.config import load_config, output_dir
+from gender_diag.design.spec import DesignSpec
 from gender_diag.errors import ConfigError, ValidationError
 from gender_diag.result import RunResult
 
@@ -40,6 +41,7 @@ def _quiet(stage: str, message: str) -> None:
 def ingest_survey(config: dict):
     """Read the survey named in the configuration with the matching reader."""
     from gender_diag import ingest
+    from gender_diag.ingest import privacy
 
     inp = config["input"]
     readers = {
@@ -62,7 +64,8 @@ def ingest_survey(config: dict):
         options["design"] = inp["design"]
     if inp["salt"]:
         options["salt"] = inp["salt"]
-    return reader(inp["path"], **options)
+    with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
+        return reader(inp["path"], **options)
 
 
 DESIGN_ROLES = ("weight", "strata", "psu", "fpc", "ssu", "fpc2")
@@ -169,18 +172,23 @@ def suppress_small(
     return out
 
 
-def write_validation(report, out_dir: Path) -> list[Path]:
-    """Write the validation issues, row accounting and quarantined rows (no identifiers)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    paths = [out_dir / "validation_issues.csv", out_dir / "row_accounting.csv"]
-    report.issues.to_csv(paths[0], index=False)
-    report.accounting().to_csv(paths[1], index=False)
-    for table, rows in sorted(report.quarantine.items()):
-        if len(rows):
-            path = out_dir / f"quarantine_{table}.csv"
-            rows.to_csv(path, index=False)
-            paths.append(path)
-    return paths
+def write_validation(
+    report, out_dir: Path, *, variables=None, sensitive: set[str] = frozenset()
+) -> list[Path]:
+    """Write the shareable validation folder and the internal folder beside it (default deny:
+    keys, columns, rules and reasons, never answers; see :mod:`gender_diag.report.side_files`)."""
+    from gender_diag.report.side_files import write_validation as write
+
+    return write(report, out_dir, variables=variables, sensitive=sensitive)
+
+
+def sensitive_variables(catalogue) -> set[str]:
+    """Variables read by the catalogue's sensitive indicators (never quoted in side files)."""
+    out: set[str] = set()
+    for ind in getattr(catalogue, "indicators", ()):
+        if ind.sensitive and ind.parsed_rule is not None:
+            out |= {v.split("__")[0] for v in ind.parsed_rule.variables()}
+    return out
 
 
 def run(
@@ -246,7 +254,9 @@ def run(
     result.survey = survey
     report = survey.report
     if not report.valid:
-        paths = write_validation(report, out / "validation")
+        safe_output.remove_stale(out)  # an earlier run's files never sit beside this run's
+        paths = write_validation(report, out / "validation", variables=survey.variables)
+        safe_output.record(out, paths)
         raise ValidationError(
             f"The data have {len(report.blocking)} blocking problem(s); nothing was estimated. "
             f"The validation report is in {paths[0].parent}. First problem: "
@@ -262,7 +272,8 @@ def run(
     # 2. design + indicators (the design is built per unit table inside compute_indicators)
     stage("indicators")
     catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
-    design = design_columns(cfg, survey.design)
+    # one design spec for every stage (roles checked against each table when used)
+    design = DesignSpec.from_config(cfg, survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(
@@ -315,7 +326,7 @@ def run(
     # 3. composite indices
     stage("indices")
     people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
-    index_design = {k: v for k, v in design.items() if k != "weight"}
+    index_design = design  # the index frame's weights replace the weight role
     not_possible = []
     for preset in cfg["indices"]["presets"]:
         spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
@@ -329,7 +340,7 @@ def run(
             sex="sex",
             female="F",
             household="hhid",
-            weight=design["weight"],
+            weight=design.weight,
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )
@@ -401,11 +412,16 @@ def run(
 
     # 6. reports
     stage("report")
-    paths = write_validation(report, out / "validation")
+    safe_output.remove_stale(out)
+    paths = write_validation(
+        report,
+        out / "validation",
+        variables=survey.variables,
+        sensitive=sensitive_variables(catalogue),
+    )
     if len(result.skipped_indicators):
         path = out / "validation" / "skipped_indicators.csv"
-        result.skipped_indicators.to_csv(path, index=False)
-        paths.append(path)
+        paths.append(safe_output.write_csv(result.skipped_indicators, path))
     paths += write_reports(
         result,
         out,
@@ -415,6 +431,7 @@ def run(
         sensitive_min_level=cfg["disclosure"]["sensitive_min_level"],
     )
     result.outputs = paths
+    safe_output.record(out, paths)
     done("report", f"{len(paths)} files in {out}")
     return result
 

@@ -59,6 +59,11 @@ def _plain(value: Any) -> Any:
     return value
 
 
+#: Configuration keys never recorded: where the outputs go is not part of what produced them,
+#: and the salt is the secret key of the pseudonyms (published, it would undo them).
+PRIVATE_KEYS = frozenset({"output_dir", "salt"})
+
+
 def collect(config: dict, *, inputs: list[Path], seeds: dict[str, int]) -> dict[str, Any]:
     """Assemble the provenance record of one run.
 
@@ -74,7 +79,9 @@ def collect(config: dict, *, inputs: list[Path], seeds: dict[str, int]) -> dict[
     files = {}
     for path in sorted({Path(p) for p in inputs if p is not None}):
         if path.is_file():
-            files[path.name if path.name not in files else str(path)] = sha256_file(path)
+            # names only: an absolute path would name the user's home folder
+            name = path.name if path.name not in files else f"{path.parent.name}/{path.name}"
+            files[name] = sha256_file(path)
     return {
         "package": "gender_diag",
         "version": __version__,
@@ -82,10 +89,9 @@ def collect(config: dict, *, inputs: list[Path], seeds: dict[str, int]) -> dict[
         "python": platform.python_version(),
         "inputs_sha256": files,
         "seeds": dict(seeds),
-        # where the outputs go is not part of what produced them
         "config": _plain(
             {
-                section: {k: v for k, v in values.items() if k != "output_dir"}
+                section: {k: v for k, v in values.items() if k not in PRIVATE_KEYS}
                 for section, values in config.items()
                 if section != "config_path"
             }

@@ -143,6 +143,40 @@ class _Cells:
         return np.asarray(self.matrix @ x)
 
 
+class _Pass:
+    """Shared structures of one :func:`run` call (cells, caches), built once."""
+
+    def __init__(self, design, codes, G, total):
+        self.design = design
+        self.codes = codes
+        self.G = G
+        self.total = total
+        self.w = design.weights
+        self.rep = design.replicates
+        s1, s2 = design.stage1, design.stage2
+        taylor = self.rep is None
+        self.psu = _Cells(s1.unit, s1.n_units, codes, G, stage=s1)
+        self.ssu = _Cells(s2.unit, s2.n_units, codes, G, compact=True) if (taylor and s2) else None
+        self.cal = design.calibration if taylor else None
+        self.xcells = calibration.cells(self.cal, codes, G) if self.cal is not None else None
+        self._ones: dict = {}
+        self.count_all = np.bincount(codes[codes >= 0], minlength=G).astype(float)
+
+    def ones(self, which: str, cells, weights):
+        """Cell sums of the weights alone (the denominator of complete means), cached."""
+        if which not in self._ones:
+            self._ones[which] = cells.sums(weights)[:, None]
+        return self._ones[which]
+
+    def cell_sums(self, which, cells, a, b, m, complete, weights):
+        """Cell sums of ``weights·a`` and of the denominator ``weights·b`` (or ``weights·m``)."""
+        sa = cells.sums(weights[:, None] * a)
+        if b is None and complete:
+            return sa, self.ones(which, cells, weights)
+        mm = np.ones_like(a) if m is None else m
+        return sa, cells.sums(weights[:, None] * (mm if b is None else b))
+
+
 def run(
     design,
     columns: list[Column],
@@ -177,110 +211,99 @@ def run(
     ``reps`` (R, G, k) for replicate designs; ``contrast_var`` (T, k) when asked.
     """
     n = design.weights.size
-    w = design.weights
     k = len(columns)
-    G = n_domains
-    rep = design._rep
-    s1, s2 = design._stage1, design._stage2
-    taylor = rep is None
-    psu = _Cells(s1.unit, s1.n_units, codes, G, stage=s1)
-    ssu = _Cells(s2.unit, s2.n_units, codes, G, compact=True) if (taylor and s2) else None
-    cal = design._calib if taylor else None
-    xcells = calibration.cells(design, codes, G) if cal is not None else None
+    ps = _Pass(design, codes, n_domains, total)
     out = {
-        key: np.full((G, k), np.nan)
+        key: np.full((n_domains, k), np.nan)
         for key in ("estimate", "var", "n", "population", "numerator", "denominator", "deff")
     }
-    if rep is not None:
-        out["reps"] = np.full((rep.n_rep, G, k), np.nan)
-    w_col = w[:, None]
-    ones_psu = ones_ssu = ones_x = None
-    P = s1.n_units
-
+    if ps.rep is not None:
+        out["reps"] = np.full((ps.rep.n_rep, n_domains, k), np.nan)
     for sl in _chunks(k, n):
-        a, b, m, complete = _materialise(design, columns[sl], n)
-        kc = a.shape[1]
-        wa = w_col * a
-        pa = psu.sums(wa).reshape(P, G, kc)
-        if b is None and complete:
-            if ones_psu is None:
-                ones_psu = psu.sums(w).reshape(P, G, 1)
-                count_all = np.bincount(codes[codes >= 0], minlength=G).astype(float)
-            pb = ones_psu
-            count = np.broadcast_to(count_all[:, None], (G, kc))
-            pop = pb.sum(axis=0)
-            wb = w_col
-        else:
-            mm = np.ones_like(a) if m is None else m
-            wb = w_col * (mm if b is None else b)
-            pb = psu.sums(wb).reshape(P, G, kc)
-            count = group_sum(codes, G, mm)
-            pop = pb.sum(axis=0) if b is None else group_sum(codes, G, w_col * mm)
-        num = pa.sum(axis=0)
-        den = pb.sum(axis=0) if not total else pop
-        with np.errstate(divide="ignore", invalid="ignore"):
-            est = num if total else num / den
-            inv_den = np.where(den != 0, 1.0 / den, 0.0)
-        out["numerator"][:, sl] = num
-        out["denominator"][:, sl] = den
-        out["population"][:, sl] = np.broadcast_to(pop, (G, kc))
-        out["n"][:, sl] = count
-        out["estimate"][:, sl] = est
-        est0 = np.nan_to_num(est)
-
-        def lin(sa, sb, dom=None, est0=est0, inv_den=inv_den):
-            """Totals of z over cells from totals of w a and w b over the same cells."""
-            if total:
-                return sa
-            e = est0 if dom is None else est0[dom]
-            d = inv_den if dom is None else inv_den[dom]
-            return (sa - e * sb) * d
-
-        se2 = _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total)
-        out["deff"][:, sl] = se2
-        if rep is not None:
-            rnum = _replicate_domain_totals(rep, a, codes, G, w)
-            if total:
-                out["reps"][:, :, sl] = rnum
-            else:
-                rb = (np.ones_like(a) if m is None else m) if b is None else b
-                rden = _replicate_domain_totals(rep, rb, codes, G, w)
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    out["reps"][:, :, sl] = rnum / rden
-            continue
-
-        z1 = lin(pa, pb)  # (P, G, kc)
-        z2 = None
-        if ssu is not None:
-            ca = ssu.sums(wa)
-            if b is None and complete:
-                if ones_ssu is None:
-                    ones_ssu = ssu.sums(w)[:, None]
-                cb = ones_ssu
-            else:
-                cb = ssu.sums(wb)
-            z2 = lin(ca, cb, ssu.domain)  # (cells, kc)
-        beta = None
-        if xcells is not None:
-            xa = xcells.sums(wa).reshape(-1, G, kc)
-            if b is None and complete:
-                if ones_x is None:
-                    ones_x = xcells.sums(w).reshape(-1, G, 1)
-                xb = ones_x
-            else:
-                xb = xcells.sums(wb).reshape(-1, G, kc)
-            beta = np.einsum("qr,rgj->qgj", cal["pinv"], lin(xa, xb))
-        out["var"][:, sl] = _taylor(design, z1, z2, ssu, beta, G)
-        if contrasts is not None:
-            con = contrasts(est)
-            if "contrast_var" not in out:
-                out["contrast_var"] = np.full((con.n_targets, k), np.nan)
-            out["contrast_var"][:, sl] = _contrast_var(design, con, z1, z2, ssu, beta)
-
-    if rep is not None:
-        out["var"] = rep.var(out["estimate"], out["reps"])
+        _chunk(ps, out, sl, _materialise(design, columns[sl], n), contrasts, k)
+    if ps.rep is not None:
+        out["var"] = ps.rep.var(out["estimate"], out["reps"])
     out["deff"] = _deff(out, out["deff"], total)
     return out
+
+
+def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
+    """Point estimates and variances of one chunk of columns, written into ``out``."""
+    a, b, m, complete = values
+    G, codes, w, total = ps.G, ps.codes, ps.w, ps.total
+    kc = a.shape[1]
+    P = ps.design.stage1.n_units
+    pa, pb = ps.cell_sums("psu", ps.psu, a, b, m, complete, w)
+    pa, pb = pa.reshape(P, G, kc), pb.reshape(P, G, -1)
+    if b is None and complete:
+        count = np.broadcast_to(ps.count_all[:, None], (G, kc))
+        pop = pb.sum(axis=0)
+    else:
+        count = group_sum(codes, G, np.ones_like(a) if m is None else m)
+        pop = pb.sum(axis=0) if b is None else group_sum(codes, G, w[:, None] * m_or_ones(a, m))
+    num = pa.sum(axis=0)
+    den = pop if total else pb.sum(axis=0)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        est = num if total else num / den
+        inv_den = np.where(den != 0, 1.0 / den, 0.0)
+    for key, value in (("numerator", num), ("denominator", den), ("n", count), ("estimate", est)):
+        out[key][:, sl] = value
+    out["population"][:, sl] = np.broadcast_to(pop, (G, kc))
+    est0 = np.nan_to_num(est)
+    lin = _Linear(est0, inv_den, total)
+    out["deff"][:, sl] = _deviation_sums(ps.design, a, b, m, codes, G, est0, num, pop, total)
+    if ps.rep is not None:
+        out["reps"][:, :, sl] = _replicate_estimates(ps, a, b, m, total)
+        return
+    z1 = lin(pa, pb)  # (P, G, kc)
+    z2 = None
+    if ps.ssu is not None:
+        z2 = lin(*ps.cell_sums("ssu", ps.ssu, a, b, m, complete, w), ps.ssu.domain)
+    beta = None
+    if ps.xcells is not None:
+        xa, xb = ps.cell_sums("x", ps.xcells, a, b, m, complete, ps.cal.reg_w)
+        beta = np.einsum(
+            "qr,rgj->qgj", ps.cal.pinv, lin(xa.reshape(-1, G, kc), xb.reshape(-1, G, xb.shape[-1]))
+        )
+    out["var"][:, sl] = _taylor(ps.design, z1, z2, ps.ssu, beta, G)
+    if contrasts is not None:
+        con = contrasts(est)
+        if "contrast_var" not in out:
+            out["contrast_var"] = np.full((con.n_targets, k), np.nan)
+        out["contrast_var"][:, sl] = _contrast_var(ps.design, con, z1, z2, ps.ssu, beta)
+
+
+def m_or_ones(a: np.ndarray, m) -> np.ndarray:
+    """The presence mask, or ones when nothing is missing."""
+    return np.ones_like(a) if m is None else m
+
+
+class _Linear:
+    """Totals of z over cells from totals of ``w a`` and ``w b`` over the same cells.
+
+    ``z = (a − R̂ b) / B̂`` for ratios (``R̂``, ``1/B̂`` per domain), ``z = a`` for totals.
+    """
+
+    def __init__(self, est0, inv_den, total):
+        self.est0, self.inv_den, self.total = est0, inv_den, total
+
+    def __call__(self, sa, sb, dom=None):
+        if self.total:
+            return sa
+        e = self.est0 if dom is None else self.est0[dom]
+        d = self.inv_den if dom is None else self.inv_den[dom]
+        return (sa - e * sb) * d
+
+
+def _replicate_estimates(ps: _Pass, a, b, m, total):
+    """Replicate estimates (R, G, kc) of one chunk."""
+    rnum = _replicate_domain_totals(ps.rep, a, ps.codes, ps.G, ps.w)
+    if total:
+        return rnum
+    rb = m_or_ones(a, m) if b is None else b
+    rden = _replicate_domain_totals(ps.rep, rb, ps.codes, ps.G, ps.w)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return rnum / rden
 
 
 def _combine(matrix_t: sp.csr_matrix, x: np.ndarray) -> np.ndarray:
@@ -326,11 +349,13 @@ def _taylor(design, z1, z2, cells, beta, T) -> np.ndarray:
     Second stage: ``Σ_j c_j (t_j − t̄_i)² = Σ_j c_j t_j² − c_i t_i² / m_i`` within PSU *i*
     (``t_i`` the PSU total), so only the SSU × target cells that hold rows are needed.
     """
-    s1, s2 = design._stage1, design._stage2
+    s1, s2 = design.stage1, design.stage2
     P, _, kc = z1.shape
+    extra = 0.0
     if beta is not None:
-        cal = design._calib
-        z1 = z1 - np.einsum("pq,qtj->ptj", cal["wx_psu"], beta)
+        cal = design.calibration
+        z1 = z1 - np.einsum("pq,qtj->ptj", cal.wx_psu, beta)
+        extra = calibration.totals_term(cal, beta)
     flat = z1.reshape(P, T * kc)
     v = s1.var(flat).reshape(T, kc)
     if z2 is not None:
@@ -347,7 +372,7 @@ def _taylor(design, z1, z2, cells, beta, T) -> np.ndarray:
         factor = np.where(psu_adjust, 0.0, psu_scale / np.maximum(s2.group_size, 1.0))
         second = np.einsum("pj,p->j", flat**2, factor).reshape(T, kc)
         v = v + first - second
-    return np.maximum(v, 0.0)
+    return np.maximum(v, 0.0) + extra
 
 
 def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total):
@@ -393,7 +418,7 @@ def taylor_var(design, z: np.ndarray, target: np.ndarray, n_targets: int) -> np.
     Used by :meth:`SurveyDesign.vcov_total`-style callers that already hold influence
     values; the estimators use the faster totals-based path of :func:`run`.
     """
-    s1, s2 = design._stage1, design._stage2
+    s1, s2 = design.stage1, design.stage2
     T = n_targets
     kc = z.shape[1]
     psu = _Cells(s1.unit, s1.n_units, target, T)
@@ -403,10 +428,13 @@ def taylor_var(design, z: np.ndarray, target: np.ndarray, n_targets: int) -> np.
         cells = _Cells(s2.unit, s2.n_units, target, T, compact=True)
         z2 = cells.sums(z)
     beta = None
-    if design._calib is not None:
-        xcells = calibration.cells(design, target, T)
-        xz = xcells.sums(z).reshape(-1, T, kc)
-        beta = np.einsum("qr,rgj->qgj", design._calib["pinv"], xz)
+    cal = design.calibration
+    if cal is not None:
+        w = design.weights
+        with np.errstate(divide="ignore", invalid="ignore"):
+            e = np.where(w[:, None] > 0, z / w[:, None], 0.0)
+        xz = calibration.cells(cal, target, T).sums(cal.reg_w[:, None] * e).reshape(-1, T, kc)
+        beta = np.einsum("qr,rgj->qgj", cal.pinv, xz)
     return _taylor(design, z1, z2, cells, beta, T)
 
 

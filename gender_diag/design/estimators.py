@@ -125,7 +125,7 @@ def _frame(
 
 def _domains(design, by):
     cols = _by(by)
-    codes, keys = design._domain_codes(cols)
+    codes, keys = design.domain_codes(cols)
     return cols, codes, keys
 
 
@@ -135,11 +135,60 @@ def _check_ci(ci: str, owner: str) -> None:
 
 
 # ---------------------------------------------------------------------- estimators
-def mean(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> pd.DataFrame:
+def _confidence(design, confidence) -> float:
+    """The confidence level asked for, or the design's default (its spec's ``confidence``)."""
+    return design.confidence if confidence is None else confidence
+
+
+def _complete_mask(design, names: list[str], owner: str) -> np.ndarray:
+    """Rows where every variable is present (R ``na.rm=TRUE`` on a multi-variable formula)."""
+    present = np.ones(design.weights.size, dtype=bool)
+    for v in names:
+        present &= np.isfinite(_values(design, v, owner))
+    return present
+
+
+def _value_columns(design, names: list[str], owner: str, complete_cases: bool) -> list:
+    """Column builders: each variable with NaN where missing (or where any is missing)."""
+    if not complete_cases:
+        return [(lambda v=v: (_values(design, v, owner), None)) for v in names]
+    keep = _complete_mask(design, names, owner)
+
+    def build(v):
+        return np.where(keep, _values(design, v, owner), np.nan), None
+
+    return [(lambda v=v: build(v)) for v in names]
+
+
+def _symmetric_frame(design, keys, names, out, confidence, ci) -> pd.DataFrame:
+    q = critical_value(design.df, confidence=confidence, ci=ci)
+    return _frame(
+        design,
+        keys,
+        [(v, None) for v in names],
+        out,
+        q=q,
+        ci_limits=lambda e, s: symmetric(e, s, q),
+        level_col=False,
+    )
+
+
+# ---------------------------------------------------------------------- estimators
+def mean(
+    design, variables, *, by=None, ci: str = "t", confidence=None, complete_cases: bool = False
+) -> pd.DataFrame:
     """Weighted mean ``Σ w y / Σ w`` of one or many variables, by domain.
 
-    Linearised variance with ``z = w (y − ȳ) / N̂`` (Lumley 2010, eq. 2.4), missing values
-    excluded (R ``svymean(na.rm=TRUE)``), domains as subpopulations.
+    Linearised variance with ``z = w (y − ȳ) / N̂`` (Lumley 2010, eq. 2.4), domains as
+    subpopulations. Missing values:
+
+    * ``complete_cases=False`` (default, *available cases*): each variable uses the rows
+      where it is present (R ``svymean(~y, na.rm=TRUE)`` one variable at a time);
+    * ``complete_cases=True``: every variable uses only the rows where *all* the listed
+      variables are present (R ``svymean(~y1 + y2, na.rm=TRUE)``); the other rows stay in
+      the design with zero influence (domain estimation), as R's ``design[nas == 0, ]``.
+
+    ``confidence`` defaults to the design's (``DesignSpec.confidence``, 0.95).
 
     Examples
     --------
@@ -153,22 +202,18 @@ def mean(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> p
     names = _names(variables, owner)
     _check_ci(ci, owner)
     _, codes, keys = _domains(design, by)
-    columns = [(lambda v=v: (_values(design, v, owner), None)) for v in names]
+    columns = _value_columns(design, names, owner, complete_cases)
     out = _engine.run(design, columns, codes, len(keys))
-    q = critical_value(design.df, level=level, ci=ci)
-    return _frame(
-        design,
-        keys,
-        [(v, None) for v in names],
-        out,
-        q=q,
-        ci_limits=lambda e, s: symmetric(e, s, q),
-        level_col=False,
-    )
+    return _symmetric_frame(design, keys, names, out, _confidence(design, confidence), ci)
 
 
-def total(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> pd.DataFrame:
+def total(
+    design, variables, *, by=None, ci: str = "t", confidence=None, complete_cases: bool = False
+) -> pd.DataFrame:
     """Estimated population total ``Σ w y`` (missing values count as absent), by domain.
+
+    ``complete_cases=True`` drops, for every variable, the rows where any listed variable
+    is missing (R ``svytotal(~y1 + y2, na.rm=TRUE)``); see :func:`mean`.
 
     Examples
     --------
@@ -182,17 +227,10 @@ def total(design, variables, *, by=None, ci: str = "t", level: float = 0.95) -> 
     _check_ci(ci, owner)
     _, codes, keys = _domains(design, by)
     columns = _numeric_names(design, names, owner)
+    if complete_cases:
+        columns = _value_columns(design, names, owner, True)
     out = _engine.run(design, columns, codes, len(keys), total=True)
-    q = critical_value(design.df, level=level, ci=ci)
-    return _frame(
-        design,
-        keys,
-        [(v, None) for v in names],
-        out,
-        q=q,
-        ci_limits=lambda e, s: symmetric(e, s, q),
-        level_col=False,
-    )
+    return _symmetric_frame(design, keys, names, out, _confidence(design, confidence), ci)
 
 
 def _levels(design, name: str, level, owner: str):
@@ -247,7 +285,7 @@ def proportion(
     level=None,
     ci_method: str = "logit",
     ci: str = "t",
-    conf_level: float = 0.95,
+    confidence=None,
 ) -> pd.DataFrame:
     """Proportions of binary or categorical variables, by domain.
 
@@ -274,17 +312,20 @@ def proportion(
     _, codes, keys = _domains(design, by)
     specs = [s for v in names for s in _levels(design, v, level, owner)]
     out = _engine.run(design, [s[1] for s in specs], codes, len(keys))
-    q = critical_value(design.df, level=conf_level, ci=ci)
+    confidence = _confidence(design, confidence)
+    q = critical_value(design.df, confidence=confidence, ci=ci)
     n_obs = out["n"]
 
     def limits(e, s):
-        return proportion_ci(e, s, df=design.df, n=n_obs, method=ci_method, level=conf_level, ci=ci)
+        return proportion_ci(
+            e, s, df=design.df, n=n_obs, method=ci_method, confidence=confidence, ci=ci
+        )
 
     return _frame(design, keys, [s[0] for s in specs], out, q=q, ci_limits=limits, level_col=True)
 
 
 def ratio(
-    design, numerator, denominator, *, by=None, ci: str = "t", level: float = 0.95
+    design, numerator, denominator, *, by=None, ci: str = "t", confidence=None
 ) -> pd.DataFrame:
     """Ratio of totals ``R = Σ w y / Σ w x`` (R ``svyratio``), by domain.
 
@@ -314,7 +355,7 @@ def ratio(
         for a, b in zip(nums, dens, strict=True)
     ]
     out = _engine.run(design, columns, codes, len(keys))
-    q = critical_value(design.df, level=level, ci=ci)
+    q = critical_value(design.df, confidence=_confidence(design, confidence), ci=ci)
     labels = [(f"{a}/{b}", None) for a, b in zip(nums, dens, strict=True)]
     return _frame(
         design, keys, labels, out, q=q, ci_limits=lambda e, s: symmetric(e, s, q), level_col=False
@@ -353,15 +394,29 @@ def _weighted_quantiles(y, w, codes, G, probs):
     return out
 
 
-def quantile(
-    design, variables, q=0.5, *, by=None, ci: str = "t", level: float = 0.95
-) -> pd.DataFrame:
+def _woodruff_limits(y, w, codes, G, centre, se_f, crit):
+    """Quantile limits from the probability-scale interval ``F̂(q̂) ± t·se`` (NaN outside [0, 1])."""
+    lo_p = centre - crit * se_f
+    hi_p = centre + crit * se_f
+    lo = np.full(centre.shape, np.nan)
+    hi = np.full(centre.shape, np.nan)
+    idx = np.arange(G)
+    for j in range(centre.shape[1]):
+        probs = np.clip(np.nan_to_num(np.concatenate([lo_p[:, j], hi_p[:, j]])), 0, 1)
+        qs = _weighted_quantiles(y, w, codes, G, probs)
+        lo[:, j] = np.where(lo_p[:, j] >= 0, qs[idx, idx], np.nan)
+        hi[:, j] = np.where(hi_p[:, j] <= 1, qs[idx, G + idx], np.nan)
+    return lo, hi
+
+
+def quantile(design, variables, q=0.5, *, by=None, ci: str = "t", confidence=None) -> pd.DataFrame:
     """Quantiles with Woodruff (1952) confidence intervals, by domain.
 
-    The SE of ``F̂(q̂)`` (the mean of ``1[y ≤ q̂]`` in the domain) gives limits
-    ``p ± t·se`` on the probability scale that are mapped back through the weighted
-    quantile function; ``se = (upper − lower) / (2 t)`` (R ``svyquantile(interval.type=
-    "mixed")``). Quantile rule: ``min{y : F̂(y) ≥ p}`` (R ``qrule="math"``).
+    Quantile rule ``q̂ = min{y : F̂(y) ≥ p}`` (R ``qrule="math"``). The interval is R
+    ``svyquantile``'s default (survey ≥ 4.0, ``interval.type="mean"``): the Wald interval
+    ``F̂(q̂) ± t·se(F̂(q̂))`` of the estimated share at or below the quantile — centred on
+    ``F̂(q̂)``, not on ``p`` — mapped back through the weighted quantile function; a limit
+    outside [0, 1] gives a missing bound, as R. ``se = (upper − lower) / (2 t)``.
     One pass per variable (sorting is per variable); domains and probabilities are batched.
 
     Examples
@@ -380,41 +435,27 @@ def quantile(
     _, codes, keys = _domains(design, by)
     G = len(keys)
     w = design.weights
-    crit = critical_value(design.df, level=level, ci=ci)
+    crit = critical_value(design.df, confidence=_confidence(design, confidence), ci=ci)
+    safe = np.where(codes >= 0, codes, 0)
     frames = []
     for v in names:
         y = _values(design, v, owner)
         qhat = _weighted_quantiles(y, w, codes, G, probs)
-        safe = np.where(codes >= 0, codes, 0)
-        columns = []
-        for j in range(len(probs)):
 
-            def build(j=j, y=y, qhat=qhat, safe=safe):
-                a = (y <= qhat[safe, j]).astype(float)
-                a[~np.isfinite(y)] = np.nan
-                return a, None
+        def build(j, y=y, qhat=qhat):
+            a = (y <= qhat[safe, j]).astype(float)
+            a[~np.isfinite(y)] = np.nan
+            return a, None
 
-            columns.append(build)
+        columns = [(lambda j=j, b=build: b(j)) for j in range(len(probs))]
         out = _engine.run(design, columns, codes, G)
-        se_f = np.sqrt(out["var"])
-        p = np.asarray(probs)[None, :]
-        lo_p = np.clip(p - crit * se_f, 0, 1)
-        hi_p = np.clip(p + crit * se_f, 0, 1)
-        lo = np.full(qhat.shape, np.nan)
-        hi = np.full(qhat.shape, np.nan)
-        for j in range(len(probs)):
-            qs = _weighted_quantiles(y, w, codes, G, np.concatenate([lo_p[:, j], hi_p[:, j]]))
-            lo[:, j] = qs[np.arange(G), np.arange(G)]
-            hi[:, j] = qs[np.arange(G), G + np.arange(G)]
-        res = dict(out)
-        res["estimate"] = qhat
-        res["var"] = ((hi - lo) / (2 * crit)) ** 2
+        lo, hi = _woodruff_limits(y, w, codes, G, out["estimate"], np.sqrt(out["var"]), crit)
+        res = dict(out, estimate=qhat, var=((hi - lo) / (2 * crit)) ** 2)
         res["deff"] = np.full(qhat.shape, np.nan)
-        labels = [(v, p_) for p_ in probs]
         frame = _frame(
             design,
             keys,
-            labels,
+            [(v, p_) for p_ in probs],
             res,
             q=crit,
             ci_limits=lambda e, s, lo=lo, hi=hi: (lo, hi),
@@ -425,6 +466,143 @@ def quantile(
 
 
 # ---------------------------------------------------------------------- gaps
+def _gap_value(kind, ef, em):
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return {"difference": ef - em, "ratio": ef / em, "log-ratio": np.log(ef / em)}[kind]
+
+
+def _gap_coefficients(kind, ef, em):
+    """Derivatives of the gap with respect to the focal and reference estimates."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "difference":
+            return np.ones_like(ef), -np.ones_like(em)
+        if kind == "ratio":
+            return 1.0 / em, -ef / em**2
+        return 1.0 / ef, -1.0 / em
+
+
+def _check_gap_inputs(design, names, between, reference, by_cols, estimator, kind, owner):
+    if kind not in GAP_KINDS:
+        raise bad_parameter("kind", owner, "'difference', 'ratio' or 'log-ratio'", kind)
+    if estimator not in ("mean", "proportion", "total"):
+        raise bad_parameter("estimator", owner, "'mean', 'proportion' or 'total'", estimator)
+    if between in by_cols:
+        raise bad_parameter("by", owner, f"columns other than between={between!r}", by_cols)
+    if estimator == "proportion":
+        for v in names:
+            vals = _values(design, v, owner)
+            bad = np.isfinite(vals) & (vals != 0) & (vals != 1)
+            if bad.any():
+                raise EstimationError(
+                    f"{owner}: estimator='proportion' needs a 0/1 or boolean variable; "
+                    f"{v!r} has other values. Fix: use estimator='mean' or recode it."
+                )
+
+
+def _gap_targets(keys: pd.DataFrame, by_cols: list[str]):
+    """Target (by-domain) of every between × by domain, and the target keys."""
+    if not by_cols:
+        return np.zeros(len(keys), dtype=np.int64), pd.DataFrame(index=range(1))
+    t_of_g, tkeys_idx = pd.factorize(pd.MultiIndex.from_frame(keys[by_cols]))
+    if len(by_cols) > 1:
+        return t_of_g, pd.DataFrame(list(tkeys_idx), columns=by_cols)
+    values = [t[0] if isinstance(t, tuple) else t for t in tkeys_idx]
+    return t_of_g, pd.DataFrame({by_cols[0]: values})
+
+
+class _Pair:
+    """Domains of the focal and reference groups within each target (−1 when absent)."""
+
+    def __init__(self, groups: pd.Series, t_of_g, T: int, focal, reference):
+        self.f = np.full(T, -1)
+        self.m = np.full(T, -1)
+        is_f = (groups == focal).to_numpy()
+        is_m = (groups == reference).to_numpy()
+        self.f[t_of_g[is_f]] = np.flatnonzero(is_f)
+        self.m[t_of_g[is_m]] = np.flatnonzero(is_m)
+        self.both = (self.f >= 0) & (self.m >= 0)
+        self.T = T
+
+    def take(self, x):
+        """Focal and reference rows of a (G, …) array (first axis) — or (R, G, …) with axis."""
+        return x[np.maximum(self.f, 0)], x[np.maximum(self.m, 0)]
+
+    def contrast(self, kind: str, G: int):
+        def build(est):
+            ef, em = self.take(est)
+            cf, cm = _gap_coefficients(kind, ef, em)
+            coef = np.zeros((G, est.shape[1]))
+            target = np.full(G, -1)
+            coef[self.f[self.both]] = cf[self.both]
+            coef[self.m[self.both]] = cm[self.both]
+            target[self.f[self.both]] = np.flatnonzero(self.both)
+            target[self.m[self.both]] = np.flatnonzero(self.both)
+            # a zero reference estimate makes ratio coefficients infinite: such contrasts
+            # are undefined (set to NaN later), so they must not feed huge numbers to the sums
+            return _engine.Contrast(np.where(np.isfinite(coef), coef, 0.0), target, self.T)
+
+        return build
+
+
+def _gap_inference(kind, value, se, df, crit, ci):
+    """Limits, Wald t and two-sided p-value of the gaps (log scale for ratios)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        if kind == "ratio":
+            se_log = se / value
+            lo = np.exp(np.log(value) - crit * se_log)
+            hi = np.exp(np.log(value) + crit * se_log)
+            tstat = np.log(value) / se_log
+        else:
+            lo, hi = symmetric(value, se, crit)
+            tstat = value / se
+    dist = stats.norm if ci == "normal" else stats.t(max(df, 1))
+    return lo, hi, tstat, 2 * dist.sf(np.abs(tstat))
+
+
+def _one_gap(design, columns, codes, keys, tkeys, pair, *, kind, total_est, crit, ci):
+    """The gap frame of one focal group against the reference."""
+    G = len(keys)
+    out = _engine.run(design, columns, codes, G, total=total_est, contrasts=pair.contrast(kind, G))
+    ef, em = pair.take(out["estimate"])
+    value = _gap_value(kind, ef, em)
+    if design.is_replicate:
+        rf, rm = pair.take(np.moveaxis(out["reps"], 0, 1))
+        var = design.replicates.var(value, np.moveaxis(_gap_value(kind, rf, rm), 1, 0))
+    else:
+        var = out["contrast_var"]
+    undefined = ~pair.both[:, None] | ~np.isfinite(value)
+    value[undefined] = np.nan
+    se = np.sqrt(var)
+    se[undefined] = np.nan
+    lo, hi, tstat, p_value = _gap_inference(kind, value, se, design.df, crit, ci)
+    se_f, se_m = pair.take(np.sqrt(out["var"]))
+    n_f, n_m = pair.take(out["n"])
+    k = out["estimate"].shape[1]
+    frame = pd.concat([tkeys] * k, ignore_index=True) if len(tkeys.columns) else None
+    frame = pd.DataFrame(index=range(pair.T * k)) if frame is None else frame
+
+    def flat(x, where=pair.both):
+        return np.asarray(np.where(where[:, None], x, np.nan)).T.ravel()
+
+    cols = {
+        "estimate_focal": flat(ef),
+        "estimate_reference": flat(em),
+        "se_focal": flat(se_f),
+        "se_reference": flat(se_m),
+        "n_focal": np.nan_to_num(flat(n_f, pair.f >= 0)).astype(np.int64),
+        "n_reference": np.nan_to_num(flat(n_m, pair.m >= 0)).astype(np.int64),
+        "kind": kind,
+        "estimate": value.T.ravel(),
+        "se": se.T.ravel(),
+        "ci_low": np.asarray(lo).T.ravel(),
+        "ci_high": np.asarray(hi).T.ravel(),
+        "df": design.df,
+        "t": np.asarray(tstat).T.ravel(),
+        "p_value": np.asarray(p_value).T.ravel(),
+    }
+    return frame.assign(**cols)
+
+
 def gap(
     design,
     variables,
@@ -435,7 +613,7 @@ def gap(
     by=None,
     estimator: str = "mean",
     ci: str = "t",
-    level: float = 0.95,
+    confidence=None,
 ) -> pd.DataFrame:
     """Gap between groups of ``between`` (e.g. women vs men) within each ``by`` domain.
 
@@ -461,24 +639,10 @@ def gap(
     """
     owner = "SurveyDesign.gap"
     names = _names(variables, owner)
-    if kind not in GAP_KINDS:
-        raise bad_parameter("kind", owner, "'difference', 'ratio' or 'log-ratio'", kind)
-    if estimator not in ("mean", "proportion", "total"):
-        raise bad_parameter("estimator", owner, "'mean', 'proportion' or 'total'", estimator)
     _check_ci(ci, owner)
     by_cols = _by(by)
-    if between in by_cols:
-        raise bad_parameter("by", owner, f"columns other than between={between!r}", by)
-    codes, keys = design._domain_codes(by_cols + [between])
-    if estimator == "proportion":
-        for v in names:
-            vals = _values(design, v, owner)
-            bad = np.isfinite(vals) & (vals != 0) & (vals != 1)
-            if bad.any():
-                raise EstimationError(
-                    f"{owner}: estimator='proportion' needs a 0/1 or boolean variable; "
-                    f"{v!r} has other values. Fix: use estimator='mean' or recode it."
-                )
+    _check_gap_inputs(design, names, between, reference, by_cols, estimator, kind, owner)
+    codes, keys = design.domain_codes(by_cols + [between])
     columns = _numeric_names(design, names, owner)
     groups = keys[between]
     if not (groups == reference).any():
@@ -486,116 +650,18 @@ def gap(
             f"{owner}: the reference group {reference!r} does not occur in {between!r} "
             f"(values: {sorted(map(str, groups.unique()))}). Fix: pass reference= one of them."
         )
-    if by_cols:
-        t_of_g, tkeys_idx = pd.factorize(pd.MultiIndex.from_frame(keys[by_cols]))
-        tkeys = (
-            pd.DataFrame(list(tkeys_idx), columns=by_cols)
-            if len(by_cols) > 1
-            else pd.DataFrame(
-                {by_cols[0]: [t[0] if isinstance(t, tuple) else t for t in tkeys_idx]}
-            )
-        )
-    else:
-        t_of_g = np.zeros(len(keys), dtype=np.int64)
-        tkeys = pd.DataFrame(index=range(1))
-    T = len(tkeys)
-    G = len(keys)
-    focal_levels = [lv for lv in pd.unique(groups) if lv != reference]
-    total_est = estimator == "total"
+    t_of_g, tkeys = _gap_targets(keys, by_cols)
+    crit = critical_value(design.df, confidence=_confidence(design, confidence), ci=ci)
     frames = []
-    for focal in sorted(focal_levels, key=str):
-        g_f = np.full(T, -1)
-        g_m = np.full(T, -1)
-        is_f = (groups == focal).to_numpy()
-        is_m = (groups == reference).to_numpy()
-        g_f[t_of_g[is_f]] = np.flatnonzero(is_f)
-        g_m[t_of_g[is_m]] = np.flatnonzero(is_m)
-        pair = (g_f >= 0) & (g_m >= 0)
-
-        def coefficients(ef, em):
-            with np.errstate(divide="ignore", invalid="ignore"):
-                if kind == "difference":
-                    return np.ones_like(ef), -np.ones_like(em)
-                if kind == "ratio":
-                    return 1.0 / em, -ef / em**2
-                return 1.0 / ef, -1.0 / em
-
-        def contrast(est, g_f=g_f, g_m=g_m, pair=pair):
-            ef = est[np.maximum(g_f, 0)]
-            em = est[np.maximum(g_m, 0)]
-            cf, cm = coefficients(ef, em)
-            coef = np.zeros((G, est.shape[1]))
-            target = np.full(G, -1)
-            coef[g_f[pair]] = cf[pair]
-            coef[g_m[pair]] = cm[pair]
-            target[g_f[pair]] = np.flatnonzero(pair)
-            target[g_m[pair]] = np.flatnonzero(pair)
-            # a zero reference estimate makes ratio coefficients infinite: such contrasts
-            # are undefined (set to NaN below), so they must not feed huge numbers to the sums
-            return _engine.Contrast(np.where(np.isfinite(coef), coef, 0.0), target, T)
-
-        out = _engine.run(design, columns, codes, G, total=total_est, contrasts=contrast)
-        est = out["estimate"]
-        ef, em = est[np.maximum(g_f, 0)], est[np.maximum(g_m, 0)]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            value = {"difference": ef - em, "ratio": ef / em, "log-ratio": np.log(ef / em)}[kind]
-        if design.is_replicate:
-            reps = out["reps"]
-            rf, rm = reps[:, np.maximum(g_f, 0)], reps[:, np.maximum(g_m, 0)]
-            with np.errstate(divide="ignore", invalid="ignore"):
-                rvalue = {"difference": rf - rm, "ratio": rf / rm, "log-ratio": np.log(rf / rm)}[
-                    kind
-                ]
-            var = design._rep.var(value, rvalue)
-        else:
-            var = out["contrast_var"]
-        undefined = ~pair[:, None] | ~np.isfinite(value)
-        value[undefined] = np.nan
-        se = np.sqrt(var)
-        se[undefined] = np.nan
-        df = design.df
-        crit = critical_value(df, level=level, ci=ci)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            if kind == "ratio":
-                se_log = se / value
-                lo = np.exp(np.log(value) - crit * se_log)
-                hi = np.exp(np.log(value) + crit * se_log)
-                tstat = np.log(value) / se_log
-            else:
-                lo, hi = symmetric(value, se, crit)
-                tstat = value / se
-        dist = stats.norm if ci == "normal" else stats.t(max(df, 1))
-        p_value = 2 * dist.sf(np.abs(tstat))
-        k = len(names)
-        se_all = np.sqrt(out["var"])
-        frame = (
-            pd.concat([tkeys] * k, ignore_index=True)
-            if by_cols
-            else pd.DataFrame(index=range(T * k))
-        )
-
-        def flat(x):
-            return np.asarray(x).T.ravel()
-
-        frame["variable"] = np.repeat(names, T)
-        frame["focal"] = focal
-        frame["reference"] = reference
-        frame["estimate_focal"] = flat(np.where(pair[:, None], ef, np.nan))
-        frame["estimate_reference"] = flat(np.where(pair[:, None], em, np.nan))
-        frame["se_focal"] = flat(np.where(pair[:, None], se_all[np.maximum(g_f, 0)], np.nan))
-        frame["se_reference"] = flat(np.where(pair[:, None], se_all[np.maximum(g_m, 0)], np.nan))
-        frame["n_focal"] = flat(np.where(g_f[:, None] >= 0, out["n"][np.maximum(g_f, 0)], 0))
-        frame["n_reference"] = flat(np.where(g_m[:, None] >= 0, out["n"][np.maximum(g_m, 0)], 0))
-        frame["n_focal"] = frame["n_focal"].astype(np.int64)
-        frame["n_reference"] = frame["n_reference"].astype(np.int64)
-        frame["kind"] = kind
-        frame["estimate"] = flat(value)
-        frame["se"] = flat(se)
-        frame["ci_low"] = flat(lo)
-        frame["ci_high"] = flat(hi)
-        frame["df"] = df
-        frame["t"] = flat(tstat)
-        frame["p_value"] = flat(p_value)
+    for focal in sorted((lv for lv in pd.unique(groups) if lv != reference), key=str):
+        pair = _Pair(groups, t_of_g, len(tkeys), focal, reference)
+        frame = _one_gap(
+            design, columns, codes, keys, tkeys, pair,
+            kind=kind, total_est=estimator == "total", crit=crit, ci=ci,
+        )  # fmt: skip
+        frame.insert(len(tkeys.columns), "variable", np.repeat(names, pair.T))
+        frame.insert(len(tkeys.columns) + 1, "focal", focal)
+        frame.insert(len(tkeys.columns) + 2, "reference", reference)
         frames.append(frame)
     if not frames:
         raise EstimationError(

@@ -24,7 +24,7 @@ from gender_diag.errors import bad_parameter
 PROPORTION_METHODS = ("logit", "wilson", "korn-graubard", "clopper-pearson", "wald", "mean")
 
 
-def critical_value(df, *, level: float = 0.95, ci: str = "t") -> np.ndarray:
+def critical_value(df, *, confidence: float = 0.95, ci: str = "t") -> np.ndarray:
     """Two-sided critical value: ``t_{df}`` quantile, or normal when ``ci="normal"``.
 
     Examples
@@ -36,9 +36,11 @@ def critical_value(df, *, level: float = 0.95, ci: str = "t") -> np.ndarray:
     """
     if ci not in ("t", "normal"):
         raise bad_parameter("ci", "SurveyDesign estimators", "'t' or 'normal'", ci)
-    if not 0 < level < 1:
-        raise bad_parameter("level", "SurveyDesign estimators", "a number in (0, 1)", level)
-    alpha = 1.0 - level
+    if not 0 < confidence < 1:
+        raise bad_parameter(
+            "confidence", "SurveyDesign estimators", "a number in (0, 1)", confidence
+        )
+    alpha = 1.0 - confidence
     df = np.asarray(df, dtype=float)
     if ci == "normal":
         return np.full(df.shape, stats.norm.ppf(1 - alpha / 2))
@@ -53,7 +55,9 @@ def symmetric(estimate, se, q):
     return estimate - half, estimate + half
 
 
-def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.95, ci: str = "t"):
+def proportion_ci(
+    p, se, *, df, n=None, method: str = "logit", confidence: float = 0.95, ci: str = "t"
+):
     """Confidence limits for proportions ``p`` with design standard errors ``se``.
 
     Parameters
@@ -67,6 +71,8 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
         the exact limit of an estimate of 0 or 1 under every method but Wald).
     method : str
         One of ``logit``, ``wilson``, ``korn-graubard``, ``clopper-pearson``, ``wald``/``mean``.
+    confidence : float
+        Confidence level (0.95).
 
     Returns
     -------
@@ -95,50 +101,61 @@ def proportion_ci(p, se, *, df, n=None, method: str = "logit", level: float = 0.
     p = np.asarray(p, dtype=float)
     se = np.asarray(se, dtype=float)
     df = np.broadcast_to(np.asarray(df, dtype=float), p.shape)
-    q = critical_value(df, level=level, ci=ci)
+    q = critical_value(df, confidence=confidence, ci=ci)
     if method in ("wald", "mean"):
         return symmetric(p, se, q)
     degenerate = (se <= 0) | (p <= 0) | (p >= 1)
+    low, high = _open_interval(method, p, se, q, df, n, confidence, ci)
+    # A zero SE (e.g. a census domain) has a degenerate interval at the estimate.
+    low = np.where(degenerate, np.clip(p, 0, 1), low)
+    high = np.where(degenerate, np.clip(p, 0, 1), high)
+    if n is not None:
+        low, high = _exact_edges(p, n, low, high, confidence)
+    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+
+
+def _open_interval(method, p, se, q, df, n, confidence, ci):
+    """Limits of the logit, Wilson and beta intervals (estimates strictly inside (0, 1))."""
     with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         if method == "logit":
             eta = np.log(p / (1 - p))
             half = q * se / (p * (1 - p))
-            low = 1 / (1 + np.exp(-(eta - half)))
-            high = 1 / (1 + np.exp(-(eta + half)))
-        else:
-            n_eff = p * (1 - p) / se**2
-            if method == "wilson":
-                k2 = q**2
-                centre = (p + k2 / (2 * n_eff)) / (1 + k2 / n_eff)
-                half = (np.sqrt(k2) / (1 + k2 / n_eff)) * np.sqrt(
-                    p * (1 - p) / n_eff + k2 / (4 * n_eff**2)
-                )
-                low, high = centre - half, centre + half
-            else:
-                alpha = 1.0 - level
-                if method == "korn-graubard" and ci == "t":
-                    n_obs = np.asarray(n if n is not None else np.inf, dtype=float)
-                    t_n = stats.t.ppf(alpha / 2, np.maximum(n_obs - 1, 1))
-                    t_df = stats.t.ppf(alpha / 2, np.maximum(df, 1))
-                    n_eff = n_eff * (t_n / t_df) ** 2
-                x = n_eff * p
-                low = stats.beta.ppf(alpha / 2, x, n_eff - x + 1)
-                high = stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x)
-    # A zero SE (e.g. a census domain) has a degenerate interval at the estimate.
-    low = np.where(degenerate, np.clip(p, 0, 1), low)
-    high = np.where(degenerate, np.clip(p, 0, 1), high)
-    # An estimate of exactly 0 or 1 has no design SE to work with; as Korn & Graubard (1998,
-    # Survey Methodology 24(2): 193-201) recommend, take n_eff = n and give the exact
-    # Clopper-Pearson limit on the open side: [0, 1 - (alpha/2)^(1/n)] or [(alpha/2)^(1/n), 1].
-    if n is not None:
-        n_obs = np.broadcast_to(np.asarray(n, dtype=float), p.shape)
-        half_alpha = (1.0 - level) / 2
-        with np.errstate(divide="ignore", invalid="ignore"):
-            edge = half_alpha ** (1.0 / n_obs)
-        known = n_obs >= 1
-        high = np.where(known & (p <= 0), 1.0 - edge, high)
-        low = np.where(known & (p >= 1), edge, low)
-    return np.clip(low, 0.0, 1.0), np.clip(high, 0.0, 1.0)
+            return 1 / (1 + np.exp(-(eta - half))), 1 / (1 + np.exp(-(eta + half)))
+        n_eff = p * (1 - p) / se**2
+        if method == "wilson":
+            k2 = q**2
+            centre = (p + k2 / (2 * n_eff)) / (1 + k2 / n_eff)
+            half = (np.sqrt(k2) / (1 + k2 / n_eff)) * np.sqrt(
+                p * (1 - p) / n_eff + k2 / (4 * n_eff**2)
+            )
+            return centre - half, centre + half
+        alpha = 1.0 - confidence
+        if method == "korn-graubard" and ci == "t":
+            n_obs = np.asarray(n if n is not None else np.inf, dtype=float)
+            t_n = stats.t.ppf(alpha / 2, np.maximum(n_obs - 1, 1))
+            t_df = stats.t.ppf(alpha / 2, np.maximum(df, 1))
+            n_eff = n_eff * (t_n / t_df) ** 2
+        x = n_eff * p
+        low = stats.beta.ppf(alpha / 2, x, n_eff - x + 1)
+        high = stats.beta.ppf(1 - alpha / 2, x + 1, n_eff - x)
+        return low, high
+
+
+def _exact_edges(p, n, low, high, confidence):
+    """Open-side limit of an estimate of exactly 0 or 1.
+
+    Such an estimate has no design SE to work with; as Korn & Graubard (1998, Survey
+    Methodology 24(2): 193-201) recommend, take n_eff = n and give the exact
+    Clopper-Pearson limit on the open side: [0, 1 - (alpha/2)^(1/n)] or [(alpha/2)^(1/n), 1].
+    """
+    n_obs = np.broadcast_to(np.asarray(n, dtype=float), p.shape)
+    half_alpha = (1.0 - confidence) / 2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        edge = half_alpha ** (1.0 / n_obs)
+    known = n_obs >= 1
+    high = np.where(known & (p <= 0), 1.0 - edge, high)
+    low = np.where(known & (p >= 1), edge, low)
+    return low, high
 
 
 def reliability(cv) -> np.ndarray:

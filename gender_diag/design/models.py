@@ -223,8 +223,8 @@ class SvyGLMFit:
         Rows of the domain left out because of a missing value (their PSUs still count).
     outcome : str
         Name of the outcome.
-    level : float
-        Confidence level.
+    confidence : float
+        Confidence level of the intervals.
     separation : bool
         Logistic fit with fitted probabilities numerically 0 or 1 (quasi-complete
         separation): coefficients drift to ±infinity and their SEs are meaningless.
@@ -238,7 +238,7 @@ class SvyGLMFit:
     n: int
     n_missing: int
     outcome: str
-    level: float = 0.95
+    confidence: float = 0.95
     separation: bool = False
     _internals: dict = field(default_factory=dict, repr=False)
 
@@ -249,24 +249,31 @@ class SvyGLMFit:
     def table(self) -> pd.DataFrame:
         """Tidy coefficient table (one row per term)."""
         return _coef_table(
-            self.terms, self.coef, self.se, self.df, self.level, self.family, self.n, self.outcome
+            self.terms,
+            self.coef,
+            self.se,
+            self.df,
+            self.confidence,
+            self.family,
+            self.n,
+            self.outcome,
         )
 
 
-def _t_inference(est, se, df, level) -> dict:
+def _t_inference(est, se, df, confidence) -> dict:
     """t statistics, two-sided p-values and intervals with ``df`` (``inf`` = normal)."""
     est, se = np.asarray(est, dtype=float), np.asarray(se, dtype=float)
     # scipy's frozen distributions are slow to build: call the methods with df directly
     finite = np.isfinite(df)
-    q = stats.t.ppf(0.5 + level / 2, df) if finite else stats.norm.ppf(0.5 + level / 2)
+    q = stats.t.ppf(0.5 + confidence / 2, df) if finite else stats.norm.ppf(0.5 + confidence / 2)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = np.where(se > 0, est / se, np.nan)
     p = 2 * (stats.t.sf(np.abs(t), df) if finite else stats.norm.sf(np.abs(t)))
     return {"ci_low": est - q * se, "ci_high": est + q * se, "t": t, "p_value": p}
 
 
-def _coef_columns(terms, est, se, df, level, family, n, outcome) -> dict:
-    inf = _t_inference(est, se, df, level)
+def _coef_columns(terms, est, se, df, confidence, family, n, outcome) -> dict:
+    inf = _t_inference(est, se, df, confidence)
     cols = {
         "variable": [outcome] * len(terms),
         "term": list(terms),
@@ -286,8 +293,8 @@ def _coef_columns(terms, est, se, df, level, family, n, outcome) -> dict:
     return cols
 
 
-def _coef_table(terms, est, se, df, level, family, n, outcome) -> pd.DataFrame:
-    return pd.DataFrame(_coef_columns(terms, est, se, df, level, family, n, outcome))
+def _coef_table(terms, est, se, df, confidence, family, n, outcome) -> pd.DataFrame:
+    return pd.DataFrame(_coef_columns(terms, est, se, df, confidence, family, n, outcome))
 
 
 def _domain_mask(design, domain, n, owner) -> np.ndarray:
@@ -312,6 +319,45 @@ def _replicate_weights(design):
     return np.asarray(design.replicate_weights, dtype=float)
 
 
+def _model_data(data, formula_or_y, x, references, rows):
+    """Outcome, design matrix, term names, missing mask and outcome name of a model."""
+    owner = "svyglm"
+    if "~" in formula_or_y:
+        if x is not None:
+            raise bad_parameter("x", owner, "None when a formula is given", x)
+        return _matrix_from_formula(data, formula_or_y, owner)
+    outcome = formula_or_y
+    y = _numeric(_column(data, outcome, owner), outcome, owner)
+    cols = [x] if isinstance(x, str) else list(x or [])
+    X, terms, missing = _matrix_from_columns(data, cols, owner, references, rows)
+    return y, X, terms, missing | np.isnan(y), outcome
+
+
+def _separation(family, used, mu, outcome, owner) -> bool:
+    """Quasi-complete separation of a logistic fit (warned once)."""
+    separation = bool(family == "binomial" and np.any(used & ((mu < 1e-8) | (mu > 1 - 1e-8))))
+    if separation:
+        warnings.warn(
+            f"{owner}: fitted probabilities numerically 0 or 1 in the model of {outcome!r} "
+            "(quasi-complete separation): some coefficients and their SEs are not meaningful; "
+            "average marginal effects remain usable. Consider merging categories.",
+            RuntimeWarning,
+            stacklevel=3,
+        )
+    return separation
+
+
+def _model_df(design, p: int, owner: str) -> float:
+    """Residual design degrees of freedom of a model with ``p`` terms (R ``svyglm``)."""
+    df = float(design.df) - p + 1
+    if df < 1:
+        raise EstimationError(
+            f"{owner}: the design has {design.df} degrees of freedom, too few for {p} "
+            "model terms. Use fewer controls."
+        )
+    return df
+
+
 def svyglm_fit(
     design,
     formula_or_y: str,
@@ -320,7 +366,7 @@ def svyglm_fit(
     family: str = "binomial",
     domain=None,
     references: dict | None = None,
-    level: float = 0.95,
+    confidence: float = 0.95,
     df: float | None = None,
     max_iter: int = 50,
     tol: float = 1e-10,
@@ -329,8 +375,8 @@ def svyglm_fit(
     owner = "svyglm"
     if family not in _FAMILIES:
         raise bad_parameter("family", owner, "'binomial' or 'gaussian'", family)
-    if not 0 < level < 1:
-        raise bad_parameter("level", owner, "a number between 0 and 1", level)
+    if not 0 < confidence < 1:
+        raise bad_parameter("confidence", owner, "a number between 0 and 1", confidence)
     data = design.data
     n = len(data)
     w = np.asarray(design.weights, dtype=float)
@@ -339,17 +385,7 @@ def svyglm_fit(
     if base is not None:
         dom = dom & np.asarray(base, dtype=bool)
 
-    if "~" in formula_or_y:
-        if x is not None:
-            raise bad_parameter("x", owner, "None when a formula is given", x)
-        y, X, terms, missing, outcome = _matrix_from_formula(data, formula_or_y, owner)
-    else:
-        outcome = formula_or_y
-        y = _numeric(_column(data, outcome, owner), outcome, owner)
-        cols = [x] if isinstance(x, str) else list(x or [])
-        X, terms, missing = _matrix_from_columns(data, cols, owner, references, dom & (w > 0))
-        missing = missing | np.isnan(y)
-
+    y, X, terms, missing, outcome = _model_data(data, formula_or_y, x, references, dom & (w > 0))
     used = dom & ~missing & (w > 0)
     n_used = int(used.sum())
     p = X.shape[1]
@@ -370,18 +406,9 @@ def svyglm_fit(
 
     eta = X @ beta
     mu = special.expit(eta) if family == "binomial" else eta
-    separation = bool(family == "binomial" and np.any(used & ((mu < 1e-8) | (mu > 1 - 1e-8))))
-    if separation:
-        warnings.warn(
-            f"{owner}: fitted probabilities numerically 0 or 1 in the model of {outcome!r} "
-            "(quasi-complete separation): some coefficients and their SEs are not meaningful; "
-            "average marginal effects remain usable. Consider merging categories.",
-            RuntimeWarning,
-            stacklevel=2,
-        )
+    separation = _separation(family, used, mu, outcome, owner)
     v = mu * (1 - mu) if family == "binomial" else np.ones(n)
-    A = (X * (wu * v)[:, None]).T @ X
-    Ainv = np.linalg.inv(A)
+    Ainv = np.linalg.inv((X * (wu * v)[:, None]).T @ X)
     influence = (X * (wu * (y - mu))[:, None]) @ Ainv  # rows outside `used` are exactly 0
 
     rw = _replicate_weights(design)
@@ -393,13 +420,7 @@ def svyglm_fit(
         reps = _fit(X, y, Wr, family, beta, max_iter=max_iter, tol=tol, owner=owner, names=terms)
         V = np.asarray(design.vcov_replicates(beta, reps), dtype=float)
 
-    if df is None:
-        df = float(design.df) - p + 1
-        if df < 1:
-            raise EstimationError(
-                f"{owner}: the design has {design.df} degrees of freedom, too few for {p} "
-                "model terms. Use fewer controls."
-            )
+    df = _model_df(design, p, owner) if df is None else df
     return SvyGLMFit(
         terms=terms,
         coef=beta,
@@ -409,7 +430,7 @@ def svyglm_fit(
         n=n_used,
         n_missing=int((dom & missing).sum()),
         outcome=outcome,
-        level=level,
+        confidence=confidence,
         separation=separation,
         _internals={"X": X, "y": y, "w": wu, "used": used, "Ainv": Ainv,
                     "influence": influence, "reps": reps, "rw": rw},
@@ -424,7 +445,7 @@ def svyglm(
     family: str = "binomial",
     domain=None,
     references: dict | None = None,
-    level: float = 0.95,
+    confidence: float = 0.95,
     df: float | None = None,
     max_iter: int = 50,
     tol: float = 1e-10,
@@ -451,8 +472,8 @@ def svyglm(
         contribution, as R's ``subset(design, ...)``.
     references : dict, optional
         Reference level per categorical predictor, e.g. ``{"sex": "M"}``.
-    level : float
-        Confidence level of the intervals.
+    confidence : float
+        Confidence level of the intervals (0.95).
     df : float, optional
         Degrees of freedom of the t tests; default design df − p + 1 (R ``summary.svyglm``);
         ``numpy.inf`` gives normal intervals.
@@ -490,7 +511,7 @@ def svyglm(
         family=family,
         domain=domain,
         references=references,
-        level=level,
+        confidence=confidence,
         df=df,
         max_iter=max_iter,
         tol=tol,
@@ -506,7 +527,7 @@ def adjusted_gap(
     reference: str = "M",
     family: str | None = None,
     domain=None,
-    level: float = 0.95,
+    confidence: float = 0.95,
     df: float | None = None,
 ) -> pd.DataFrame:
     r"""Gap between women and men adjusted for controls, with design-based inference.
@@ -539,7 +560,7 @@ def adjusted_gap(
         Reference group; the other value of ``sex`` is the focal group.
     family : {"binomial", "gaussian"}, optional
         Default: ``"binomial"`` when ``y`` only takes values 0 and 1, else ``"gaussian"``.
-    domain, level, df
+    domain, confidence, df
         As in :func:`svyglm`.
 
     Returns
@@ -564,7 +585,45 @@ def adjusted_gap(
     0     F         M       2.5  2.5
     """
     owner = "adjusted_gap"
-    data = design.data
+    focal, controls, family = _gap_setup(design.data, y, sex, controls, reference, family)
+    fit = svyglm_fit(
+        design,
+        y,
+        x=[sex, *controls],
+        family=family,
+        domain=domain,
+        references={sex: reference},
+        confidence=confidence,
+        df=df,
+    )
+    term = f"{sex}[T.{focal}]"
+    ref_col = fit.terms.index(term) if term in fit.terms else None
+    if ref_col is None or fit._internals["X"][fit._internals["used"], ref_col].min() != 0:
+        raise EstimationError(
+            f"{owner}: the rows used for {y!r} do not hold both {focal!r} and {reference!r} "
+            f"in {sex!r} (domain or missing values); no gap can be estimated."
+        )
+    k = fit.terms.index(term)
+    cols = _coef_columns(
+        fit.terms, fit.coef, fit.se, fit.df, confidence, family, fit.n, fit.outcome
+    )  # built as plain arrays: this runs once per indicator in the indicators stage
+    row = {name: values[k : k + 1] for name, values in cols.items()}
+    if family == "gaussian":
+        ame, ame_se = float(fit.coef[k]), float(fit.se[k])
+    else:
+        ame, ame_se = _ame_logit(design, fit, k)
+    inf = _t_inference([ame], [ame_se], fit.df, confidence)
+    head = {"variable": row.pop("variable"), "focal": [focal], "reference": [reference],
+            "family": [family]}  # fmt: skip
+    row = head | row | {"n_missing": [fit.n_missing], "separation": [fit.separation]}
+    row |= {"ame": [ame], "ame_se": [ame_se], "ame_ci_low": inf["ci_low"],
+            "ame_ci_high": inf["ci_high"], "ame_t": inf["t"], "ame_p_value": inf["p_value"]}  # fmt: skip
+    return pd.DataFrame(row)
+
+
+def _gap_setup(data, y, sex, controls, reference, family):
+    """Focal group, control list and model family of :func:`adjusted_gap` (validated)."""
+    owner = "adjusted_gap"
     s = _column(data, sex, owner)
     levels = sorted(pd.unique(s.dropna()).tolist(), key=str)
     if reference not in levels or len(levels) != 2:
@@ -578,45 +637,7 @@ def adjusted_gap(
     if family is None:
         yv = _numeric(_column(data, y, owner), y, owner)
         family = "binomial" if np.isin(yv[~np.isnan(yv)], (0.0, 1.0)).all() else "gaussian"
-    fit = svyglm_fit(
-        design,
-        y,
-        x=[sex, *controls],
-        family=family,
-        domain=domain,
-        references={sex: reference},
-        level=level,
-        df=df,
-    )
-    term = f"{sex}[T.{focal}]"
-    ref_col = fit.terms.index(term) if term in fit.terms else None
-    if ref_col is None or fit._internals["X"][fit._internals["used"], ref_col].min() != 0:
-        raise EstimationError(
-            f"{owner}: the rows used for {y!r} do not hold both {focal!r} and {reference!r} "
-            f"in {sex!r} (domain or missing values); no gap can be estimated."
-        )
-    k = fit.terms.index(term)
-    cols = _coef_columns(
-        fit.terms, fit.coef, fit.se, fit.df, level, family, fit.n, fit.outcome
-    )  # built as plain arrays: this runs once per indicator in the indicators stage
-    row = {name: values[k : k + 1] for name, values in cols.items()}
-    if family == "gaussian":
-        ame, ame_se = float(fit.coef[k]), float(fit.se[k])
-    else:
-        ame, ame_se = _ame_logit(design, fit, k)
-    inf = _t_inference([ame], [ame_se], fit.df, level)
-    head = {"variable": row.pop("variable"), "focal": [focal], "reference": [reference],
-            "family": [family]}  # fmt: skip
-    row = head | row | {"n_missing": [fit.n_missing], "separation": [fit.separation]}
-    row |= {
-        "ame": [ame],
-        "ame_se": [ame_se],
-        "ame_ci_low": inf["ci_low"],
-        "ame_ci_high": inf["ci_high"],
-        "ame_t": inf["t"],
-        "ame_p_value": inf["p_value"],
-    }
-    return pd.DataFrame(row)
+    return focal, controls, family
 
 
 def _ame_logit(design, fit: SvyGLMFit, k: int) -> tuple[float, float]:

@@ -54,6 +54,56 @@ def _levels(s: pd.Series, name: str) -> tuple[np.ndarray, list]:
     return codes, levels
 
 
+def _cell_shares(design, data, row, col, w):
+    """Cell shares (rows varying fastest), their design covariance, the table shape and n."""
+    rc, _ = _levels(data[row], row)
+    cc, _ = _levels(data[col], col)
+    used = (rc >= 0) & (cc >= 0) & (w > 0)
+    base = getattr(design, "domain_mask", None)  # a design made by SurveyDesign.subset()
+    if base is not None:
+        used &= np.asarray(base, dtype=bool)
+    # re-derive levels on complete rows only, so that a level seen only with a missing
+    # partner does not create an empty margin
+    rc, rlev = _levels(data[row].where(used), row)
+    cc, clev = _levels(data[col].where(used), col)
+    nr, nc = len(rlev), len(clev)
+    # Cell indicator matrix, rows varying fastest (R: interaction(factor(rows), factor(cols))).
+    cell = np.where(used, rc + nr * cc, 0)
+    M = np.zeros((len(w), nr * nc))
+    M[np.flatnonzero(used), cell[used]] = 1.0
+    wu = np.where(used, w, 0.0)
+    W = wu.sum()
+    p = wu @ M / W
+    z = wu[:, None] * (M - p) / W * used[:, None]
+    if not getattr(design, "is_replicate", False):
+        V = np.asarray(design.vcov_total(z), dtype=float)
+    else:
+        Wr = np.where(used[:, None], np.asarray(design.replicate_weights, dtype=float), 0.0)
+        reps = (Wr.T @ M) / Wr.sum(0)[:, None]
+        V = np.asarray(design.vcov_replicates(p, reps), dtype=float)
+    return p, V, nr, nc, int(used.sum())
+
+
+def _delta(p, V, nr, nc, n, what: str) -> np.ndarray:
+    """Generalised design-effect matrix of the interaction contrasts (Rao & Scott 1984)."""
+    # Interaction contrasts orthogonal to the main effects (R: qr.resid(qr(X1), X12[, -main]))
+    ri = np.tile(np.arange(nr), nc)
+    ci = np.repeat(np.arange(nc), nr)
+    R_ = (ri[:, None] == np.arange(1, nr)).astype(float)
+    C_ = (ci[:, None] == np.arange(1, nc)).astype(float)
+    X1 = np.hstack([np.ones((nr * nc, 1)), R_, C_])
+    X12 = np.einsum("ki,kj->kij", R_, C_).reshape(nr * nc, -1)
+    Q, _ = np.linalg.qr(X1)
+    Cmat = X12 - Q @ (Q.T @ X12)
+    with np.errstate(divide="ignore"):
+        inv_p = np.where(p > 0, 1.0 / np.where(p > 0, p, 1.0), 0.0)
+    CD = Cmat * inv_p[:, None]
+    try:
+        return np.linalg.solve(Cmat.T @ CD / n, CD.T @ V @ CD)
+    except np.linalg.LinAlgError as exc:
+        raise EstimationError(f"{what} has empty rows or columns; merge categories.") from exc
+
+
 def svychisq(design, row: str, col: str, *, statistic: str = "F") -> pd.DataFrame:
     r"""Rao–Scott corrected Pearson test of independence of two categorical variables.
 
@@ -109,61 +159,12 @@ def svychisq(design, row: str, col: str, *, statistic: str = "F") -> pd.DataFram
                 f"{owner}: column {name!r} is not in the survey data. Check the spelling."
             )
     w = np.asarray(design.weights, dtype=float)
-    rc, rlev = _levels(data[row], row)
-    cc, clev = _levels(data[col], col)
-    used = (rc >= 0) & (cc >= 0) & (w > 0)
-    base = getattr(design, "domain_mask", None)  # a design made by SurveyDesign.subset()
-    if base is not None:
-        used &= np.asarray(base, dtype=bool)
-    # re-derive levels on complete rows only, so that a level seen only with a missing
-    # partner does not create an empty margin
-    rc, rlev = _levels(data[row].where(used), row)
-    cc, clev = _levels(data[col].where(used), col)
-    nr, nc = len(rlev), len(clev)
-    n = int(used.sum())
-
-    # Cell indicator matrix, rows varying fastest (R: interaction(factor(rows), factor(cols))).
-    cell = np.where(used, rc + nr * cc, 0)
-    M = np.zeros((len(w), nr * nc))
-    M[np.flatnonzero(used), cell[used]] = 1.0
-    wu = np.where(used, w, 0.0)
-    W = wu.sum()
-    p = wu @ M / W
-    z = wu[:, None] * (M - p) / W * used[:, None]
-
-    if not getattr(design, "is_replicate", False):
-        V = np.asarray(design.vcov_total(z), dtype=float)
-    else:
-        Wr = np.where(used[:, None], np.asarray(design.replicate_weights, dtype=float), 0.0)
-        reps = (Wr.T @ M) / Wr.sum(0)[:, None]
-        V = np.asarray(design.vcov_replicates(p, reps), dtype=float)
-
+    p, V, nr, nc, n = _cell_shares(design, data, row, col, w)
     # Pearson X^2 on the weighted table scaled to n (R: chisq.test(svytable(Ntotal = N))).
     P = p.reshape(nc, nr).T  # (nr, nc)
     expected = np.outer(P.sum(1), P.sum(0))
     pearson = float(n * np.sum((P - expected) ** 2 / expected))
-
-    # Interaction contrasts orthogonal to the main effects (R: qr.resid(qr(X1), X12[, -main]))
-    ri = np.tile(np.arange(nr), nc)
-    ci = np.repeat(np.arange(nc), nr)
-    R_ = (ri[:, None] == np.arange(1, nr)).astype(float)
-    C_ = (ci[:, None] == np.arange(1, nc)).astype(float)
-    X1 = np.hstack([np.ones((nr * nc, 1)), R_, C_])
-    X12 = np.einsum("ki,kj->kij", R_, C_).reshape(nr * nc, -1)
-    Q, _ = np.linalg.qr(X1)
-    Cmat = X12 - Q @ (Q.T @ X12)
-
-    with np.errstate(divide="ignore"):
-        inv_p = np.where(p > 0, 1.0 / np.where(p > 0, p, 1.0), 0.0)
-    CD = Cmat * inv_p[:, None]
-    denom = Cmat.T @ CD / n
-    numr = CD.T @ V @ CD
-    try:
-        Delta = np.linalg.solve(denom, numr)
-    except np.linalg.LinAlgError as exc:
-        raise EstimationError(
-            f"{owner}: the table of {row!r} by {col!r} has empty rows or columns; merge categories."
-        ) from exc
+    Delta = _delta(p, V, nr, nc, n, f"{owner}: the table of {row!r} by {col!r}")
     tr = float(np.trace(Delta))
     tr2 = float(np.trace(Delta @ Delta))
     k = (nr - 1) * (nc - 1)

@@ -21,6 +21,7 @@ holds ``head_sex`` on those rows).
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -29,6 +30,9 @@ from scipy import stats
 from gender_diag.errors import EstimationError, GenderDiagError, bad_parameter
 from gender_diag.indicators.catalogue import Catalogue, load_catalogue
 from gender_diag.indicators.rules import UNIT_TABLES
+
+if TYPE_CHECKING:
+    from gender_diag.design import DesignSpec
 
 __all__ = [
     "AGE_BANDS",
@@ -103,30 +107,39 @@ def _catalogue(catalogue) -> Catalogue:
     return load_catalogue(catalogue)
 
 
-def _tables_and_design(survey, design) -> tuple[dict[str, pd.DataFrame], dict]:
+def _tables_and_design(survey, design) -> tuple[dict[str, pd.DataFrame], DesignSpec]:
+    """The survey's tables and ONE :class:`~gender_diag.design.DesignSpec` for every unit.
+
+    Roles come from ``survey.design`` (the design file), overridden by ``design``: a
+    :class:`DesignSpec` or :class:`SurveyDesign` (used as given) or a dict of roles and
+    options (roles not mentioned — e.g. the second stage ingest set — are kept: dropping the
+    second stage while keeping a large first-stage fpc would shrink every SE towards zero).
+    Without a stated policy, strata with one PSU are ``lonely_psu="adjust"``. A dict of
+    tables without design uses :data:`_DEFAULT_DESIGN`, keeping only the roles whose column
+    exists.
+    """
+    from gender_diag.design import DesignSpec, SurveyDesign
+
     if isinstance(survey, Mapping):
         tables = dict(survey)
-        spec = dict(_DEFAULT_DESIGN)
+        first = next(iter(tables.values()), pd.DataFrame())
+        roles = {k: v for k, v in _DEFAULT_DESIGN.items() if v in first.columns or k == "weight"}
     else:
         tables = dict(getattr(survey, "tables", {}) or {})
-        spec = dict(getattr(survey, "design", None) or _DEFAULT_DESIGN)
-    if design is not None:
-        if isinstance(design, Mapping):
-            # roles given override the survey's; roles not mentioned (e.g. the second stage
-            # ssu/fpc2 that ingest sets) are kept — dropping the second stage while keeping a
-            # large first-stage fpc would shrink every SE towards zero
-            spec = {**spec, **dict(design)}
-        else:  # a SurveyDesign: reuse its column roles
-            spec = dict(getattr(design, "_spec", {}) or spec)
-    spec = {k: v for k, v in spec.items() if k in ("weight", "strata", "psu", "ssu", "fpc", "fpc2")}
+        roles = dict(getattr(survey, "design", None) or _DEFAULT_DESIGN)
     if not tables:
         raise bad_parameter("survey", "compute_indicators", "a Survey or a dict of tables", survey)
+    if isinstance(design, SurveyDesign):
+        design = design.spec
+    if isinstance(design, DesignSpec):
+        return tables, design
+    spec = {"lonely_psu": "adjust", **roles, **dict(design or {})}
     if not spec.get("weight"):
         raise GenderDiagError(
             "compute_indicators: the survey has no weight column. Rule: design-based "
             "estimates need sampling weights. Fix: give a design file at ingest."
         )
-    return tables, spec
+    return tables, DesignSpec.coerce(spec)
 
 
 def age_band(age: pd.Series) -> pd.Series:
@@ -256,7 +269,10 @@ def indicator_frames(
     ``share_women`` indicators hold 1 inside their universe (their rule is evaluated for
     the share itself, see :func:`compute_indicators`).
     """
-    spec = dict(design or _DEFAULT_DESIGN)
+    from gender_diag.design import DesignSpec
+
+    if not isinstance(design, DesignSpec):
+        design = DesignSpec.coerce({**_DEFAULT_DESIGN, **dict(design or {})})
     wanted = None if indicators is None else set(indicators)
     out: dict[str, pd.DataFrame] = {}
     for unit in UNIT_TABLES:
@@ -272,7 +288,7 @@ def indicator_frames(
                 f"{UNIT_TABLES[unit]!r} table, which the survey does not have."
             )
         keep = [c for c in _KEYS[unit] if c in table.columns]
-        keep += [v for v in spec.values() if v and v in table.columns and v not in keep]
+        keep += [v for v in design.columns(table) if v in table.columns and v not in keep]
         keep += [c for c in by if c in table.columns and c not in keep]
         for extra in ("sex", "head_sex", "resp_role"):
             if extra in table.columns and extra not in keep:
@@ -306,13 +322,15 @@ def indicator_frames(
     return out
 
 
-def make_design(frame: pd.DataFrame, spec: Mapping):
-    """Build the :class:`~gender_diag.design.SurveyDesign` of a unit frame."""
+def make_design(frame: pd.DataFrame, spec):
+    """The :class:`~gender_diag.design.SurveyDesign` of a unit frame from the one spec.
+
+    Every role of ``spec`` (a :class:`~gender_diag.design.DesignSpec` or a dict) must name a
+    column of ``frame``: a missing one is an error naming the role, never silently dropped.
+    """
     from gender_diag.design import SurveyDesign
 
-    kw = {k: spec.get(k) for k in ("strata", "psu", "ssu", "fpc", "fpc2")}
-    kw = {k: v for k, v in kw.items() if v and v in frame.columns}
-    return SurveyDesign(frame, weight=spec["weight"], lonely_psu="adjust", **kw)
+    return SurveyDesign.from_spec(frame, spec)
 
 
 # --------------------------------------------------------------------------------------
@@ -338,19 +356,24 @@ def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
     rows = []
     byc = ["sex"] if b is None else [b, "sex"]
     if props:
-        est = d.mean(props, by=byc, level=level)
+        est = d.mean(props, by=byc, confidence=level)
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         is_prop = est["variable"].map(types).eq("proportion").to_numpy()
         if is_prop.any():
             from gender_diag.design.intervals import proportion_ci
 
             lo, hi = proportion_ci(
-                est["estimate"], est["se"], df=est["df"], n=est["n"], method=ci_method, level=level
+                est["estimate"],
+                est["se"],
+                df=est["df"],
+                n=est["n"],
+                method=ci_method,
+                confidence=level,
             )
             est.loc[is_prop, "ci_low"] = lo[is_prop]
             est.loc[is_prop, "ci_high"] = hi[is_prop]
-        gd = d.gap(props, between="sex", reference="M", kind="difference", by=b, level=level)
-        gr = d.gap(props, between="sex", reference="M", kind="ratio", by=b, level=level)
+        gd = d.gap(props, between="sex", reference="M", kind="difference", by=b, confidence=level)
+        gr = d.gap(props, between="sex", reference="M", kind="ratio", by=b, confidence=level)
         gd = gd.rename(columns={b: "by_value"}) if b else gd.assign(by_value="")
         gr = gr.rename(columns={b: "by_value"}) if b else gr.assign(by_value="")
         g = gd[["by_value", "variable", "estimate", "se", "ci_low", "ci_high", "p_value"]].rename(
@@ -397,11 +420,11 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
         inside = ~np.isnan(frame[i].to_numpy(dtype=float))
         cols[i] = np.where(inside, female, np.nan)
     d2 = make_design(frame.assign(**cols), spec)
-    est = d2.mean(ids, by=b, level=level)
+    est = d2.mean(ids, by=b, confidence=level)
     est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
     p, se, df = est["estimate"].to_numpy(), est["se"].to_numpy(), est["df"].to_numpy()
-    lo, hi = proportion_ci(p, se, df=df, n=est["n"], level=level)
-    q = critical_value(df, level=level)
+    lo, hi = proportion_ci(p, se, df=df, n=est["n"], confidence=level)
+    q = critical_value(df, confidence=level)
     with np.errstate(divide="ignore", invalid="ignore"):
         t = (p - 0.5) / se
         pval = 2 * stats.t.sf(np.abs(t), np.maximum(df, 1))
@@ -442,7 +465,7 @@ def compute_indicators(
     design=None,
     *,
     by: Sequence[str] = DEFAULT_BY,
-    alpha: float = 0.05,
+    alpha: float | None = None,
     ci_method: str = "logit",
     indicators: Iterable[str] | None = None,
     include_sensitive_by: Iterable[str] = (),
@@ -456,15 +479,17 @@ def compute_indicators(
         default to ``weight``, ``district`` (strata), ``community`` (PSU), ``fpc``).
     catalogue : Catalogue or path, optional
         Default :func:`load_catalogue` (the bundled catalogue).
-    design : dict or SurveyDesign, optional
-        Design column roles (``weight``, ``strata``, ``psu``, ``ssu``, ``fpc``, ``fpc2``)
-        overriding those of ``survey.design`` (a role set to None is removed).
+    design : DesignSpec, SurveyDesign or dict, optional
+        The design (:class:`~gender_diag.design.DesignSpec`), or design roles and options
+        (``weight``, ``strata``, ``psu``, ``ssu``, ``fpc``, ``fpc2``, ``lonely_psu``,
+        ``with_replacement``, ...) overriding those of ``survey.design`` (a role set to None
+        is removed). Every role must name an existing column.
     by : sequence of str
         Disaggregations besides the total. Default :data:`DEFAULT_BY`. Columns absent from a
         unit's table are skipped for that unit. Sensitive indicators are never broken down by
         ``community`` unless listed in ``include_sensitive_by``.
-    alpha : float
-        1 − confidence level of every interval.
+    alpha : float, optional
+        1 − confidence level of every interval; default ``1 − design.confidence`` (0.05).
     ci_method : str
         Proportion interval (``logit`` default, as Stata ``svy: prop``; see
         :func:`gender_diag.design.intervals.proportion_ci`).
@@ -484,10 +509,11 @@ def compute_indicators(
         indicators the F rows are female-headed households (parcels), so ``affected`` counts
         female-headed households (parcels) with the disadvantage.
     """
-    if not 0 < alpha < 1:
-        raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
     catalogue = _catalogue(catalogue)
     _, spec = _tables_and_design(survey, design)
+    alpha = 1 - spec.confidence if alpha is None else alpha
+    if not 0 < alpha < 1:
+        raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
     tables = prepare_tables(survey, catalogue)
     by = [by] if isinstance(by, str) else list(by)
     frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
@@ -650,14 +676,14 @@ def couple_comparisons(
 
     for b in [None] + [c for c in by if c in couples.columns]:
         dd = make_design(_as_by(couples, b), spec) if b else d
-        est = dd.mean(ids + list(better) + list(equal), by=b, level=1 - alpha)
+        est = dd.mean(ids + list(better) + list(equal), by=b, confidence=1 - alpha)
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         est["by"] = b or "total"
         parts.append(est)
     est = pd.concat(parts, ignore_index=True)
     est["by_value"] = est["by_value"].astype(object).where(est["by_value"].notna(), "").astype(str)
     main = est.loc[est["variable"].isin(ids)].copy()
-    lo, hi = proportion_ci(main["estimate"], main["se"], df=main["df"], level=1 - alpha)
+    lo, hi = proportion_ci(main["estimate"], main["se"], df=main["df"], confidence=1 - alpha)
     main["ci_low"], main["ci_high"] = lo, hi
     keyed = est.set_index(["variable", "by", "by_value"])["estimate"]
     main["share_man_worse"] = [

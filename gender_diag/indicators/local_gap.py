@@ -246,7 +246,7 @@ def local_gap_index(
     r_idx = np.array([present.index(r) for r in rights])
     dirs = np.array([meta[k].direction for k in ids])
     kinds = np.array([meta[k].type for k in ids])
-    q = float(critical_value(df, level=1 - alpha))
+    q = float(critical_value(df, confidence=1 - alpha))
     out_rows, ratio_rows = [], []
     for area_type, area, mask in areas:
         Wf = W * (mask & (sex == "F"))[:, None]

@@ -43,27 +43,28 @@ FRAME_COLUMNS = [
     "n",
 ]
 
-_DESIGN_KEYS = {"strata", "psu", "ssu", "fpc", "fpc2", "with_replacement", "lonely_psu"}
-
 
 def resolve_design(frame: pd.DataFrame, design: Any, weight: Any, sw: np.ndarray, owner: str):
     """A :class:`SurveyDesign` aligned with ``frame`` and the survey weights to use.
 
     ``design`` is a ``SurveyDesign`` built on a frame with the same rows (index) as
-    ``frame``, or a dict of design column names in ``frame`` (``strata``, ``psu``, ``ssu``,
-    ``fpc``, ``fpc2``, ``with_replacement``, ``lonely_psu``) used with the given weights.
-    Without ``weight=`` the design's weights are used for the point estimates too.
+    ``frame``, or a :class:`~gender_diag.design.DesignSpec` / dict of design roles and
+    options (``strata``, ``psu``, ``ssu``, ``fpc``, ``fpc2``, ``with_replacement``,
+    ``lonely_psu``, replicate settings, ``confidence``) naming columns of ``frame``, used
+    with the given weights (a ``weight`` role in it is replaced by them). Every role must
+    name an existing column. Without ``weight=`` the design's weights are used for the point
+    estimates too.
     """
+    from gender_diag.design.spec import DesignSpec
     from gender_diag.design.survey import SurveyDesign
 
-    if isinstance(design, Mapping):
-        unknown = set(design) - _DESIGN_KEYS
-        if unknown:
-            raise bad_parameter(
-                "design", owner, f"a dict with keys among {sorted(_DESIGN_KEYS)}", sorted(unknown)
-            )
-        data = frame.assign(_gd_index_weight=sw)
-        return SurveyDesign(data, weight="_gd_index_weight", **dict(design)), sw
+    if isinstance(design, DesignSpec | Mapping):
+        spec = design if isinstance(design, DesignSpec) else dict(design)
+        if isinstance(spec, dict):
+            spec.pop("weight", None)
+            spec = DesignSpec.coerce({"weight": "_gd_index_weight", **spec})
+        spec = spec.replace(weight="_gd_index_weight")
+        return SurveyDesign.from_spec(frame.assign(_gd_index_weight=sw), spec), sw
     if not isinstance(design, SurveyDesign):
         raise bad_parameter(
             "design", owner, "a SurveyDesign or a dict of design columns", type(design).__name__
@@ -119,7 +120,12 @@ def finish(design, rows: list[dict], z: list[np.ndarray]) -> pd.DataFrame:
     est = out["estimate"].to_numpy(dtype=float)
     comp = out.pop("complement").to_numpy(dtype=bool)
     lo, hi = proportion_ci(
-        np.clip(est, 0, 1), se, df=design.df, n=out["n"].to_numpy(), method="logit"
+        np.clip(est, 0, 1),
+        se,
+        df=design.df,
+        n=out["n"].to_numpy(),
+        method="logit",
+        confidence=design.confidence,
     )
     out["estimate"] = np.where(comp, 1.0 - est, est)
     out["se"] = se

@@ -18,7 +18,6 @@ The steps, in order:
 
 from __future__ import annotations
 
-import hashlib
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.ingest import privacy, validate
+from gender_diag.ingest.files import sha256  # noqa: F401  (re-exported for older imports)
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
 from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS, Survey
 from gender_diag.ingest.xlsform import (
@@ -64,15 +64,6 @@ class RawTable:
     own_key: str | None = None
     parent_key: str | None = None
     header_rows: int = 1
-
-
-def sha256(path: str | Path) -> str:
-    """sha256 of a file's bytes (streamed)."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 # -- 1. headers -----------------------------------------------------------------------------
@@ -607,7 +598,7 @@ def _link(tables, meta, quarantine, report, *, link_by):
                     sheet=rt.sheet,
                 )
             )
-            validate.flag(quarantine[name], orphan, "orphan_row")
+            quarantine[name].add(orphan, "orphan_row")
         tables[name] = df
 
 
@@ -642,7 +633,7 @@ def _split_quarantine(tables, meta, quarantine, report):
                         sheet=rt.sheet,
                     )
                 )
-                validate.flag(q, takes, "parent_quarantined")
+                q.add(takes, "parent_quarantined")
         mask = q.mask
         qdf = df.loc[mask].copy()
         qdf.insert(0, "reasons", q.reasons())
@@ -654,25 +645,43 @@ def _split_quarantine(tables, meta, quarantine, report):
     return out
 
 
-def _withhold_sensitive(report: ValidationReport, form) -> None:
-    """Keep the sensitive module's answers out of everything the report may write.
+#: Columns a quarantined row keeps: what identifies the record for the team (never shared,
+#: see :mod:`gender_diag.report.side_files`) — never another answer.
+QUARANTINE_KEYS = ("hhid", "line", "parcel", "_uuid", "_id", "_index", "_parent_index", "KEY")
 
-    Quarantined rows and issue values are written to the validation folder; answers of the
-    violence module (``bind::gd:sensitive``) must never leave as microdata (WHO 2001), so
-    their columns are dropped from the quarantine and their values masked in the issues.
+
+def _withhold_sensitive(report: ValidationReport, form) -> None:
+    """Default-deny quarantine: a quarantined row keeps its keys, reasons and offending columns.
+
+    Quarantined rows and issue values are written beside the reports; no answer may leave
+    that way (identifiers, free text, and the violence module — WHO 2001 — least of all), so
+    each quarantined row is reduced to its source ``row``, its keys (:data:`QUARANTINE_KEYS`),
+    ``reasons`` and ``columns`` (the columns its issues name), and issue values of sensitive
+    questions — flagged, in a sensitive group or named like the violence module — are masked.
     """
-    if form is None or not len(form.variables):
-        return
-    sensitive = set(form.variables.loc[form.variables["sensitive"].astype(bool), "name"])
-    if not sensitive:
-        return
-    for name, rows in report.quarantine.items():
-        drop = [c for c in rows.columns if str(c).split("__")[0] in sensitive]
-        report.quarantine[name] = rows.drop(columns=drop)
     issues = report.issues
+    for name, rows in report.quarantine.items():
+        cols = pd.Series("", index=rows.index, dtype="object")
+        if len(rows) and len(issues):
+            mine = issues[(issues["table"] == name) & issues["column"].astype(bool)]
+            named = (
+                mine.groupby("row")["column"]
+                .agg(lambda c: ";".join(dict.fromkeys(map(str, c))))
+                .to_dict()
+            )
+            cols = rows["row"].map(named).astype("object").fillna("")
+        keep = [c for c in ("row", *QUARANTINE_KEYS) if c in rows.columns]
+        out = rows[keep].copy()
+        out["reasons"] = rows["reasons"].to_numpy()
+        out["columns"] = cols.to_numpy()
+        report.quarantine[name] = out
+    variables = form.variables if form is not None else None
+    sensitive = privacy.sensitive_columns(variables)
     if len(issues):
-        hit = issues["column"].astype(str).str.split("__").str[0].isin(sensitive)
-        issues.loc[hit.to_numpy(), "value"] = "[sensitive]"
+        base = issues["column"].astype(str).str.split("__").str[0]
+        hit = base.isin(sensitive) | base.str.match(privacy.SENSITIVE_NAME)
+        # Whole-column assignment: the issue frame may hold read-only arrays after concat.
+        issues["value"] = issues["value"].astype("object").where(~hit.to_numpy(), "[sensitive]")
 
 
 def _nothing_left(report: ValidationReport, meta: dict) -> None:

@@ -9,17 +9,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gender_diag.ingest.assemble import RawTable, assemble, sha256
+from gender_diag.ingest.assemble import RawTable, assemble
+from gender_diag.ingest.files import read_delimited, read_sheets, sha256
 from gender_diag.ingest.report import ValidationReport, input_error
 from gender_diag.ingest.survey import Survey
-from gender_diag.ingest.tables import read_delimited, read_sheets
-from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE, Form, read_form
-
-
-def _load_form(form) -> Form | None:
-    if form is None or isinstance(form, Form):
-        return form
-    return read_form(form)
+from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE, Form, load_form
 
 
 def _sheet_tables(sheets: dict, form: Form | None, sheet_map: dict | None) -> dict[str, str]:
@@ -105,7 +99,7 @@ def read_kobo(
     [['households', 2, 2, 0]]
     """
     path = Path(path)
-    fm = _load_form(form)
+    fm = load_form(form)
     report = ValidationReport()
     source = {str(path): sha256(path)} if path.is_file() else {}
     if fm is not None and fm.path:

@@ -7,12 +7,11 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from gender_diag.ingest.assemble import RawTable, assemble, sha256
-from gender_diag.ingest.kobo import _load_form
+from gender_diag.ingest.assemble import RawTable, assemble
+from gender_diag.ingest.files import read_delimited, sha256
 from gender_diag.ingest.report import ValidationReport, input_error
 from gender_diag.ingest.survey import Survey
-from gender_diag.ingest.tables import read_delimited
-from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE
+from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE, load_form
 
 
 def _find_files(path: Path, form) -> tuple[Path, list[Path]]:
@@ -64,7 +63,7 @@ def read_odk(
     path = Path(folder_or_main_csv)
     if not path.exists():
         raise input_error("empty_file", file=path, what="it does not exist", fix="check the path")
-    fm = _load_form(form)
+    fm = load_form(form)
     report = ValidationReport()
     main, repeat_files = _find_files(path, fm)
     source = {str(main): sha256(main)}

@@ -24,31 +24,215 @@ Systems 10(5): 557-570). gender_diag itself never exports microdata.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
+import functools
 import hashlib
+import hmac
 import re
+import secrets
 
 import numpy as np
 import pandas as pd
 
 from gender_diag.ingest.report import ValidationReport, make_issues
 
-NAME_PATTERN = re.compile(
-    r"(^|[_\W])(name|names|nombre|nombres|apellido|apellidos|phone|phonenumber|telefono|"
-    r"teléfono|celular|cel|movil|móvil|dni|gps|email|e_mail|correo|latitude|longitude|lat|lon|"
-    r"lng|altitude|geolocation|address|direccion|dirección|deviceid|imei|subscriberid|"
-    r"simserial|username|submitted_by|submittername|submitterid|interviewer|encuestador|"
-    r"enumerator)($|[_\W])",
-    re.IGNORECASE,
+#: Words that make a column (by its name or its label, in any language) an identifier,
+#: by kind. Names are split into words on ``_``, spaces, punctuation and camelCase; a word also
+#: counts when it *ends* a run-together name (``respondentname``, ``interviewername``).
+IDENTIFIER_WORDS = {
+    "name": {
+        "name",
+        "names",
+        "fullname",
+        "firstname",
+        "lastname",
+        "surname",
+        "surnames",
+        "nombre",
+        "nombres",
+        "apellido",
+        "apellidos",
+        "nom",
+        "noms",
+        "prenom",
+        "prénom",
+        "prenoms",
+        "prénoms",
+        "jefe_nombre",
+    },
+    "phone": {
+        "phone",
+        "phones",
+        "phonenumber",
+        "telephone",
+        "téléphone",
+        "telefono",
+        "teléfono",
+        "tel",
+        "tél",
+        "celular",
+        "cel",
+        "movil",
+        "móvil",
+        "cellphone",
+        "whatsapp",
+        "msisdn",
+        "fono",
+    },
+    "id_number": {
+        "dni",
+        "cedula",
+        "cédula",
+        "passport",
+        "pasaporte",
+        "passeport",
+        "cni",
+        "curp",
+        "rut",
+        "ssn",
+        "nin",
+        "nid",
+        "carnet",
+        "ruc",
+        "nationalid",
+        "idnumber",
+    },
+    "gps": {
+        "gps",
+        "latitude",
+        "longitude",
+        "latitud",
+        "longitud",
+        "lat",
+        "lon",
+        "lng",
+        "long",
+        "altitude",
+        "altitud",
+        "geolocation",
+        "geopoint",
+        "geolocalizacion",
+        "coord",
+        "coords",
+        "coordinates",
+        "coordenadas",
+        "coordonnees",
+        "coordonnées",
+        "utm",
+    },
+    "contact": {
+        "email",
+        "mail",
+        "correo",
+        "courriel",
+        "address",
+        "direccion",
+        "dirección",
+        "adresse",
+        "domicilio",
+    },
+    "device": {
+        "deviceid",
+        "imei",
+        "subscriberid",
+        "simserial",
+        "username",
+        "submittedby",
+        "submittername",
+        "submitterid",
+    },
+    "staff": {
+        "interviewer",
+        "interviewers",
+        "encuestador",
+        "encuestadora",
+        "enumerator",
+        "enqueteur",
+        "enquêteur",
+        "enquetrice",
+        "enquêtrice",
+        "entrevistador",
+        "entrevistadora",
+    },
+}
+#: Run-together endings (``respondentname``, ``hhphone``) — only the unambiguous ones.
+_SUFFIXES = ("name", "nombre", "phone", "telefono", "teléfono", "interviewer", "number_dni")
+#: Words that turn an identifier word into an ordinary question (``has_dni``, ``phone_type``,
+#: ``n_phones``, ``tiene_celular``, "¿Tiene DNI?", "Do you own a mobile phone?").
+QUALIFIERS = {
+    "has",
+    "have",
+    "having",
+    "own",
+    "owns",
+    "owned",
+    "use",
+    "uses",
+    "access",
+    "type",
+    "types",
+    "kind",
+    "tipo",
+    "tiene",
+    "tienen",
+    "tenencia",
+    "posee",
+    "count",
+    "n",
+    "nb",
+    "num",
+    "many",
+    "cuantos",
+    "cuántos",
+    "cuantas",
+    "cuántas",
+    "combien",
+    "possede",
+    "possède",
+    "avez",
+    "utilise",
+    "usa",
+    "usage",
+    "know",
+    "knows",
+    "sabe",
+    "does",
+    "do",
+    "did",
+    "is",
+    "are",
+    "is_",
+    "¿tiene",
+    "¿cuántos",
+    "¿cuántas",
+    "ownership",
+    "propiedad",
+    "ever",
+}
+NOT_NAME_WORDS = {"instancename", "filename", "rename", "username_", "placename", "nombre_de"}
+#: Groups of the form whose questions are sensitive whatever their flags say (WHO 2001).
+SENSITIVE_GROUP = re.compile(
+    r"(?:violen|ipv|abuse|abus|maltrato|agresi|sexual|domestic_?violence|dv_|gbv|vbg)", re.I
 )
+SENSITIVE_NAME = re.compile(r"^(vio|ipv_exp|dv|gbv|vbg)_", re.I)
 VALUE_PATTERNS = {
     "dni": r"\d{8}",
-    "phone": r"(?:\+?51[\s-]?)?9\d{2}[\s-]?\d{3}[\s-]?\d{3}",
+    "phone": r"(?:\+?\d{1,3}[\s-]?)?9\d{2}[\s-]?\d{3}[\s-]?\d{3}|\+\d[\d\s-]{7,15}\d",
     "coordinates": r"-?\d{1,3}\.\d{3,}[\s,;]+-?\d{1,3}\.\d{3,}(?:[\s,;]+-?\d+(?:\.\d+)?){0,2}",
     "email": r"[\w.+-]+@[\w-]+\.[\w.-]+",
 }
 _FULL = {k: re.compile(rf"^\s*{v}\s*$") for k, v in VALUE_PATTERNS.items()}
-_ANY = re.compile(r"(?<![\w.@])(?:" + "|".join(VALUE_PATTERNS.values()) + r")(?![\w@])")
-_CODED = {"select_one", "select_multiple", "integer", "decimal", "calculate", "range"}
+_LONG_NUMBER = r"(?!\d{4}-\d\d-\d\d)\+?\d(?:[\s-]?\d){7,}"
+_ANY = re.compile(
+    r"(?<![\w.@])(?:" + "|".join([*VALUE_PATTERNS.values(), _LONG_NUMBER]) + r")(?![\w@])"
+)
+_PERSON = re.compile(
+    r"^\s*[A-ZÁÉÍÓÚÑÜÇÈÊ][a-záéíóúñüçèêëïôû'’-]+(?:\s+(?:de\s+|del\s+|la\s+)?"
+    r"[A-ZÁÉÍÓÚÑÜÇÈÊ][a-záéíóúñüçèêëïôû'’-]+){1,4}\s*$"
+)
+_CODED = {"select_one", "select_multiple", "integer", "decimal", "calculate", "range", "rank"}
+_SELECT = {"select_one", "select_multiple", "rank"}
 SHARE_THRESHOLD = 0.5
 INTERNAL = {"__row__", "__key__", "__parent__", "__hh_row__"}
 #: Export bookkeeping columns (never free text).
@@ -67,64 +251,241 @@ EXPORT_META = {
     "start",
     "end",
     "today",
+    "_id",
+    "_uuid",
+    "_index",
+    "_parent_index",
+    "_parent_table_name",
+    "_submission_time",
+    "_validation_status",
+    "_status",
+    "_version",
+    "__version__",
+    "_tags",
+    "_notes",
+    "_xform_id_string",
+    "_attachments",
+    "_geolocation",
 }
 #: Export bookkeeping columns whose names look like identifiers but are not.
 NOT_IDENTIFIERS = {"_parent_table_name", "instanceName", "meta/instanceName", "formhub/uuid"}
+#: Columns that link records and are kept (pseudonymised when their values look personal).
+KEEP = {"hhid"}
+
+_SETTINGS: contextvars.ContextVar[dict] = contextvars.ContextVar("privacy_settings", default=None)
+
+
+@contextlib.contextmanager
+def settings(*, identifiers=(), key: str | None = None):
+    """The run's privacy settings while ingest reads the data.
+
+    ``identifiers`` are extra column names (``[privacy] identifiers``) dropped as direct
+    identifiers whatever their type; ``key`` is the secret of the keyed pseudonyms
+    (``[input] salt``). Readers take them from here so that every reader honours them.
+    """
+    token = _SETTINGS.set({"identifiers": tuple(identifiers), "key": key})
+    try:
+        yield
+    finally:
+        _SETTINGS.reset(token)
+
+
+@functools.cache
+def _run_key() -> str:
+    """A random secret for this process, when no ``[input] salt`` is configured: pseudonyms
+    then link records within the run and can never be reversed or matched across runs."""
+    return secrets.token_hex(32)
+
+
+def sensitive_columns(variables: pd.DataFrame | None, *, catalogue_variables=()) -> set[str]:
+    """Names of the sensitive questions: flagged in the form, in a sensitive group, named like
+    the violence module, or used by a sensitive indicator of the catalogue.
+
+    An ordinary Kobo form has no ``bind::gd:sensitive`` column: the module (group) and the
+    catalogue still mark its violence questions.
+
+    >>> v = pd.DataFrame({"name": ["vio_physical", "age", "q7"], "sensitive": False,
+    ...                   "group": ["", "", "modulo_violencia"]})
+    >>> sorted(sensitive_columns(v))
+    ['q7', 'vio_physical']
+    """
+    out = set(catalogue_variables)
+    if variables is None or not len(variables):
+        return out
+    names = variables["name"].astype(str)
+    flag = variables.get("sensitive", pd.Series(False, index=variables.index))
+    hit = flag.fillna(False).astype(bool) | names.str.match(SENSITIVE_NAME)
+    for col in ("group", "path"):
+        if col in variables.columns:
+            hit |= variables[col].fillna("").astype(str).str.contains(SENSITIVE_GROUP)
+    return out | set(names[hit.to_numpy()])
+
+
+def configured_identifiers() -> tuple[str, ...]:
+    """Extra identifier columns of the current run (``[privacy] identifiers``)."""
+    return tuple((_SETTINGS.get() or {}).get("identifiers", ()))
 
 
 def pseudonym(values: pd.Series, salt: str) -> pd.Series:
-    """Salted sha256 pseudonym (16 hex characters); missing stays missing.
+    """Keyed pseudonym: HMAC-SHA256 of the value with the secret ``salt``, 16 hex characters.
+
+    A plain ``sha256(salt + value)`` is open to a dictionary attack once the salt is known
+    (every 8-digit DNI in minutes); the key of an HMAC is a secret that never leaves the
+    configuration (RFC 2104). Missing stays missing.
 
     Examples
     --------
     >>> pseudonym(pd.Series(["12345678", None]), "s").tolist()
-    ['625895fc35fb2c93', <NA>]
+    ['3661dcfd7c1c1892', <NA>]
     """
     s = values.astype("string")
+    key = salt.encode("utf-8")
     out = s.map(
-        lambda v: hashlib.sha256((salt + v).encode("utf-8")).hexdigest()[:16],
+        lambda v: hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:16],
         na_action="ignore",
     )
     return out.astype("string")
 
 
-def _form_types(form, table):
+def _words(text: str) -> list[str]:
+    """Lower-case words of a column name or label (``_``, punctuation and camelCase split)."""
+    text = re.sub(r"([a-záéíóúñ])([A-Z])", r"\1 \2", str(text))
+    return [w for w in re.split(r"[^\wáéíóúñüçèêëïôû¿]+|_", text.lower()) if w]
+
+
+def identifier_word(text: str, *, label: bool = False) -> str | None:
+    """The kind of identifier a column name (or label) names, or None.
+
+    Examples
+    --------
+    >>> [identifier_word(c) for c in ["respondentname", "nombre_jefe", "telefono", "DNI",
+    ...  "celular", "nom", "téléphone", "has_dni", "phone_type", "coord_x", "age"]]
+    ['name', 'name', 'phone', 'id_number', 'phone', 'name', 'phone', None, None, 'gps', None]
+    >>> identifier_word("¿Tiene DNI?", label=True), identifier_word("Número de DNI", label=True)
+    (None, 'id_number')
+    """
+    raw = str(text)
+    if raw in NOT_IDENTIFIERS:
+        return None
+    words = _words(raw.split("/")[-1] if not label else raw)
+    if any(w.lstrip("¿") in QUALIFIERS for w in words):
+        return None
+    if not label and "".join(words) in {"n", ""}:
+        return None
+    for w in words:
+        for kind, vocab in IDENTIFIER_WORDS.items():
+            if w in vocab:
+                return kind
+    if not label:
+        joined = "".join(words)
+        if joined in NOT_NAME_WORDS or any(w in NOT_NAME_WORDS for w in words):
+            return None
+        for w in [*words, joined]:
+            for suffix in _SUFFIXES:
+                if len(w) > len(suffix) and w.endswith(suffix):
+                    return {
+                        "nombre": "name",
+                        "telefono": "phone",
+                        "teléfono": "phone",
+                        "interviewer": "staff",
+                        "number_dni": "id_number",
+                    }.get(suffix, "phone" if suffix == "phone" else "name")
+            for kind, vocab in IDENTIFIER_WORDS.items():
+                if joined in vocab or joined.lstrip("_") in vocab:
+                    return kind
+    return None
+
+
+def _form_info(form, table):
     if form is None:
-        return {}, set()
+        return {}, set(), {}
     tv = form.table_vars(table)
     types = dict(zip(tv["name"], tv["type"], strict=True))
     flagged = set(tv.loc[tv["identifier"].astype(bool), "name"])
+    label_cols = [c for c in tv.columns if str(c).startswith("label")]
+    labels = {
+        name: " | ".join(str(v) for v in row if isinstance(v, str))
+        for name, row in zip(tv["name"], tv[label_cols].itertuples(index=False), strict=True)
+    }
+    return types, flagged, labels
+
+
+def _form_types(form, table):
+    types, flagged, _ = _form_info(form, table)
     return types, flagged
 
 
-def find_identifiers(tables: dict[str, pd.DataFrame], *, form=None) -> pd.DataFrame:
+def _plausible(kind: str, s: pd.Series, typ: str | None) -> bool:
+    """Whether the values of a column named like an identifier can be one.
+
+    A person's name is text, not a number (French ``nombre`` means *number*); phone and ID
+    numbers are long; a yes/no answer or a choice code never is.
+    """
+    vals = s.dropna()
+    if not len(vals):
+        return True  # an empty identifier column is dropped all the same
+    if _is_coded_values(vals):
+        return False
+    numeric = pd.to_numeric(
+        vals.astype("string").str.replace(r"[\s+-]", "", regex=True), errors="coerce"
+    )
+    share_num = float(numeric.notna().mean())
+    if kind == "name":
+        return share_num < SHARE_THRESHOLD
+    if kind in ("phone", "id_number"):
+        if typ in _SELECT:
+            return False
+        if share_num >= SHARE_THRESHOLD:
+            return bool((numeric.dropna().abs() >= 1e4).mean() >= SHARE_THRESHOLD)
+        return True
+    if kind == "gps":
+        return typ not in _SELECT
+    return not (typ in _SELECT and kind == "contact")
+
+
+def find_identifiers(
+    tables: dict[str, pd.DataFrame], *, form=None, extra: tuple[str, ...] | None = None
+) -> pd.DataFrame:
     """Identifier columns of every table: table, column, detected_by.
+
+    Every column is examined — coded, numeric, not in the form, unknown — by four tests in
+    turn: the configuration's list (``[privacy] identifiers``; ``extra``), the form's flag and
+    geo types, the words of its name and of its labels in every language of the form (see
+    :data:`IDENTIFIER_WORDS`; a qualifier such as ``has_`` or "¿Tiene …?" makes it an
+    ordinary question), and its values (a majority of DNI-like, phone-like, coordinate or
+    e-mail values, long distinct integers, or person names).
 
     Examples
     --------
     >>> t = {"households": pd.DataFrame({"hhid": ["H1", "H2"], "tel": ["987654321", "912345678"],
     ...                                 "nombre_jefe": ["Ana", "Luis"], "has_dni": ["yes", "no"]})}
     >>> find_identifiers(t)[["column", "detected_by"]].to_dict("records")
-    [{'column': 'tel', 'detected_by': 'value:phone'}, {'column': 'nombre_jefe', 'detected_by': 'name'}]
+    [{'column': 'tel', 'detected_by': 'name:phone'}, {'column': 'nombre_jefe', 'detected_by': 'name:name'}]
     """
+    extra = set(configured_identifiers() if extra is None else extra)
     rows = []
     for name, df in tables.items():
-        types, flagged = _form_types(form, name)
+        types, flagged, labels = _form_info(form, name)
         for col in df.columns:
-            if col in INTERNAL or col == "hhid" or col in NOT_IDENTIFIERS:
+            if col in INTERNAL or col in KEEP or col in NOT_IDENTIFIERS or col in EXPORT_META:
                 continue
             base = col.split("__")[0]
-            typ = types.get(base)
+            if col in extra or base in extra or f"{name}.{col}" in extra:
+                rows.append((name, col, "configuration"))
+                continue
             if base in flagged:
                 rows.append((name, col, "form"))
                 continue
-            if typ in _CODED:
-                continue
+            typ = types.get(base)
             s = df[col]
-            if (
-                NAME_PATTERN.search(col) or NAME_PATTERN.search(col.lstrip("_"))
-            ) and not _is_coded_values(s):
-                rows.append((name, col, "name"))
+            kind = identifier_word(col) or identifier_word(col.lstrip("_"))
+            if kind and _plausible(kind, s, typ):
+                rows.append((name, col, f"name:{kind}"))
+                continue
+            lab = labels.get(base)
+            kind = identifier_word(lab, label=True) if lab else None
+            if kind and _plausible(kind, s, typ):
+                rows.append((name, col, f"label:{kind}"))
                 continue
             by = _value_kind(s)
             if by:
@@ -137,7 +498,9 @@ def _is_coded_values(s: pd.Series) -> bool:
     vals = s.dropna().astype("string").str.strip().str.lower()
     if not len(vals):
         return False
-    return bool(vals.isin({"yes", "no", "si", "sí", "1", "0", "true", "false", "dk"}).all())
+    return bool(
+        vals.isin({"yes", "no", "si", "sí", "oui", "non", "1", "0", "true", "false", "dk"}).all()
+    )
 
 
 def _value_kind(s: pd.Series) -> str | None:
@@ -146,6 +509,8 @@ def _value_kind(s: pd.Series) -> str | None:
         return None
     if len(vals) > 2000:
         vals = vals.sample(2000, random_state=0)
+    if pd.api.types.is_bool_dtype(vals):
+        return None
     if pd.api.types.is_numeric_dtype(vals):
         x = pd.to_numeric(vals, errors="coerce").dropna()
         if not len(x) or not (x % 1 == 0).all():
@@ -154,12 +519,46 @@ def _value_kind(s: pd.Series) -> str | None:
             return "dni"
         if ((x >= 9e8) & (x < 1e9)).mean() >= SHARE_THRESHOLD:
             return "phone"
+        # long numbers, nearly all different: an ID or phone number in any country
+        if (x.abs() >= 1e6).mean() >= SHARE_THRESHOLD and x.nunique() >= 0.9 * len(x) > 1:
+            return "long_number"
         return None
     txt = vals.astype("string")
     for kind, pat in _FULL.items():
         if txt.str.match(pat).fillna(False).mean() >= SHARE_THRESHOLD:
             return kind
+    digits = txt.str.fullmatch(r"\s*" + _LONG_NUMBER + r"\s*").fillna(False)
+    if digits.mean() >= SHARE_THRESHOLD and txt[digits].nunique() >= 0.9 * digits.sum() > 1:
+        return "long_number"
+    person = txt.str.match(_PERSON).fillna(False)
+    if (
+        len(txt) >= 3
+        and person.mean() >= SHARE_THRESHOLD
+        and txt[person].nunique() >= 0.8 * person.sum()
+    ):
+        return "person_name"
     return None
+
+
+def redact_text(values: pd.Series) -> tuple[pd.Series, int]:
+    """Replace identifier-like substrings (phones, ID numbers, e-mails, coordinates, any run
+    of 8+ digits) by ``[redacted]``; returns the new values and how many were changed.
+
+    >>> redact_text(pd.Series(["llamar al tel 987654329", "ok", None]))[0].tolist()
+    ['llamar al tel [redacted]', 'ok', <NA>]
+    """
+    txt = values.astype("string")
+    hit = txt.str.contains(_ANY, regex=True).fillna(False)
+    if not hit.any():
+        return values, 0
+    return txt.str.replace(_ANY, "[redacted]", regex=True), int(hit.sum())
+
+
+def _is_free_text(s: pd.Series, typ: str | None) -> bool:
+    """Text answers that are not choice codes: typed text, unknown columns, extra columns."""
+    if typ in _CODED or typ in {"date", "datetime", "time", "start", "end", "today"}:
+        return False
+    return bool(pd.api.types.is_string_dtype(s) or s.dtype == object)
 
 
 def apply(
@@ -173,18 +572,20 @@ def apply(
 ) -> dict[str, pd.DataFrame]:
     """Drop (or pseudonymise) identifier columns and redact identifiers inside free text.
 
-    Only free-text columns are scanned for identifier-like substrings: the form's ``text``
-    questions, or every text column when there is no form (coded answers cannot hold one).
+    Every text column that is not a coded answer is scanned for identifier-like substrings —
+    the form's ``text`` questions, columns not in the form and columns of unknown type alike
+    (a phone typed in an ``obs`` column added after the form).
     """
     out = {}
     actions = []
+    key = salt or (_SETTINGS.get() or {}).get("key")
     for name, df in tables.items():
         types, _ = _form_types(form, name)
         mine = ids[ids["table"] == name]
         drop, pseudo = [], {}
         for col, by in zip(mine["column"], mine["detected_by"], strict=True):
-            if salt is not None and col in set(pseudonymise):
-                pseudo[col] = pseudonym(df[col], salt)
+            if key and col in set(pseudonymise):
+                pseudo[col] = pseudonym(df[col], key)
                 actions.append((name, col, "pseudonymised", by))
             else:
                 drop.append(col)
@@ -192,22 +593,24 @@ def apply(
         df = df.drop(columns=drop)
         for col, val in pseudo.items():
             df[col] = val
+        # a linking id that is itself personal (a DNI or phone as household id) is keyed
+        for col in KEEP & set(df.columns):
+            kind = _value_kind(df[col])
+            if kind:
+                df[col] = pseudonym(df[col], key or _run_key())
+                actions.append((name, col, "pseudonymised", f"value:{kind}"))
         # free text left: redact identifier-looking substrings (a phone typed in a comment)
         for col in df.columns:
-            if col in INTERNAL or col in pseudo or col == "hhid" or col.startswith("_"):
+            if col in INTERNAL or col in pseudo or col in KEEP or col in EXPORT_META:
                 continue
-            if form is not None and types.get(col.split("__")[0]) != "text":
-                continue  # coded answers and export bookkeeping (KEY, dates) hold no free text
-            if col in EXPORT_META:
+            if col.startswith("_"):
                 continue
-            s = df[col]
-            if not (pd.api.types.is_string_dtype(s) or s.dtype == object):
+            if not _is_free_text(df[col], types.get(col.split("__")[0])):
                 continue
-            txt = s.astype("string")
-            hit = txt.str.contains(_ANY, regex=True).fillna(False)
-            if hit.any():
-                df[col] = txt.str.replace(_ANY, "[redacted]", regex=True)
-                actions.append((name, col, f"redacted in {int(hit.sum())} rows", "value"))
+            new, hits = redact_text(df[col])
+            if hits:
+                df[col] = new
+                actions.append((name, col, f"redacted in {hits} rows", "value"))
         out[name] = df
     ident = pd.DataFrame(actions, columns=["table", "column", "action", "detected_by"])
     report.identifiers = ident

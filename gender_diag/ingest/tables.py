@@ -1,199 +1,36 @@
-"""Low-level file reading and the readers for hand-typed tables and SPSS/Stata files.
+"""The readers for hand-typed tables and SPSS/Stata files.
 
-* :func:`read_delimited` – CSV with UTF-8 or Latin-1/cp1252 text, ``;`` or ``,`` separator.
-* :func:`read_sheets` – every sheet of an XLSX as strings (calamine when installed, else
-  openpyxl), with one clear sentence for a truncated or corrupt workbook.
 * :func:`read_table` – a CSV/XLSX typed by hand (header case and spaces, "Sí"/"si"/"1"
-  answers, Excel serial dates).
+  answers, Excel serial dates: :func:`normalise_header`, :func:`yes_no`, :func:`excel_dates`).
 * :func:`read_stata`, :func:`read_spss` – pyreadstat, value labels kept, user-missing codes
   (e.g. ENAHO/ENDES 98/99 = don't know/refused) set to missing with a count per column.
+
+Low-level reading (CSV decoding, XLSX sheets, header cleaning) is in
+:mod:`gender_diag.ingest.files`; its names are re-exported here for older imports.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 import unicodedata
-import zipfile
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from gender_diag.ingest.assemble import RawTable, assemble
+from gender_diag.ingest.files import (  # noqa: F401  (re-exported for older imports)
+    EXCEL_EPOCH,
+    check_file,
+    decode,
+    read_delimited,
+    read_sheets,
+    sha256,
+    sniff_sep,
+)
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
 from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS, Survey
-
-_NA = [""]
-#: Excel's day zero for serial dates (the 1900 leap-year bug makes it 1899-12-30).
-EXCEL_EPOCH = pd.Timestamp("1899-12-30")
-
-
-def _check_file(path: Path) -> None:
-    if not path.exists():
-        raise input_error(
-            "empty_file", file=path, what="the file does not exist", fix="check the path"
-        )
-    if path.is_file() and path.stat().st_size == 0:
-        raise input_error(
-            "empty_file",
-            file=path,
-            what="the file is empty (0 bytes)",
-            fix="export the data again from Kobo/ODK",
-        )
-
-
-def decode(raw: bytes, *, file, report: ValidationReport | None = None) -> str:
-    """Decode bytes as UTF-8, else cp1252/Latin-1 (reported as an ``encoding`` warning)."""
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        pos = exc.start
-    try:
-        text = raw.decode("cp1252")
-        enc = "cp1252"
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-        enc = "latin-1"
-    if report is not None:
-        line = raw[:pos].count(b"\n") + 1
-        report.add(
-            make_issues(
-                [line],
-                table="",
-                column="",
-                rule="text is UTF-8",
-                reason="encoding",
-                severity="warning",
-                message=f"The file is not UTF-8 (first non-UTF-8 byte on line {line}); "
-                f"read as {enc}.",
-                fix="Save the file as 'CSV UTF-8' to be sure accents are read right.",
-                file=str(file),
-            )
-        )
-    return text
-
-
-def sniff_sep(text: str) -> str:
-    """``;`` or ``,`` (or tab), whichever splits the header line into more fields.
-
-    Examples
-    --------
-    >>> sniff_sep("a;b;c\\n1;2;3"), sniff_sep("a,b\\n1,2")
-    (';', ',')
-    """
-    head = text.split("\n", 1)[0]
-    counts = {s: len(next(csv.reader([head], delimiter=s))) for s in (";", ",", "\t")}
-    return max(counts, key=lambda s: (counts[s], s == ","))
-
-
-def read_delimited(
-    path: str | Path, *, report: ValidationReport | None = None, sep: str | None = None
-) -> tuple[pd.DataFrame, str]:
-    """Read a CSV as strings (blank → ``<NA>``); returns the frame and the separator."""
-    path = Path(path)
-    _check_file(path)
-    text = decode(path.read_bytes(), file=path, report=report)
-    if not text.strip():
-        raise input_error(
-            "empty_file", file=path, what="the file has no text", fix="export the data again"
-        )
-    sep = sep or sniff_sep(text)
-    try:
-        df = _parse_csv(text, sep)
-    except pd.errors.ParserError as exc:
-        raise input_error(
-            "corrupt_file",
-            file=path,
-            what=f"the CSV cannot be parsed ({str(exc).strip().splitlines()[-1]})",
-            fix="check for unbalanced quotes or a stray separator on that line",
-        ) from None
-    except pd.errors.EmptyDataError:
-        raise input_error(
-            "empty_file", file=path, what="the file has no header row", fix="export it again"
-        ) from None
-    if not len(df.columns):
-        raise input_error("empty_file", file=path, what="the file has no columns", fix="re-export")
-    df.columns = [str(c).strip() for c in df.columns]
-    return df, sep
-
-
-def _parse_csv(text: str, sep: str) -> pd.DataFrame:
-    """Parse CSV text as strings; the multi-threaded pyarrow parser when available (it is a
-    pandas dependency), else pandas' C parser."""
-    kw = dict(sep=sep, dtype=str, keep_default_na=False, na_values=_NA)
-    try:
-        import pyarrow  # noqa: F401
-
-        data = io.BytesIO(text.encode("utf-8"))
-        return pd.read_csv(data, engine="pyarrow", **kw)
-    except ImportError:
-        pass
-    except Exception:  # pyarrow is stricter (ragged rows...): the C parser says it best
-        pass
-    return pd.read_csv(io.StringIO(text), **kw)
-
-
-def read_sheets(path: str | Path, *, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:
-    """Every (or the named) sheet of an XLSX as string frames, blank → ``<NA>``.
-
-    Raises :class:`InputFileError` (``corrupt_file``) for a truncated or non-XLSX file.
-    """
-    path = Path(path)
-    _check_file(path)
-    if path.suffix.lower() in {".xlsx", ".xlsm"} and not zipfile.is_zipfile(path):
-        raise input_error(
-            "corrupt_file",
-            file=path,
-            what="the workbook is truncated or is not an .xlsx file",
-            fix="download the export again, or open it in Excel and save it as .xlsx",
-        )
-    engine = _excel_engine()
-    try:
-        frames = pd.read_excel(
-            path,
-            sheet_name=sheets if sheets is not None else None,
-            dtype=str,
-            keep_default_na=False,
-            na_values=_NA,
-            engine=engine,
-        )
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError, EOFError) as exc:
-        if isinstance(exc, ValueError) and "Worksheet" in str(exc):
-            raise input_error(
-                "bad_sheet",
-                file=path,
-                what=str(exc).rstrip("."),
-                fix="check the sheet names (Excel tabs)",
-            ) from None
-        raise input_error(
-            "corrupt_file",
-            file=path,
-            what=f"the workbook cannot be read ({type(exc).__name__})",
-            fix="download the export again, or open it in Excel and save it as .xlsx",
-        ) from None
-    except Exception as exc:  # calamine raises its own error types for broken files
-        raise input_error(
-            "corrupt_file",
-            file=path,
-            what=f"the workbook cannot be read ({type(exc).__name__}: {exc})"[:200],
-            fix="download the export again, or open it in Excel and save it as .xlsx",
-        ) from None
-    out = {}
-    for name, df in frames.items():
-        df.columns = [str(c).strip() for c in df.columns]
-        out[name] = df
-    return out
-
-
-def _excel_engine() -> str:
-    try:
-        import python_calamine  # noqa: F401  (fast Rust reader; optional)
-
-        return "calamine"
-    except ImportError:
-        return "openpyxl"
-
+from gender_diag.ingest.xlsform import load_form
 
 # -- hand-typed tables ----------------------------------------------------------------------
 
@@ -301,12 +138,10 @@ def read_table(
     Survey
         With the single table ``table``.
     """
-    from gender_diag.ingest.assemble import RawTable, assemble, sha256
-    from gender_diag.ingest.kobo import _load_form
 
     path = Path(path)
     report = ValidationReport()
-    fm = _load_form(form)
+    fm = load_form(form)
     if path.suffix.lower() in {".xlsx", ".xlsm", ".xls"}:
         sheets = read_sheets(path)
         names = list(sheets)
@@ -385,10 +220,8 @@ def _read_stat(
 ) -> Survey:
     import pyreadstat
 
-    from gender_diag.ingest.assemble import RawTable, assemble, sha256
-
     path = Path(path)
-    _check_file(path)
+    check_file(path)
     try:
         if kind == "spss":
             reader = pyreadstat.read_por if path.suffix.lower() == ".por" else pyreadstat.read_sav

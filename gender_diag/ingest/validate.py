@@ -1,5 +1,12 @@
-"""Validation checks run at ingest. Every check is column-wise (vectorised) and adds a block of
-rows to the :class:`~gender_diag.ingest.report.ValidationReport`; none raises.
+"""Validation checks run at ingest, described as data.
+
+Each check is a small function that looks at the tables (column-wise, vectorised) and yields
+:class:`Finding` objects: the offending rows, the column and the values that fill the
+templates. What a finding *means* — its stable reason code, severity, whether it quarantines
+the rows or blanks the cells, and its rule, message and fix in es/fr/en — lives in the check
+catalogue ``checks.yaml`` beside this module (validated on load). One function,
+:func:`apply_finding`, turns a finding into issue rows of the
+:class:`~gender_diag.ingest.report.ValidationReport` and applies its action; no check raises.
 
 Which problems quarantine a row (the rest are reported and the row is kept):
 
@@ -23,15 +30,23 @@ sex_mismatch            warning     kept; ``sex`` is taken from the roster
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
+from gender_diag.contracts.catalogue import CheckSpec, load_check_catalogue, render
 from gender_diag.errors import RuleError
 from gender_diag.ingest import expr
-from gender_diag.ingest.report import ValidationReport, make_issues
+from gender_diag.ingest.files import read_delimited, sha256
+from gender_diag.ingest.report import REASONS, ValidationReport, make_issues
 from gender_diag.ingest.xlsform import MAIN_TABLE, NUMERIC_TYPES, Form
 
 ROW, OWN, PARENT = "__row__", "__key__", "__parent__"
+
 
 #: Ranges checked when the form gives no constraint (or there is no form). Sources: the
 #: instrument (docs/contracts.md §1): age 0–110, roster line 1–20, parcel area 0.001–200 ha,
@@ -45,6 +60,8 @@ DEFAULT_RANGES = {
 TIME_USE_TOLERANCE = 0.25
 KEY_FIELDS = ("hhid", "district", "community")
 VERSION_COLUMNS = ("FormVersion", "_version_", "version", "_version")
+#: Where the form version is recorded, in the order looked for.
+VERSION_COLUMNS_ORDER = ("__version__", "_version_", "FormVersion", "version", "_version")
 #: Columns that differ between two exports of one submission: ignored when looking for
 #: duplicate submissions with identical content.
 _EXPORT_META = {
@@ -143,27 +160,6 @@ META_COLUMNS = {
 }
 
 
-def flag(q: Flags, mask, reason: str) -> None:
-    """Quarantine the rows in ``mask`` for ``reason``."""
-    q.add(mask, reason)
-
-
-def _issues(df, mask, meta, name, **kw):
-    mask = np.asarray(mask, dtype=bool)
-    col = kw.get("column")
-    values = kw.pop("values", None)
-    if values is None and col and col in df.columns:
-        values = df.loc[mask, col]
-    return make_issues(
-        df.loc[mask, ROW].to_numpy(),
-        table=name,
-        values=values,
-        file=meta[name].file,
-        sheet=meta[name].sheet,
-        **kw,
-    )
-
-
 def _present(s: pd.Series) -> pd.Series:
     # typed columns already have blanks as missing; only raw object columns need a look
     if s.dtype == object:
@@ -171,143 +167,230 @@ def _present(s: pd.Series) -> pd.Series:
     return s.notna()
 
 
+# -- the check machinery ---------------------------------------------------------------------
+
+
+@functools.cache
+def check_catalogue() -> dict[str, CheckSpec]:
+    """The checks of this module (``checks.yaml``): id → reason, severity, action, templates.
+
+    Examples
+    --------
+    >>> spec = check_catalogue()["duplicate_submission"]
+    >>> spec.reason, spec.severity, spec.action
+    ('duplicate_submission', 'error', 'quarantine')
+    >>> spec.message["es"]
+    'Mismo contenido que la fila {first_row}; esta copia se apartó.'
+    """
+    return load_check_catalogue(Path(__file__).with_name("checks.yaml"), reasons=REASONS)
+
+
+@dataclass
+class Finding:
+    """What one check found: the offending rows of a table and the template fields.
+
+    Attributes
+    ----------
+    check : str
+        The check's id in :func:`check_catalogue`.
+    table : str
+        The table the rows belong to.
+    mask : array of bool, optional
+        Offending rows of ``tables[table]``; their source row numbers are reported.
+    rows : list of int, optional
+        Source row numbers given directly (structure checks with no table row; 0 = the
+        whole file).
+    column : str
+        The column reported.
+    fields : dict
+        Template fields: one value for every row, or a Series/array with one value per
+        offending row.
+    values : array-like, optional
+        Values reported; default the offending rows' values of ``column``.
+    file : str, optional
+        File reported when it is not the table's (e.g. the design file).
+    """
+
+    check: str
+    table: str
+    mask: np.ndarray | None = None
+    rows: list | np.ndarray | None = None
+    column: str = ""
+    fields: dict = field(default_factory=dict)
+    values: object = None
+    file: str | None = None
+
+
+@dataclass
+class Context:
+    """What every check may look at (and what :func:`apply_finding` changes)."""
+
+    tables: dict
+    meta: dict
+    quarantine: dict
+    report: ValidationReport
+    form: Form | None = None
+    design: pd.DataFrame | None = None
+    lang: str = "en"
+
+
+Check = Callable[[Context], Iterator[Finding]]
+
+
+def apply_finding(ctx: Context, found: Finding) -> None:
+    """Report a finding through its catalogue entry and apply the entry's action.
+
+    ``quarantine`` flags the rows with the reason code; ``blank`` sets the offending cells of
+    ``column`` to missing; ``keep`` only reports.
+    """
+    spec = check_catalogue()[found.check]
+    df = ctx.tables.get(found.table)
+    if found.mask is not None:
+        mask = np.asarray(found.mask, dtype=bool)
+        if not mask.any():
+            return
+        rows = df.loc[mask, ROW].to_numpy()
+    else:
+        mask, rows = None, np.asarray(found.rows, dtype="int64")
+    values = found.values
+    if values is None and mask is not None and found.column in df.columns:
+        values = df.loc[mask, found.column]
+    meta = ctx.meta.get(found.table)
+    n = len(rows)
+    fields = {"column": found.column, **found.fields}
+    ctx.report.add(
+        make_issues(
+            rows,
+            table=found.table,
+            column=found.column,
+            rule=render(spec.rule, fields, n) if spec.rule else REASONS[spec.reason],
+            reason=spec.reason,
+            severity=spec.severity,
+            message=render(spec.message[ctx.lang], fields, n),
+            fix=render(spec.fix[ctx.lang], fields, n),
+            values=values,
+            file=found.file if found.file is not None else (meta.file if meta else ""),
+            sheet=meta.sheet if meta and found.file is None else "",
+        )
+    )
+    if spec.action == "quarantine" and mask is not None:
+        ctx.quarantine[found.table].add(mask, spec.reason)
+    elif spec.action == "blank" and mask is not None:
+        df.loc[mask, found.column] = pd.NA
+
+
+def run(ctx: Context, checks) -> None:
+    """Run checks in order, applying each finding before the next is looked for (later checks
+    see earlier quarantines and blanked cells)."""
+    for check in checks:
+        for found in check(ctx):
+            apply_finding(ctx, found)
+
+
 # -- structure ------------------------------------------------------------------------------
+
+
+def _unknown_and_missing(df: pd.DataFrame, tv: pd.DataFrame) -> tuple[list, list]:
+    """Columns of the export not in the form, and form fields not in the export."""
+    known = set(tv["name"])
+    cols = [c for c in df.columns if not c.startswith("_") and c not in (ROW, OWN, PARENT)]
+    base = {c.split("__")[0] for c in cols}
+    unknown = [
+        c
+        for c in cols
+        if c.split("__")[0] not in known and c not in _EXPORT_META and c not in META_COLUMNS
+    ]
+    missing = [
+        n for n, t in zip(tv["name"], tv["type"], strict=True) if n not in base and t != "calculate"
+    ]
+    return unknown, missing
+
+
+def _columns_checks(ctx: Context) -> Iterator[Finding]:
+    name0 = MAIN_TABLE if MAIN_TABLE in ctx.tables else next(iter(ctx.tables))
+    rt = ctx.meta[name0]
+    if "hhid" not in ctx.tables[name0].columns and name0 == MAIN_TABLE:
+        where = f"File {rt.file}" + (f", sheet {rt.sheet!r}" if rt.sheet else "")
+        yield Finding("hhid_column_missing", MAIN_TABLE, rows=[0], column="hhid",
+                      fields={"where": where})  # fmt: skip
+    if ctx.form is None:
+        return
+    for name, df in ctx.tables.items():
+        tv = ctx.form.table_vars(name)
+        if not len(tv):
+            continue
+        unknown, missing = _unknown_and_missing(df, tv)
+        for check, names in (("column_not_in_form", unknown), ("field_not_in_export", missing)):
+            if names:
+                yield Finding(check, name, rows=[1] * len(names), values=names,
+                              fields={"name": names})  # fmt: skip
+        if len(unknown) + len(missing) > 0.5 * max(len(set(tv["name"])), 1):
+            yield Finding("export_not_this_form", name, rows=[0], fields={
+                "table": name, "n_unknown": len(unknown), "n_missing": len(missing)})  # fmt: skip
 
 
 def check_columns(tables, meta, *, form: Form | None, report: ValidationReport) -> None:
     """Key columns present; columns not in the form and form fields not in the data."""
-    name0 = MAIN_TABLE if MAIN_TABLE in tables else next(iter(tables))
-    main = tables[name0]
-    rt = meta[name0]
-    if "hhid" not in main.columns and name0 == MAIN_TABLE:
-        report.add_blocking(
-            "missing_column",
-            f"File {rt.file}"
-            + (f", sheet {rt.sheet!r}" if rt.sheet else "")
-            + ": the household id column 'hhid' is missing.",
-            fix="Export with XML names or label headers of the same form, or map the column "
-            "holding the household id to 'hhid'.",
-            file=rt.file,
-            sheet=rt.sheet,
-            table=MAIN_TABLE,
-            column="hhid",
-        )
-    if form is None:
+    run(Context(tables, meta, {}, report, form=form), [_columns_checks])
+
+
+def _version_checks(ctx: Context) -> Iterator[Finding]:
+    form, main = ctx.form, ctx.tables.get(MAIN_TABLE)
+    if form is None or form.version is None or main is None:
         return
-    for name, df in tables.items():
-        known = set(form.table_vars(name)["name"])
-        if not known:
-            continue
-        cols = [c for c in df.columns if not c.startswith("_") and c not in (ROW, OWN, PARENT)]
-        base = {c.split("__")[0] for c in cols}
-        unknown = [
-            c
-            for c in cols
-            if c.split("__")[0] not in known and c not in _EXPORT_META and c not in META_COLUMNS
-        ]
-        missing = [
-            v
-            for v in form.table_vars(name).itertuples(index=False)
-            if v.name not in base and v.type not in {"calculate"}
-        ]
-        if unknown:
-            report.add(
-                make_issues(
-                    [1] * len(unknown),
-                    table=name,
-                    column="",
-                    rule="column is a field of the form",
-                    reason="unknown_column",
-                    severity="warning",
-                    message=[
-                        f"Column {c!r} is not a field of the form; kept as text." for c in unknown
-                    ],
-                    fix="Check that the export and the form are the same version.",
-                    values=unknown,
-                    file=meta[name].file,
-                    sheet=meta[name].sheet,
-                )
-            )
-        if missing:
-            report.add(
-                make_issues(
-                    [1] * len(missing),
-                    table=name,
-                    column="",
-                    rule="every form field is in the export",
-                    reason="missing_column",
-                    severity="warning",
-                    message=[
-                        f"Field {v.name!r} of the form is not in the export." for v in missing
-                    ],
-                    fix="Export all fields (Kobo: 'include all versions', XML values and headers).",
-                    values=[v.name for v in missing],
-                    file=meta[name].file,
-                    sheet=meta[name].sheet,
-                )
-            )
-        if known and len(unknown) + len(missing) > 0.5 * max(len(known), 1):
-            report.add_blocking(
-                "form_version_mismatch",
-                f"Table {name}: {len(unknown)} columns are not in the form and {len(missing)} "
-                "form fields are missing: this export does not match the form given.",
-                fix="Give the XLSForm version that collected these data.",
-                file=meta[name].file,
-                sheet=meta[name].sheet,
-                table=name,
-            )
+    col = next((c for c in VERSION_COLUMNS_ORDER if c in main.columns), None)
+    if col is None:
+        return
+    vals = main[col].astype("string").str.strip()
+    bad = (vals.notna() & vals.ne(form.version)).fillna(False).to_numpy(dtype=bool)
+    if not bad.any():
+        return
+    fields = {
+        "seen": ", ".join(sorted(set(vals[bad].dropna().tolist()))[:5]),
+        "version": form.version,
+        "file": ctx.meta[MAIN_TABLE].file,
+    }
+    if bad.all():
+        yield Finding("every_row_other_version", MAIN_TABLE, rows=[0], column=col, fields=fields)
+    else:
+        yield Finding("rows_other_version", MAIN_TABLE, mask=bad, column=col, fields=fields)
 
 
 def check_version(tables, meta, *, form: Form | None, report: ValidationReport) -> None:
     """Form version recorded in the data (``__version__``, ``FormVersion``...) vs the form."""
-    if form is None or form.version is None or MAIN_TABLE not in tables:
-        return
-    main = tables[MAIN_TABLE]
-    col = next(
-        (
-            c
-            for c in ("__version__", "_version_", "FormVersion", "version", "_version")
-            if c in main.columns
-        ),
-        None,
-    )
-    if col is None:
-        return
-    vals = main[col].astype("string").str.strip()
-    bad = (vals.notna() & vals.ne(form.version)).fillna(False)
-    if not bad.any():
-        return
-    seen = ", ".join(sorted(set(vals[bad].dropna().tolist()))[:5])
-    if bad.all():
-        report.add_blocking(
-            "form_version_mismatch",
-            f"File {meta[MAIN_TABLE].file}: every submission was collected with form "
-            f"version(s) {seen} but the form given is version {form.version}.",
-            fix="Give the XLSForm version that collected these data.",
-            file=meta[MAIN_TABLE].file,
-            sheet=meta[MAIN_TABLE].sheet,
-            table=MAIN_TABLE,
-            column=col,
-        )
-        return
-    report.add(
-        _issues(
-            main,
-            bad,
-            meta,
-            MAIN_TABLE,
-            column=col,
-            rule=f"form version = {form.version}",
-            reason="form_version_mismatch",
-            severity="warning",
-            message=f"Collected with form version(s) {seen}, the form given is "
-            f"version {form.version}.",
-            fix="Check that the changes between form versions do not affect these rows' questions.",
-        )
-    )
+    run(Context(tables, meta, {}, report, form=form), [_version_checks])
 
 
 # -- design ---------------------------------------------------------------------------------
+
+
+def _design_frame(df: pd.DataFrame) -> pd.DataFrame:
+    """The design file's columns under their contract names (contract §1)."""
+
+    def numeric(col):
+        return pd.to_numeric(df[col], errors="coerce") if col in df else np.nan
+
+    return pd.DataFrame(
+        {
+            "community": df["community"].astype("string").str.strip(),
+            "district": df["district"].astype("string").str.strip() if "district" in df else pd.NA,
+            "weight": pd.to_numeric(df["weight"], errors="coerce").astype("Float64"),
+            "fpc": numeric("communities_total"),
+            "fpc2": numeric("households_total"),
+        }
+    )
+
+
+def _design_checks(df: pd.DataFrame, out: pd.DataFrame, file: str) -> Iterator[Finding]:
+    rows = np.arange(len(df)) + 2
+    bad = (~(out["weight"] > 0)).fillna(True).to_numpy(dtype=bool)
+    if bad.any():
+        yield Finding("design_weight_invalid", "design", rows=rows[bad], column="weight",
+                      values=df.loc[bad, "weight"], file=file)  # fmt: skip
+    dup = (out["community"].duplicated(keep=False) & out["community"].notna()).to_numpy()
+    if dup.any():
+        yield Finding("design_community_twice", "design", rows=rows[dup], column="community",
+                      values=out.loc[dup, "community"], file=file)  # fmt: skip
 
 
 def load_design(design, *, report: ValidationReport, source: dict) -> pd.DataFrame | None:
@@ -320,430 +403,179 @@ def load_design(design, *, report: ValidationReport, source: dict) -> pd.DataFra
     if isinstance(design, pd.DataFrame):
         df, file = design.copy(), "<design>"
     else:
-        from gender_diag.ingest.tables import read_delimited
-
         file = str(design)
         df, _ = read_delimited(design, report=report)
-        from gender_diag.ingest.assemble import sha256
-
         source[file] = sha256(design)
     df.columns = [str(c).strip().lower() for c in df.columns]
-    need = ["community", "weight"]
-    miss = [c for c in need if c not in df.columns]
+    ctx = Context({"design": df}, {}, {}, report)
+    miss = [c for c in ("community", "weight") if c not in df.columns]
     if miss:
-        report.add_blocking(
-            "design_invalid",
-            f"Design file {file}: column(s) {', '.join(miss)} missing.",
-            fix="The design file needs one row per sampled community with columns district, "
-            "community, weight (and communities_total, households_total for the fpc).",
-            file=file,
-            table="design",
-            column=miss[0],
-        )
+        found = Finding("design_columns_missing", "design", rows=[0], column=miss[0], file=file,
+                        fields={"file": file, "columns": ", ".join(miss)})  # fmt: skip
+        apply_finding(ctx, found)
         return None
-    rows = np.arange(len(df)) + 2
-    w = pd.to_numeric(df["weight"], errors="coerce")
-    bad = ~(w > 0)
-    out = pd.DataFrame(
-        {
-            "community": df["community"].astype("string").str.strip(),
-            "district": df["district"].astype("string").str.strip() if "district" in df else pd.NA,
-            "weight": w.astype("Float64"),
-            "fpc": pd.to_numeric(df.get("communities_total"), errors="coerce")
-            if "communities_total" in df
-            else np.nan,
-            "fpc2": pd.to_numeric(df.get("households_total"), errors="coerce")
-            if "households_total" in df
-            else np.nan,
-        }
-    )
-    if bad.any():
-        report.add(
-            make_issues(
-                rows[bad.to_numpy()],
-                table="design",
-                column="weight",
-                rule="weight > 0",
-                reason="design_invalid",
-                severity="blocking",
-                message="Design weight missing, zero or negative.",
-                fix="Give every sampled community a positive weight (1 / inclusion probability).",
-                values=df.loc[bad, "weight"],
-                file=file,
-            )
-        )
-    dup = out["community"].duplicated(keep=False) & out["community"].notna()
-    if dup.any():
-        report.add(
-            make_issues(
-                rows[dup.to_numpy()],
-                table="design",
-                column="community",
-                rule="one row per community",
-                reason="design_invalid",
-                severity="blocking",
-                message="Community listed more than once in the design file.",
-                fix="Keep one row per sampled community.",
-                values=out.loc[dup, "community"],
-                file=file,
-            )
-        )
+    out = _design_frame(df)
+    for found in _design_checks(df, out, file):
+        apply_finding(ctx, found)
     return out
 
 
-# -- row checks -----------------------------------------------------------------------------
+# -- households -----------------------------------------------------------------------------
 
 
-def run_checks(tables, meta, quarantine, *, form, report, design) -> None:
-    """Every row-level check, households first (their quarantine flows to repeat rows)."""
-    if MAIN_TABLE in tables:
-        _check_households(tables, meta, quarantine, report, design)
-    else:
-        _check_weights_only(tables, meta, quarantine, report, design)
-    _check_children_keys(tables, meta, quarantine, report)
-    _check_respondents(tables, meta, quarantine, report)
-    if form is not None:
-        _check_form_rules(tables, meta, quarantine, form, report)
-    _check_default_ranges(tables, meta, form, report)
-    _check_time_use(tables, meta, report)
-
-
-def _check_households(tables, meta, quarantine, report, design):
-    df = tables[MAIN_TABLE]
-    q = quarantine[MAIN_TABLE]
+def _duplicate_submissions(ctx: Context) -> Iterator[Finding]:
+    df = ctx.tables[MAIN_TABLE]
     content = [c for c in df.columns if c not in _EXPORT_META]
-    if len(df) and content:
-        h = pd.util.hash_pandas_object(df[content], index=False)
-        dup = h.duplicated(keep="first").to_numpy()
-        if dup.any():
-            first_row = df[ROW].groupby(h.to_numpy()).transform("first")
-            report.add(
-                _issues(
-                    df,
-                    dup,
-                    meta,
-                    MAIN_TABLE,
-                    column="hhid" if "hhid" in df else "",
-                    rule="each submission once",
-                    reason="duplicate_submission",
-                    severity="error",
-                    message=pd.Series(
-                        "Same content as row "
-                        + first_row[dup].astype("string")
-                        + "; this copy quarantined."
-                    ),
-                    fix="Delete the duplicate submission in Kobo/ODK before exporting.",
-                )
-            )
-            flag(q, dup, "duplicate_submission")
+    if not len(df) or not content:
+        return
+    h = pd.util.hash_pandas_object(df[content], index=False)
+    dup = h.duplicated(keep="first").to_numpy()
+    if dup.any():
+        first_row = df[ROW].groupby(h.to_numpy()).transform("first")
+        yield Finding("duplicate_submission", MAIN_TABLE, mask=dup,
+                      column="hhid" if "hhid" in df else "",
+                      fields={"first_row": first_row[dup]})  # fmt: skip
+
+
+def _duplicate_household_keys(ctx: Context) -> Iterator[Finding]:
+    df, q = ctx.tables[MAIN_TABLE], ctx.quarantine[MAIN_TABLE]
     for key in ("_uuid", "KEY", "hhid"):
         if key not in df.columns:
             continue
         # a key repeated by a duplicate submission is already reported there
-        alive = q.alive
-        k = df[key].astype("string").where(alive)
+        k = df[key].astype("string").where(q.alive)
         involved = (k.duplicated(keep=False) & k.notna()).to_numpy()
         if not involved.any():
             continue
-        later = involved & (k.duplicated(keep="first")).to_numpy()
-        if key == "KEY":
-            # ODK links repeat rows by KEY: with a shared KEY no row can be placed, so every
-            # submission sharing it is quarantined (with its repeat rows)
-            later = involved
+        # ODK links repeat rows by KEY: with a shared KEY no row can be placed, so every
+        # submission sharing it is quarantined (with its repeat rows)
+        later = involved if key == "KEY" else involved & k.duplicated(keep="first").to_numpy()
         rows_of = (
             df.loc[involved, ROW]
             .groupby(k[involved].to_numpy())
             .agg(lambda r: ", ".join(map(str, r)))
         )
         shared = pd.Series(rows_of.reindex(k.fillna("").to_numpy()).to_numpy(), index=df.index)
-        for mask, sev, what in (
-            (
-                later,
-                "error",
-                "this row quarantined"
-                + (" (repeat rows cannot be placed)" if key == "KEY" else ""),
-            ),
-            (involved & ~later, "warning", "the first one is kept"),
-        ):
+        first = involved & ~later
+        check = "household_key_shared_odk" if key == "KEY" else "household_key_repeated"
+        for name, mask in ((check, later), ("household_key_first", first)):
             if mask.any():
-                report.add(
-                    _issues(
-                        df,
-                        mask,
-                        meta,
-                        MAIN_TABLE,
-                        column=key,
-                        rule=f"{key} is unique",
-                        reason="duplicate_key",
-                        severity=sev,
-                        message=pd.Series(
-                            f"{key} shared by rows " + shared[mask].astype("string") + f"; {what}."
-                        ),
-                        fix=f"Give each household its own {key} (or delete the wrong copy).",
-                    )
-                )
-        flag(q, later, "duplicate_key")
+                yield Finding(name, MAIN_TABLE, mask=mask, column=key,
+                              fields={"key": key, "rows": shared[mask]})  # fmt: skip
+
+
+def _missing_household_keys(ctx: Context) -> Iterator[Finding]:
+    df = ctx.tables[MAIN_TABLE]
     for key in KEY_FIELDS:
-        if key not in df.columns:
-            continue
-        miss = (~_present(df[key])).to_numpy()
-        if miss.any():
-            report.add(
-                _issues(
-                    df,
-                    miss,
-                    meta,
-                    MAIN_TABLE,
-                    column=key,
-                    rule=f"{key} is required",
-                    reason="missing_required",
-                    severity="error",
-                    message=f"{key} is missing: the household cannot be placed in the design; "
-                    "quarantined.",
-                    fix=f"Fill in {key}.",
-                )
-            )
-            flag(q, miss, "missing_required")
+        if key in df.columns:
+            yield Finding("household_key_missing", MAIN_TABLE, mask=(~_present(df[key])).to_numpy(),
+                          column=key, fields={"key": key})  # fmt: skip
+
+
+def _positive_weight(df: pd.DataFrame) -> np.ndarray:
+    w = pd.to_numeric(df["weight"], errors="coerce")
+    return ~(w > 0).fillna(False).to_numpy(dtype=bool)
+
+
+def _household_design(ctx: Context) -> Iterator[Finding]:
+    df, design = ctx.tables[MAIN_TABLE], ctx.design
     if design is not None and "community" in df.columns:
         known = df["community"].isin(design["community"].dropna())
         badw = df["community"].isin(design.loc[~(design["weight"] > 0), "community"])
         bad = (_present(df["community"]) & (~known | badw)).to_numpy()
-        if bad.any():
-            report.add(
-                _issues(
-                    df,
-                    bad,
-                    meta,
-                    MAIN_TABLE,
-                    column="community",
-                    rule="community has a design weight",
-                    reason="design_invalid",
-                    severity="error",
-                    message="This community has no valid weight in the design file; "
-                    "household quarantined.",
-                    fix="Add the community with its weight to the design file.",
-                )
-            )
-            flag(q, bad, "design_invalid")
+        yield Finding("household_community_unweighted", MAIN_TABLE, mask=bad, column="community")
         if "district" in design and "district" in df.columns and design["district"].notna().any():
             m = design.drop_duplicates("community").set_index("community")["district"]
             expect = pd.Series(m.reindex(df["community"].to_numpy()).to_numpy(), index=df.index)
             got = df["district"].astype("string")
             wrong = (expect.astype("string") != got).fillna(False).to_numpy(dtype=bool)
-            if wrong.any():
-                report.add(
-                    _issues(
-                        df,
-                        wrong,
-                        meta,
-                        MAIN_TABLE,
-                        column="district",
-                        rule="district matches the community's district in the design",
-                        reason="design_invalid",
-                        severity="warning",
-                        message="District differs from the district of this community in the "
-                        "design file.",
-                        fix="Correct the district or the community.",
-                    )
-                )
+            yield Finding("household_district_mismatch", MAIN_TABLE, mask=wrong, column="district")
     elif "weight" not in df.columns:
-        report.add(
-            make_issues(
-                [1],
-                table=MAIN_TABLE,
-                column="weight",
-                rule="a design file or a weight column is given",
-                reason="design_invalid",
-                severity="warning",
-                message="No design file and no weight column: estimates cannot use sampling "
-                "weights, strata and clusters.",
-                fix="Give the design file (design.csv: district, community, weight, "
-                "communities_total, households_total).",
-                file=meta[MAIN_TABLE].file,
-                sheet=meta[MAIN_TABLE].sheet,
-            )
-        )
+        yield Finding("no_design", MAIN_TABLE, rows=[1], column="weight")
     else:
-        w = pd.to_numeric(df["weight"], errors="coerce")
-        bad = ~(w > 0).fillna(False).to_numpy(dtype=bool)
-        if bad.any():
-            report.add(
-                _issues(
-                    df,
-                    bad,
-                    meta,
-                    MAIN_TABLE,
-                    column="weight",
-                    rule="weight > 0",
-                    reason="design_invalid",
-                    severity="error",
-                    message="Weight missing, zero or negative; quarantined.",
-                    fix="Give every household a positive weight.",
-                )
-            )
-            flag(q, bad, "design_invalid")
+        yield Finding("household_weight_invalid", MAIN_TABLE, mask=_positive_weight(df),
+                      column="weight")  # fmt: skip
 
 
-def _check_weights_only(tables, meta, quarantine, report, design):
+def _weights_only(ctx: Context) -> Iterator[Finding]:
     """A single hand-typed table: design coverage (by community) or its own weight column."""
-    for name, df in tables.items():
-        q = quarantine[name]
-        if design is not None and "community" in df.columns:
-            bad = _present(df["community"]) & ~df["community"].isin(design["community"])
-            bad = bad.to_numpy(dtype=bool)
-            if bad.any():
-                report.add(
-                    _issues(
-                        df,
-                        bad,
-                        meta,
-                        name,
-                        column="community",
-                        rule="community has a design weight",
-                        reason="design_invalid",
-                        severity="error",
-                        message="This community has no weight in the design file; quarantined.",
-                        fix="Add the community with its weight to the design file.",
-                    )
-                )
-                flag(q, bad, "design_invalid")
+    for name, df in ctx.tables.items():
+        if ctx.design is not None and "community" in df.columns:
+            bad = _present(df["community"]) & ~df["community"].isin(ctx.design["community"])
+            yield Finding("row_community_unweighted", name, mask=bad.to_numpy(dtype=bool),
+                          column="community")  # fmt: skip
         elif "weight" in df.columns:
-            w = pd.to_numeric(df["weight"], errors="coerce")
-            bad = ~(w > 0).fillna(False).to_numpy(dtype=bool)
-            if bad.any():
-                report.add(
-                    _issues(
-                        df,
-                        bad,
-                        meta,
-                        name,
-                        column="weight",
-                        rule="weight > 0",
-                        reason="design_invalid",
-                        severity="error",
-                        message="Weight missing, zero or negative; quarantined.",
-                        fix="Give every row a positive weight.",
-                    )
-                )
-                flag(q, bad, "design_invalid")
+            yield Finding("row_weight_invalid", name, mask=_positive_weight(df), column="weight")
 
 
-def _hh_alive(tables, quarantine, df) -> np.ndarray:
+# -- repeat tables --------------------------------------------------------------------------
+
+
+def _hh_alive(ctx: Context, df) -> np.ndarray:
     """Rows of a repeat table whose household is not quarantined."""
-    if MAIN_TABLE not in tables or "__hh_row__" not in df.columns:
+    if MAIN_TABLE not in ctx.tables or "__hh_row__" not in df.columns:
         return np.ones(len(df), dtype=bool)
-    main = tables[MAIN_TABLE]
-    bad = main.loc[quarantine[MAIN_TABLE].mask, ROW]
+    main = ctx.tables[MAIN_TABLE]
+    bad = main.loc[ctx.quarantine[MAIN_TABLE].mask, ROW]
     return ~df["__hh_row__"].isin(bad).to_numpy()
 
 
-def _check_children_keys(tables, meta, quarantine, report):
+def _repeat_keys(ctx: Context) -> Iterator[Finding]:
     keys = {"members": ["hhid", "line"], "parcels": ["hhid", "parcel"]}
     for name, cols in keys.items():
-        if name not in tables or not set(cols) <= set(tables[name].columns):
+        if name not in ctx.tables or not set(cols) <= set(ctx.tables[name].columns):
             continue
-        df, q = tables[name], quarantine[name]
+        df = ctx.tables[name]
         # rows of a duplicated household are handled by the household's quarantine
         k = df[cols].astype("string")
         if "__hh_row__" in df.columns:
             k = k.assign(_h=df["__hh_row__"].astype("string"))
         dup = (k.duplicated(keep="first") & k[cols].notna().all(axis=1)).to_numpy()
-        dup = dup & q.alive & _hh_alive(tables, quarantine, df)
-        if dup.any():
-            report.add(
-                _issues(
-                    df,
-                    dup,
-                    meta,
-                    name,
-                    column=cols[-1],
-                    rule=f"({', '.join(cols)}) is unique",
-                    reason="duplicate_key",
-                    severity="error",
-                    message=f"The same {cols[-1]} appears twice in one household; quarantined.",
-                    fix=f"Renumber the {cols[-1]} or delete the duplicate row.",
-                )
-            )
-            flag(q, dup, "duplicate_key")
+        dup = dup & ctx.quarantine[name].alive & _hh_alive(ctx, df)
+        yield Finding("repeat_key_duplicated", name, mask=dup, column=cols[-1],
+                      fields={"keys": ", ".join(cols)})  # fmt: skip
 
 
-def _check_respondents(tables, meta, quarantine, report):
-    if "respondents" not in tables or "members" not in tables:
-        return
-    resp, mem = tables["respondents"], tables["members"]
+def _respondent_keys(ctx: Context):
+    """(respondents, roster keys, respondent keys, respondent lines) or None."""
+    if "respondents" not in ctx.tables or "members" not in ctx.tables:
+        return None
+    resp, mem = ctx.tables["respondents"], ctx.tables["members"]
     if not {"hhid", "line"} <= set(resp.columns) or not {"hhid", "line"} <= set(mem.columns):
-        return
-    q = quarantine["respondents"]
+        return None
     rline = pd.to_numeric(resp["line"], errors="coerce")
     mline = pd.to_numeric(mem["line"], errors="coerce")
     mk = pd.MultiIndex.from_arrays([mem["hhid"].astype("string"), mline])
     rk = pd.MultiIndex.from_arrays([resp["hhid"].astype("string"), rline])
-    linked = rk.isin(mk)
-    unknown = ~linked & q.alive & resp["hhid"].notna().to_numpy()
-    if unknown.any():
-        report.add(
-            _issues(
-                resp,
-                unknown,
-                meta,
-                "respondents",
-                column="line",
-                rule="respondent is a roster member",
-                reason="respondent_unknown",
-                severity="error",
-                message="The respondent's roster line does not exist in this household's "
-                "roster; quarantined.",
-                fix="Select the respondent's line number from the household roster.",
-            )
-        )
-        flag(q, unknown, "respondent_unknown")
+    return resp, mk, rk, rline
+
+
+def _respondents(ctx: Context) -> Iterator[Finding]:
+    keys = _respondent_keys(ctx)
+    if keys is None:
+        return
+    resp, mk, rk, rline = keys
+    q = ctx.quarantine["respondents"]
+    unknown = ~rk.isin(mk) & q.alive & resp["hhid"].notna().to_numpy()
+    yield Finding("respondent_not_in_roster", "respondents", mask=unknown, column="line")
     key = pd.DataFrame({"h": resp["hhid"].astype("string"), "l": rline})
     if "__hh_row__" in resp.columns:
         key["r"] = resp["__hh_row__"]
     dup = (key.duplicated(keep="first") & key["l"].notna()).to_numpy() & q.alive
-    dup = dup & _hh_alive(tables, quarantine, resp)
-    if dup.any():
-        report.add(
-            _issues(
-                resp,
-                dup,
-                meta,
-                "respondents",
-                column="line",
-                rule="one individual interview per roster member",
-                reason="duplicate_key",
-                severity="error",
-                message="This roster member was interviewed twice; later interview quarantined.",
-                fix="Delete the duplicate individual interview.",
-            )
-        )
-        flag(q, dup, "duplicate_key")
+    dup = dup & _hh_alive(ctx, resp)
+    yield Finding("respondent_interviewed_twice", "respondents", mask=dup, column="line")
+    mem = ctx.tables["members"]
     if "resp_sex" in resp.columns and "sex" in mem.columns:
         msex = pd.Series(mem["sex"].astype("string").to_numpy(), index=mk)
-        msex = msex[~msex.index.duplicated()]
-        roster_sex = msex.reindex(rk).to_numpy()
+        roster_sex = msex[~msex.index.duplicated()].reindex(rk).to_numpy()
         rs = resp["resp_sex"].astype("string").to_numpy()
         mism = np.asarray(pd.notna(roster_sex) & pd.notna(rs), dtype=bool)
         mism[mism] = roster_sex[mism] != rs[mism]
-        if mism.any():
-            report.add(
-                _issues(
-                    resp,
-                    mism,
-                    meta,
-                    "respondents",
-                    column="resp_sex",
-                    rule="respondent's sex = roster sex",
-                    reason="sex_mismatch",
-                    severity="warning",
-                    message=pd.Series(
-                        "Respondent's sex differs from the roster ("
-                        + pd.Series(roster_sex[mism]).astype("string")
-                        + "); the roster's sex is used."
-                    ),
-                    fix="Check the respondent's line number and sex.",
-                )
-            )
+        yield Finding("respondent_sex_mismatch", "respondents", mask=mism, column="resp_sex",
+                      fields={"roster_sex": pd.Series(roster_sex[mism])})  # fmt: skip
+
+
+# -- the form's rules -----------------------------------------------------------------------
 
 
 def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> pd.DataFrame:
@@ -774,90 +606,56 @@ def _already_blanked(report) -> dict:
     return {k: set(g["row"]) for k, g in hit.groupby(["table", "column"])}
 
 
-def _check_form_rules(tables, meta, quarantine, form, report):
-    blanked = _already_blanked(report)
-    for name, df in tables.items():
-        tv = form.table_vars(name)
+def _form_rules(ctx: Context) -> Iterator[Finding]:
+    if ctx.form is None:
+        return
+    blanked = _already_blanked(ctx.report)
+    for name, df in ctx.tables.items():
+        tv = ctx.form.table_vars(name)
         tv = tv[tv["name"].isin(df.columns) | tv["name"].eq("resp_line")]
-        rel_cache: dict[str, pd.Series | None] = {}
+        cache: dict[str, pd.Series | None] = {}
         for v in tv.itertuples(index=False):
             col = "line" if (name == "respondents" and v.name == "resp_line") else v.name
             if col not in df.columns:
                 continue
-            rel = _relevance(tables, name, v.relevant, rel_cache, meta, report)
-            present = _present(df[col])
-            if v.type == "calculate":
-                pass
-            elif rel is not None:
-                asked_not = rel.eq(False).fillna(False).to_numpy(dtype=bool)
-                bad = asked_not & present.to_numpy()
-                if bad.any():
-                    report.add(
-                        _issues(
-                            df,
-                            bad,
-                            meta,
-                            name,
-                            column=col,
-                            rule=f"relevant: {v.relevant}",
-                            reason="answered_not_relevant",
-                            severity="warning",
-                            message=f"{col} is answered but the form's skip logic says it was "
-                            "not asked.",
-                            fix="Check the answers the skip condition depends on.",
-                        )
-                    )
-            if v.required and v.name not in KEY_FIELDS and v.type != "calculate":
-                asked = rel.eq(True).fillna(False).to_numpy(dtype=bool) if rel is not None else True
-                miss = asked & ~present.to_numpy() & quarantine[name].alive
-                if (name, col) in blanked:
-                    miss = miss & ~df[ROW].isin(blanked[(name, col)]).to_numpy()
-                if np.any(miss):
-                    report.add(
-                        _issues(
-                            df,
-                            miss,
-                            meta,
-                            name,
-                            column=col,
-                            rule=f"{col} is required",
-                            reason="missing_required",
-                            severity="warning",
-                            message=f"{col} is required and was asked but is missing.",
-                            fix=f"Fill in {col} if the answer is known.",
-                        )
-                    )
+            rel = yield from _relevance(ctx, name, v.relevant, cache)
+            if v.type != "calculate":
+                yield from _skip_logic(ctx, name, col, v, rel, blanked.get((name, col), ()))
             if isinstance(v.constraint, str) and v.constraint.strip():
-                _check_constraint(tables, name, col, v, meta, report)
+                yield from _constraint(ctx, name, col, v)
 
 
-def _relevance(tables, name, relevant, cache, meta, report):
+def _skip_logic(ctx: Context, name, col, v, rel, blanked) -> Iterator[Finding]:
+    """Answered although not asked; required, asked and missing."""
+    df = ctx.tables[name]
+    present = _present(df[col]).to_numpy()
+    if rel is not None:
+        asked_not = rel.eq(False).fillna(False).to_numpy(dtype=bool)
+        yield Finding("answered_not_asked", name, mask=asked_not & present, column=col,
+                      fields={"relevant": v.relevant})  # fmt: skip
+    if v.required and v.name not in KEY_FIELDS:
+        asked = rel.eq(True).fillna(False).to_numpy(dtype=bool) if rel is not None else True
+        miss = asked & ~present & ctx.quarantine[name].alive
+        if blanked:
+            miss = miss & ~df[ROW].isin(blanked).to_numpy()
+        yield Finding("required_answer_missing", name, mask=miss, column=col)
+
+
+def _relevance(ctx: Context, name, relevant, cache):
+    """The boolean ``relevant`` of each row (None without one, or when it cannot be
+    evaluated: then a ``relevant_unsupported`` finding is yielded once)."""
     if not isinstance(relevant, str) or not relevant.strip():
         return None
-    if relevant in cache:
-        return cache[relevant]
-    try:
-        tree = expr.parse(relevant)
-        frame = _eval_frame(tables, name, expr.fields(tree))
-        res = expr.evaluate(tree, frame).astype("boolean")
-    except RuleError as exc:
-        report.add(
-            make_issues(
-                [1],
-                table=name,
-                column="",
-                rule=f"relevant: {relevant}",
-                reason="relevant_unsupported",
-                severity="info",
-                message=f"This relevant expression was not checked: {exc}",
-                fix="Nothing to do; check these answers by hand if needed.",
-                file=meta[name].file,
-                sheet=meta[name].sheet,
-            )
-        )
-        res = None
-    cache[relevant] = res
-    return res
+    if relevant not in cache:
+        try:
+            tree = expr.parse(relevant)
+            frame = _eval_frame(ctx.tables, name, expr.fields(tree))
+            cache[relevant] = expr.evaluate(tree, frame).astype("boolean")
+        except RuleError as exc:
+            cache[relevant] = None
+            yield Finding("relevant_not_checked", name, rows=[1],
+                          fields={"relevant": relevant, "error": str(exc)})  # fmt: skip
+    return cache[relevant]
 
 
 def _conjuncts(node) -> list:
@@ -867,55 +665,35 @@ def _conjuncts(node) -> list:
     return [node]
 
 
-def _check_constraint(tables, name, col, v, meta, report):
+def _constraint(ctx: Context, name, col, v) -> Iterator[Finding]:
     """Each top-level ``and`` part on its own: a range on ``.`` alone is ``out_of_range``
     (the number is set to missing); a part involving other fields is ``constraint_failed``
     (kept). Parts over the 24-hour time use are left to the ``time_use_sum`` check."""
-    df = tables[name]
+    df = ctx.tables[name]
     try:
         tree = expr.parse(v.constraint)
     except RuleError:
         return  # e.g. indexed-repeat(): covered by dedicated checks (sex_mismatch)
-    numeric = v.type in NUMERIC_TYPES
-    present = _present(df[col])
     for part in _conjuncts(tree):
         refs = expr.fields(part)
         if any(r.startswith("tu_") for r in refs):
             continue
         try:
-            frame = _eval_frame(tables, name, refs, current=col)
+            frame = _eval_frame(ctx.tables, name, refs, current=col)
             ok = expr.evaluate(part, frame, current=col).astype("boolean")
         except RuleError:
             continue
-        bad = (ok.eq(False).fillna(False) & present).to_numpy(dtype=bool)
-        if not bad.any():
-            continue
-        rng = numeric and not refs
-        report.add(
-            _issues(
-                df,
-                bad,
-                meta,
-                name,
-                column=col,
-                rule=f"constraint: {v.constraint}",
-                reason="out_of_range" if rng else "constraint_failed",
-                severity="error" if rng else "warning",
-                message=f"{col} breaks the form's constraint"
-                + ("; set to missing." if rng else "."),
-                fix=f"Correct {col} so that {v.constraint} holds.",
-            )
-        )
-        if rng:
-            df.loc[bad, col] = pd.NA
-            present = _present(df[col])
+        # the cells an earlier part blanked are no longer present
+        bad = (ok.eq(False).fillna(False) & _present(df[col])).to_numpy(dtype=bool)
+        check = "constraint_range" if v.type in NUMERIC_TYPES and not refs else "constraint_broken"
+        yield Finding(check, name, mask=bad, column=col, fields={"constraint": v.constraint})
 
 
-def _check_default_ranges(tables, meta, form, report):
-    for name, df in tables.items():
+def _default_ranges(ctx: Context) -> Iterator[Finding]:
+    for name, df in ctx.tables.items():
         constrained = set()
-        if form is not None:
-            tv = form.table_vars(name)
+        if ctx.form is not None:
+            tv = ctx.form.table_vars(name)
             constrained = set(tv.loc[tv["constraint"].notna(), "name"])
         ranges = dict(DEFAULT_RANGES)
         for c in df.columns:
@@ -928,28 +706,14 @@ def _check_default_ranges(tables, meta, form, report):
                 continue
             x = df[col]
             bad = ((x < lo) | (x > hi)).fillna(False).to_numpy(dtype=bool)
-            if bad.any():
-                report.add(
-                    _issues(
-                        df,
-                        bad,
-                        meta,
-                        name,
-                        column=col,
-                        rule=f"{lo} <= {col} <= {hi}",
-                        reason="out_of_range",
-                        severity="error",
-                        message=f"{col} outside {lo}–{hi}; set to missing.",
-                        fix=f"Correct {col} (allowed {lo} to {hi}).",
-                    )
-                )
-                df.loc[bad, col] = pd.NA
+            yield Finding("default_range", name, mask=bad, column=col,
+                          fields={"low": lo, "high": hi})  # fmt: skip
 
 
-def _check_time_use(tables, meta, report):
-    if "respondents" not in tables:
+def _time_use(ctx: Context) -> Iterator[Finding]:
+    if "respondents" not in ctx.tables:
         return
-    df = tables["respondents"]
+    df = ctx.tables["respondents"]
     cols = [c for c in df.columns if c.startswith("tu_") and c != "tu_total" and "__" not in c]
     cols = [c for c in cols if pd.api.types.is_numeric_dtype(df[c])]
     if not cols:
@@ -958,26 +722,33 @@ def _check_time_use(tables, meta, report):
     any_present = block.notna().any(axis=1)
     total = block.fillna(0).sum(axis=1)
     bad = (any_present & ((total - 24).abs() > TIME_USE_TOLERANCE)).to_numpy(dtype=bool)
-    if bad.any():
-        report.add(
-            _issues(
-                df,
-                bad,
-                meta,
-                "respondents",
-                column="tu_*",
-                rule=f"sum of primary activities = 24 h (± {TIME_USE_TOLERANCE})",
-                reason="time_use_sum",
-                severity="warning",
-                message=pd.Series(
-                    "Primary activities sum to "
-                    + total[bad].round(2).map("{:g}".format).astype("string")
-                    + " h instead of 24 h."
-                ),
-                fix="Correct the hours of the 24-hour recall so they add up to 24.",
-                values=total[bad].round(2).map("{:g}".format),
-            )
-        )
+    shown = total[bad].round(2).map("{:g}".format)
+    yield Finding("time_use_total", "respondents", mask=bad, column="tu_*", values=shown,
+                  fields={"total": shown, "tolerance": TIME_USE_TOLERANCE})  # fmt: skip
+
+
+#: Row checks in the order they run: households first (their quarantine flows to repeat rows
+#: and later checks skip quarantined rows).
+HOUSEHOLD_CHECKS: tuple[Check, ...] = (
+    _duplicate_submissions,
+    _duplicate_household_keys,
+    _missing_household_keys,
+    _household_design,
+)
+ROW_CHECKS: tuple[Check, ...] = (
+    _repeat_keys,
+    _respondents,
+    _form_rules,
+    _default_ranges,
+    _time_use,
+)
+
+
+def run_checks(tables, meta, quarantine, *, form, report, design) -> None:
+    """Every row-level check, households first (their quarantine flows to repeat rows)."""
+    first = HOUSEHOLD_CHECKS if MAIN_TABLE in tables else (_weights_only,)
+    ctx = Context(tables, meta, quarantine, report, form=form, design=design)
+    run(ctx, first + ROW_CHECKS)
 
 
 def mask_identifier_values(report: ValidationReport, ids: pd.DataFrame) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gender_diag.ingest.files import excel_engine
 from gender_diag.ingest.report import input_error
 from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS
 
@@ -136,6 +137,13 @@ def _clean_sheet(df: pd.DataFrame) -> pd.DataFrame:
     return df.dropna(how="all")
 
 
+def load_form(form: str | Path | Form | None) -> Form | None:
+    """A form given as a path, an already read :class:`Form`, or None (no form)."""
+    if form is None or isinstance(form, Form):
+        return form
+    return read_form(form)
+
+
 def read_form(path: str | Path, *, repeat_tables: dict | None = None) -> Form:
     """Parse an XLSForm workbook.
 
@@ -165,14 +173,12 @@ def read_form(path: str | Path, *, repeat_tables: dict | None = None) -> Form:
         )
     raw = path.read_bytes()
     try:
-        from gender_diag.ingest.tables import _excel_engine
-
         # keep_default_na=False: the English label "None" must stay a label, not become NaN
         sheets = pd.read_excel(
             path,
             sheet_name=None,
             dtype=str,
-            engine=_excel_engine(),
+            engine=excel_engine(),
             keep_default_na=False,
             na_values=[""],
         )

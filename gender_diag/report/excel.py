@@ -27,6 +27,7 @@ from gender_diag.report.i18n import Texts
 from gender_diag.report.layout import Table
 from gender_diag.report.reproducible import fixed_datetime
 from gender_diag.report.tables import Published, is_percent
+from gender_diag.safe_output import neutralise
 
 PURPLE = "#5B2C6F"
 
@@ -113,7 +114,7 @@ def write_table(
                     text = texts.value("", str(bool(value)))
                 else:
                     text = str(value.item() if hasattr(value, "item") else value)
-                ws.write_string(row, j, text, fmt.wrap if len(text) > 30 else None)
+                ws.write_string(row, j, neutralise(text), fmt.wrap if len(text) > 30 else None)
                 widths[j] = max(widths[j], min(len(text), 50))
         if numeric:
             widths[j] = max(widths[j], 10)
@@ -147,7 +148,7 @@ def _paragraphs(ws, title: str, paragraphs: list[str], fmt: _Formats, *, start_r
     ws.write_string(start_row, 0, title, fmt.heading)
     row = start_row + 1
     for text in paragraphs:
-        ws.write_string(row, 0, text, fmt.wrap)
+        ws.write_string(row, 0, neutralise(text), fmt.wrap)
         row += 1
     return row + 1
 

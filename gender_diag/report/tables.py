@@ -302,6 +302,18 @@ def _sha(obj: object) -> str:
     return hashlib.sha256(json.dumps(obj, sort_keys=True, default=str).encode()).hexdigest()
 
 
+def _without_secrets(config: Mapping[str, Any]) -> dict[str, Any]:
+    """The configuration without the salt: even a hash of it would allow guessing the salt.
+
+    >>> _without_secrets({"input": {"salt": "s", "path": "x"}})
+    {'input': {'path': 'x'}}
+    """
+    return {
+        k: ({kk: vv for kk, vv in v.items() if kk != "salt"} if isinstance(v, Mapping) else v)
+        for k, v in config.items()
+    }
+
+
 def _provenance_rows(prov: Mapping[str, Any]) -> pd.DataFrame:
     rows = []
 
@@ -328,6 +340,9 @@ def _survey_quality(survey: Any) -> tuple[pd.DataFrame, pd.DataFrame]:
         accounting = pd.DataFrame(report.accounting()).reset_index(drop=True)
     raw = getattr(report, "issues", None)
     if isinstance(raw, pd.DataFrame):
+        from gender_diag.report.side_files import public_issues
+
+        raw = public_issues(raw)
         issues = raw[[c for c in ISSUE_COLUMNS if c in raw.columns]].reset_index(drop=True)
     return accounting, issues
 
@@ -461,7 +476,7 @@ def publish(
         year=str(_first(config, "diagnostic.year", "year", "survey.year", default=date[:4])),
         version=str(version),
         date=date,
-        config_sha=str(config_sha or _sha(config))[:12],
+        config_sha=str(config_sha or _sha(_without_secrets(config)))[:12],
         top_k=top_k,
         extra=protected_extra,
         places=place_names(result.survey),

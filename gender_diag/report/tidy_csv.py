@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gender_diag import safe_output
 from gender_diag.report.tables import Published
 
 
@@ -47,11 +48,10 @@ def tidy_tables(pub: Published) -> dict[str, pd.DataFrame]:
 
 
 def write_csv(frame: pd.DataFrame, path: Path) -> Path:
-    """Write one frame as UTF-8 CSV with ``\\n`` line ends (identical bytes across runs)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    frame.to_csv(path, index=False, encoding="utf-8", lineterminator="\n")
-    return path
+    """Write one frame as spreadsheet-safe UTF-8 CSV with ``\\n`` line ends (identical bytes
+    across runs; text that would run as a formula is neutralised, see
+    :mod:`gender_diag.safe_output`)."""
+    return safe_output.write_csv(frame, path)
 
 
 def write_csvs(pub: Published, out_dir: Path) -> list[Path]:

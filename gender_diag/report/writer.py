@@ -12,6 +12,7 @@ from gender_diag.report.docx import write_brief
 from gender_diag.report.excel import write_excel
 from gender_diag.report.html import write_annex, write_html
 from gender_diag.report.i18n import LANGUAGES, load_texts
+from gender_diag.report.side_files import INTERNAL_DIR, split_sdc_log, write_readme
 from gender_diag.report.tables import publish
 from gender_diag.report.tidy_csv import write_csv, write_csvs
 
@@ -38,7 +39,8 @@ def write_reports(
 
     Layout::
 
-        out_dir/sdc_log.csv                 what was suppressed and why
+        out_dir/sdc_log.csv                 what was suppressed and why (no true n)
+        out_dir/interno/sdc_log.csv         the same with the true n (never shared)
         out_dir/csv/*.csv                   tidy tables (language-independent)
         out_dir/charts/<lang>/*.png|svg     charts labelled in each language
         out_dir/<lang>/<report>.html        self-contained HTML report (summary first)
@@ -77,7 +79,10 @@ def write_reports(
     )
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
-    written = [write_csv(pub.sdc_log, out / "sdc_log.csv")]
+    public_log, internal_log = split_sdc_log(pub.sdc_log)
+    written = [write_csv(public_log, out / "sdc_log.csv")]
+    written.append(write_csv(internal_log, out / INTERNAL_DIR / "sdc_log.csv"))
+    written.append(write_readme(out / INTERNAL_DIR))
     written += write_csvs(pub, out / "csv")
     for lang in langs:
         texts = load_texts(lang)

@@ -240,7 +240,7 @@ def test_normal_ci_level_and_two_by_columns_with_missing_keys():
         }
     )
     d = SurveyDesign(df, weight="w")
-    r = d.mean("y", ci="normal", level=0.90).iloc[0]
+    r = d.mean("y", ci="normal", confidence=0.90).iloc[0]
     # ȳ = 7, s² = 14, se = sqrt(14/6); normal 90 % quantile 1.6448536
     assert r.ci_high == pytest.approx(7 + 1.6448536 * math.sqrt(14 / 6), rel=1e-7)
     by = d.mean("y", by=["a", "b"])
