@@ -58,7 +58,7 @@ def value_text(value: object, unit: str, texts: Texts) -> str:
 
     >>> from gender_diag.report.i18n import load_texts
     >>> value_text(0.437, "percent", load_texts("es")), value_text(6.23, "hours", load_texts("en"))
-    ('43,7\\xa0%', '6.2 h')
+    ('43,7\\xa0%', '6.2\\xa0h')
     """
     v = _num(value)
     if math.isnan(v):

@@ -193,3 +193,19 @@ def test_no_internal_identifier_or_english_word(example_out, lang):
     # codes shown as whole cell values: sex codes
     for name, text in outputs.items():
         assert not re.search(r"(?m)^(F|M)$", text), name
+
+
+def test_every_csv_column_is_described_in_each_language(example_out):
+    import pandas as pd
+
+    for lang in ("es", "fr", "en"):
+        t = load_texts(lang)
+        d = pd.read_csv(example_out / "csv" / t["files.dictionary"], keep_default_na=False)
+        assert list(d.columns) == [
+            t["dictionary.file"],
+            t["dictionary.column"],
+            t["dictionary.description"],
+        ]
+        missing = d[d[t["dictionary.description"]] == ""]
+        assert missing.empty, missing.to_string()
+        assert {"indicators.csv", "ranking.csv", "gaps.csv"} <= set(d[t["dictionary.file"]])
