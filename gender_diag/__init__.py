@@ -16,6 +16,7 @@ from __future__ import annotations
 __version__ = "0.1.0"
 
 from gender_diag import design, indicators, indices, ingest, prioritise, recommend, report, synth
+from gender_diag.change.compare import compare_rounds
 from gender_diag.design import DesignSpec, SurveyDesign, adjusted_gap, svychisq, svyglm
 from gender_diag.errors import (
     ConfigError,
@@ -54,6 +55,7 @@ __all__ = [
     "ValidationReport",
     "__version__",
     "adjusted_gap",
+    "compare_rounds",
     "compute_indicators",
     "design",
     "gap_table",

@@ -49,6 +49,8 @@ def cmd_run(args) -> int:
     config = load_config(args.config)
     if getattr(args, "languages", None):
         config["diagnostic"]["languages"] = list(args.languages)
+    if getattr(args, "engine", None):
+        config["engine"]["kind"] = args.engine
     result = run(config, until=args.until, progress=_progress_printer())
     _print_frame(summary_table(result, lang=config["diagnostic"]["languages"][0]))
     return 0
@@ -63,8 +65,27 @@ def cmd_validate(args) -> int:
 
 
 def cmd_synth(args) -> int:
+    if getattr(args, "census", False):
+        from gender_diag.synth.census import write_census
+
+        for kind, path in write_census(args.out, persons=args.persons, seed=args.seed).items():
+            print(f"{kind}: {path}")
+        return 0
     from gender_diag.synth import main_synth
 
+    if args.rounds > 1:  # baseline + follow-ups with planted changes (issue 12)
+        from gender_diag.synth.rounds import generate_rounds, write_rounds
+
+        synth = generate_rounds(
+            args.households,
+            rounds=args.rounds,
+            panel=args.panel,
+            treatment=args.treatment,
+            seed=args.seed,
+        )
+        for kind, path in write_rounds(synth, args.out, formats=args.formats).items():
+            print(f"{kind}: {path}")
+        return 0
     written = main_synth(
         args.out,
         n_households=args.households,
@@ -177,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="diagnostic.toml (or its folder); default: the bundled example survey",
         )
 
+    def engine_arg(p):
+        p.add_argument(
+            "--engine",
+            default=None,
+            choices=["auto", "pandas", "duckdb", "spark"],
+            help="indicators engine (default: [engine] kind of the config)",
+        )
+
     def languages_arg(p):
         p.add_argument(
             "--lang",
@@ -190,6 +219,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("run", help="run the whole diagnostic and write every report")
     config_arg(p)
     languages_arg(p)
+    engine_arg(p)
     p.add_argument(
         "--until",
         default="report",
@@ -216,12 +246,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--households", type=int, default=600)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--errors", action="store_true", help="plant realistic data-entry errors")
+    p.add_argument("--census", action="store_true", help="a census-shaped Parquet person file")
+    p.add_argument("--persons", type=int, default=100_000, help="persons of --census")
     p.add_argument(
         "--formats",
         nargs="+",
         default=None,
         help="any of kobo_xlsx, kobo_csv, odk_csv (default: all; XLSX only up to 50,000)",
     )
+    p.add_argument("--rounds", type=int, default=1, help="survey rounds (2+: with changes)")
+    p.add_argument("--panel", type=float, default=0.6, help="share of households re-visited")
+    p.add_argument("--treatment", type=float, default=0.5, help="share of programme communities")
     p.set_defaults(func=cmd_synth)
 
     p = sub.add_parser("indicators", help="compute every indicator by sex with its gap")
@@ -242,6 +277,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("report", help="run the diagnostic and write the reports")
     config_arg(p)
     languages_arg(p)
+    engine_arg(p)
     p.set_defaults(func=cmd_report, until="report")
 
     p = sub.add_parser("init", help="create a new diagnostic folder")

@@ -20,7 +20,7 @@ from typing import Any
 from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir, example_dir
 
-FORMATS = ("kobo", "odk", "table", "stata", "spss")
+FORMATS = ("kobo", "odk", "table", "stata", "spss", "census")
 LANGUAGES = ("es", "fr", "en")
 
 
@@ -125,6 +125,11 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "recommend": {
         "top_n": Key((int,), 10),
     },
+    "engine": {
+        "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),
+        "spark_master": Key((str,), "local[2]", help="Spark master URL, e.g. spark://host:7077"),
+        "auto_threshold_rows": Key((int,), 500_000, help="auto: DuckDB above this many rows"),
+    },
 }
 
 
@@ -187,6 +192,14 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     """
     problems: list[str] = []
     out: dict[str, dict[str, Any]] = {}
+    extra: dict[str, Any] = {}
+    if "rounds" in raw or "evaluation" in raw:  # change over time: gender_diag.change.rounds
+        from gender_diag.change.rounds import validate_rounds
+
+        rounds = {k: raw[k] for k in ("rounds", "evaluation") if k in raw}
+        rest = {k: v for k, v in raw.items() if k not in rounds}
+        extra, raw, found = validate_rounds(rounds, rest, base_dir=base_dir, source=source)
+        problems += found
     for section in raw:
         if section not in SCHEMA:
             problems.append(
@@ -257,6 +270,7 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     if out["indicators"]["catalogue"] is None:
         out["indicators"]["catalogue"] = catalogue_dir()
     out["config_path"] = source
+    out.update(extra)
     return Config(out)
 
 

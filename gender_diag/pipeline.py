@@ -228,6 +228,10 @@ def run(
         raise bad_parameter("until", "run", "one of " + ", ".join(STAGES), until)
     stop = STAGES.index(until)
     cfg = load_config(config)  # configuration problems first, before any heavy import
+    if cfg["input"]["format"] == "census":  # a person file scanned by the engine
+        from gender_diag.engine.census import run_census
+
+        return run_census(cfg, progress=progress, write=write and until == "report")
     from gender_diag import indicators as ind
     from gender_diag import indices as idx
     from gender_diag.prioritise import load_criteria, rank_gaps
@@ -252,6 +256,7 @@ def run(
     stage("ingest")
     survey = ingest_survey(cfg)
     result.survey = survey
+    ind.compute.cache_evaluations(survey)  # rules evaluated once across the stages below
     report = survey.report
     if not report.valid:
         safe_output.remove_stale(out)  # an earlier run's files never sit beside this run's
@@ -281,7 +286,9 @@ def run(
             + "; ".join(result.skipped_indicators["reason"].unique()[:3])
             + ". Fix: check [input] (format, sheet) and the catalogue."
         )
-    table = ind.compute_indicators(
+    from gender_diag.engine.select import indicators_function
+
+    table = indicators_function(cfg, survey.tables)(
         survey,
         catalogue,
         design=design,
@@ -401,6 +408,12 @@ def run(
     )
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
     done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
+
+    if cfg.get("evaluation"):  # change since the baseline, only with [[rounds]] (issue 12)
+        from gender_diag.change.stage import run_changes
+
+        stage("changes")
+        done("changes", run_changes(result, cfg))
 
     inputs = [cfg["input"]["path"], cfg["input"]["form"], cfg["input"]["design"]]
     inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))

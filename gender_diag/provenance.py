@@ -51,7 +51,12 @@ def _plain(value: Any) -> Any:
     paths would tie the record to one machine (and may name a person's home folder).
     """
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        # at every depth: the rounds of an evaluation nest whole configurations (issue 12)
+        return {
+            str(k): _plain(v)
+            for k, v in value.items()
+            if k not in PRIVATE_KEYS and k != "config_path"
+        }
     if isinstance(value, list | tuple):
         return [_plain(v) for v in value]
     if isinstance(value, Path):

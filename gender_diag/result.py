@@ -51,6 +51,11 @@ class RunResult:
         What disclosure control suppressed and why.
     outputs : list of Path
         Files written.
+    changes : DataFrame
+        With ``[[rounds]]``: change since the baseline (``gd.compare_rounds`` frame).
+    change_detail : dict
+        With ``[[rounds]]``: ``levels`` (each round's estimates), ``skipped`` (indicators not
+        comparable and why), ``rounds``, ``priorities`` (the baseline's top gaps), ``treatment``.
     """
 
     survey: Any = None
@@ -71,3 +76,5 @@ class RunResult:
     provenance: dict[str, Any] = field(default_factory=dict)
     sdc_log: pd.DataFrame = field(default_factory=pd.DataFrame)
     outputs: list[Path] = field(default_factory=list)
+    changes: pd.DataFrame = field(default_factory=pd.DataFrame)
+    change_detail: dict[str, Any] = field(default_factory=dict)

@@ -219,8 +219,22 @@ def run(
     }
     if ps.rep is not None:
         out["reps"] = np.full((ps.rep.n_rep, n_domains, k), np.nan)
+    cells = getattr(design, "cell_totals", None)  # rows are cells of totals (design.totals)
     for sl in _chunks(k, n):
-        _chunk(ps, out, sl, _materialise(design, columns[sl], n), contrasts, k)
+        if cells is None:
+            _chunk(ps, out, sl, _materialise(design, columns[sl], n), contrasts, k)
+            continue
+        a, b, m, complete = cells.materialise(columns[sl])
+        if cells.moments:  # no PSUs: domain sums, variances from second moments
+            cells.estimate_without_psu(
+                out, sl, columns[sl], a, b, codes, n_domains, total, contrasts
+            )
+            continue
+        _chunk(ps, out, sl, (a, b, m, complete), contrasts, k)
+        # counts and weighted counts are columns of the cells; no rows, no design effect
+        out["n"][:, sl] = cells.counts(columns[sl], codes, n_domains)
+        out["population"][:, sl] = out["denominator"][:, sl]
+        out["deff"][:, sl] = np.nan
     if ps.rep is not None:
         out["var"] = ps.rep.var(out["estimate"], out["reps"])
     out["deff"] = _deff(out, out["deff"], total)

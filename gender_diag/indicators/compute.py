@@ -199,6 +199,31 @@ def available_indicators(
     return ids, pd.DataFrame(skipped, columns=["indicator", "reason"])
 
 
+class PreparedTables(dict):
+    """Prepared survey tables plus a cache of indicator values (rules evaluated once).
+
+    Only built when the survey carries an evaluation cache (:func:`cache_evaluations`, which
+    the pipeline turns on): the indicators, couples, WEAI and local-index stages then share
+    one copy of the tables and evaluate each rule once instead of four times.
+    """
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rule_values: dict[tuple[str, str], np.ndarray] = {}
+
+
+def cache_evaluations(survey) -> None:
+    """Let :func:`prepare_tables` and :func:`indicator_frames` reuse their work for ``survey``.
+
+    The survey's tables must not change afterwards (the pipeline never changes them). The
+    cache is keyed by the catalogue object, so a different catalogue is prepared afresh.
+    """
+    try:
+        survey._gd_evaluations = {}
+    except AttributeError:  # pragma: no cover - a mapping of tables: nothing to attach to
+        pass
+
+
 def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.DataFrame]:
     """Copy the survey tables, add disaggregation columns and the derived variables.
 
@@ -210,6 +235,17 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
     (every table, from households), ``resp_role`` untouched. Then every derived variable
     of the catalogue on its unit's table.
     """
+    cache = getattr(survey, "_gd_evaluations", None)
+    if cache is not None and id(catalogue) in cache and cache[id(catalogue)][0] is catalogue:
+        return cache[id(catalogue)][1]
+    t = _prepare(survey, catalogue)
+    if cache is not None:
+        cache[id(catalogue)] = (catalogue, PreparedTables(t))
+        return cache[id(catalogue)][1]
+    return t
+
+
+def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
     tables, _ = _tables_and_design(survey, None)
     t = {k: v.copy() for k, v in tables.items()}
     mem = t.get("members")
@@ -302,7 +338,11 @@ def indicator_frames(
                 )
             frame["sex"] = table["head_sex"].to_numpy()
         cols = {}
+        memo = getattr(tables, "rule_values", None)  # PreparedTables: each rule evaluated once
         for ind in inds:
+            if memo is not None and (unit, ind.id) in memo:
+                cols[ind.id] = memo[(unit, ind.id)]
+                continue
             val = ind.parsed_rule.evaluate(tables, unit=unit)
             x = _to_float(val) if ind.type != "share_women" else np.ones(len(table))
             if ind.parsed_universe is not None:
@@ -318,6 +358,9 @@ def indicator_frames(
                         "rule a condition or set type: mean."
                     )
             cols[ind.id] = x
+            if memo is not None:
+                x.flags.writeable = False  # shared by every later caller
+                memo[(unit, ind.id)] = x
         out[unit] = pd.concat([frame.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
     return out
 
@@ -409,8 +452,6 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
     With p the share of women, the gap F−M is 2p − 1 with SE 2·se(p), tested against parity
     (t = (p − 0.5)/se(p), design df); the ratio is p/(1 − p) (women per man).
     """
-    from gender_diag.design.intervals import critical_value, proportion_ci
-
     sex = d.data["sex"].astype(object)
     # unknown sex stays unknown (not counted as a man)
     female = np.where(sex.isin(["F", "M"]), sex.eq("F"), np.nan).astype(float)
@@ -420,7 +461,13 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
         inside = ~np.isnan(frame[i].to_numpy(dtype=float))
         cols[i] = np.where(inside, female, np.nan)
     d2 = make_design(frame.assign(**cols), spec)
-    est = d2.mean(ids, by=b, confidence=level)
+    return share_women_rows(d2.mean(ids, by=b, confidence=level), b, level=level)
+
+
+def share_women_rows(est: pd.DataFrame, b: str | None, *, level: float) -> pd.DataFrame:
+    """F and M rows of share-of-women indicators from the mean of 1[F] over each universe."""
+    from gender_diag.design.intervals import critical_value, proportion_ci
+
     est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
     p, se, df = est["estimate"].to_numpy(), est["se"].to_numpy(), est["df"].to_numpy()
     lo, hi = proportion_ci(p, se, df=df, n=est["n"], confidence=level)
@@ -533,6 +580,18 @@ def compute_indicators(
             parts.append(
                 _estimate_unit(d, use, b, level=level, ci_method=ci_method, types=types, spec=spec)
             )
+    return finish_table(parts, catalogue, by)
+
+
+def finish_table(
+    parts: list[pd.DataFrame], catalogue: Catalogue, by: Sequence[str]
+) -> pd.DataFrame:
+    """Assemble the per-unit estimates into the result table (shared by every engine).
+
+    Adds the catalogue columns, ``affected``, the BH q-values over the distinct gaps and
+    the catalogue order; see :func:`compute_indicators`.
+    """
+    meta = {i.id: i for i in catalogue.indicators}
     if not parts:
         raise EstimationError("compute_indicators: no indicator could be computed.")
     out = pd.concat(parts, ignore_index=True).rename(columns={"variable": "indicator"})

@@ -127,6 +127,9 @@ def build_brief(pub: Published, texts: Texts) -> docx.document.Document:
     sub.runs[0].italic = True
     doc.add_paragraph(t.get("report.brief_intro", name=pub.survey or pub.name))
 
+    from gender_diag.report.changes import docx_section
+
+    docx_section(doc, pub, t)  # "What changed" first, when rounds are compared
     # key asks: the distinct policy proposals, first priorities first
     policy = sm.actions_by_action(pub, t, "indirect").frame
     asks = policy.head(MAX_ASKS) if len(policy) else policy

@@ -221,6 +221,9 @@ def write_excel(pub: Published, texts: Texts, path: Path) -> Path:
     fmt = _Formats(wb)
     notes = layout.sdc_notes(pub, t)
 
+    from gender_diag.report.changes import excel_sheet
+
+    excel_sheet(wb, pub, t, fmt)  # "What changed" first, when rounds are compared
     ws = wb.add_worksheet(_sheet_name(t["sheets.summary"]))
     ws.write_string(0, 0, t["report.title"], fmt.title)
     ws.write_string(1, 0, t.get("report.subtitle", name=pub.name))

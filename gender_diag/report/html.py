@@ -175,6 +175,11 @@ def render_html(
     def add(id_: str, title: str, kind: str, **kw: object) -> None:
         blocks.append({"id": id_, "title": title, "kind": kind, **kw})
 
+    from gender_diag.report.changes import html_section
+
+    changes = html_section(pub, t, charts)
+    if changes:  # "What changed" first, when rounds are compared (its own partial)
+        add("changes", t["changes.title"], "raw", markup=Markup(changes))
     summary_chart = charts.get("brief") or charts.get("dumbbell")
     n_ind = int(pub.indicators["indicator"].nunique()) if len(pub.indicators) else 0
     add(
@@ -243,7 +248,7 @@ def render_html(
             tables=[ht(sm.indicators_text_table(pub, t, by="district"))],
             notes=[notes[0], notes[1]],
         )
-    shown = [n for n in charts if n not in ("brief", "dumbbell")]
+    shown = [n for n in charts if n not in ("brief", "dumbbell", "changes")]
     if shown:
         add(
             "charts",

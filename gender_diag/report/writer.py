@@ -7,6 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from gender_diag.errors import ConfigError, bad_parameter
+from gender_diag.report.changes import change_extra
+from gender_diag.report.changes import write_chart as write_change_chart
 from gender_diag.report.charts import write_charts
 from gender_diag.report.dictionary import write_dictionary
 from gender_diag.report.docx import write_brief
@@ -79,6 +81,7 @@ def write_reports(
         sensitive_threshold=sensitive_threshold,
         sensitive_min_level=sensitive_min_level,
     )
+    pub.extra.update(change_extra(result))  # "What changed" tables (issue 12), also as CSV
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     public_log, internal_log = split_sdc_log(pub.sdc_log)
@@ -88,7 +91,8 @@ def write_reports(
     written += write_csvs(pub, out / "csv")
     for lang in langs:
         texts = load_texts(lang)
-        charts = write_charts(pub, texts, out / "charts" / lang)
+        charts = write_change_chart(pub, texts, out / "charts" / lang)
+        charts.update(write_charts(pub, texts, out / "charts" / lang))
         for info in charts.values():
             written += [info["png"], info["svg"]]
         written.append(write_dictionary(pub, texts, out / "csv"))

@@ -1,0 +1,57 @@
+"""The optional ``changes`` stage of ``gd.run``: runs only when ``[[rounds]]`` are configured.
+
+It compares every later round with the baseline (:func:`gender_diag.change.compare`) and
+ranks the baseline's gaps with the run's own criteria, so that the report can say what
+happened to the priorities the team set at baseline.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["baseline_config", "run_changes"]
+
+
+def baseline_config(cfg: dict) -> dict:
+    """The run's configuration with the baseline round's input and design.
+
+    Catalogue, criteria, disaggregations and thresholds stay the run's, so the baseline's
+    priorities are ranked exactly as the current ones; the robustness draws are skipped (only
+    the order of the baseline's gaps is needed).
+    """
+    from gender_diag.config import Config
+
+    first = cfg["evaluation"]["rounds"][0]["config"]
+    out = {k: v for k, v in cfg.items() if k != "evaluation"}
+    out["input"] = first["input"]
+    out["design"] = first["design"]
+    out["ranking"] = {**cfg["ranking"], "draws": 0, "team_scores": None}
+    return Config(out)
+
+
+def run_changes(result: Any, cfg: dict) -> str:
+    """Fill ``result.changes`` and ``result.change_detail``; return a progress message."""
+    from gender_diag.change.compare import apply_round_suppression, compare_rounds
+    from gender_diag.pipeline import run
+
+    comp = compare_rounds(cfg, details=True)
+    base = run(baseline_config(cfg), until="ranking", write=False)
+    top = base.ranking.head(cfg["ranking"]["top_k"])
+    keep = [c for c in ("rank", "indicator", "by", "by_value", "score") if c in top.columns]
+    # a change is withheld wherever either round's published cell is (methods §5)
+    result.changes = apply_round_suppression(comp.changes, base.indicators, result.indicators)
+    result.change_detail = {
+        "levels": comp.levels,
+        "skipped": comp.skipped,
+        "rounds": comp.rounds,
+        "priorities": top[keep].reset_index(drop=True) if len(top) else pd.DataFrame(),
+        "treatment": bool(cfg["evaluation"]["treatment"]),
+        "adjusted": comp.adjusted,
+    }
+    names = comp.rounds["round"].tolist()
+    return (
+        f"{names[0]} → {', '.join(names[1:])}: {comp.changes['indicator'].nunique()} indicators "
+        f"compared, {len(comp.skipped)} not comparable"
+    )

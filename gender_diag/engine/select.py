@@ -1,0 +1,58 @@
+"""Which engine runs the indicators stage (``[engine] kind``)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import pandas as pd
+
+ENGINES = ("auto", "pandas", "duckdb", "spark")
+#: ``auto`` switches from pandas to DuckDB above this many rows across the survey tables.
+#: Below it pandas is as fast (no registration, no SQL compilation); above it DuckDB's
+#: columnar scan and the cells-of-totals estimation keep time and memory flat (see
+#: benchmarks/results/scale.md).
+AUTO_THRESHOLD_ROWS = 500_000
+
+
+def resolve_engine(
+    kind: str,
+    tables: Mapping[str, pd.DataFrame] | None = None,
+    *,
+    rows: int | None = None,
+    threshold: int = AUTO_THRESHOLD_ROWS,
+) -> str:
+    """The engine that will run: ``kind`` itself, or for ``auto`` pandas or DuckDB by size.
+
+    Examples
+    --------
+    >>> resolve_engine("auto", rows=10), resolve_engine("auto", rows=10**7)
+    ('pandas', 'duckdb')
+    >>> resolve_engine("spark")
+    'spark'
+    """
+    if kind != "auto":
+        return kind
+    if rows is None:
+        rows = sum(len(t) for t in (tables or {}).values())
+    return "duckdb" if rows > threshold else "pandas"
+
+
+def indicators_function(config: Mapping, tables: Mapping[str, pd.DataFrame]):
+    """``compute_indicators`` of the engine the configuration selects (same signature)."""
+    from functools import partial
+
+    from gender_diag.indicators import compute_indicators
+
+    eng = config.get("engine") or {}
+    kind = resolve_engine(
+        eng.get("kind", "auto"),
+        tables,
+        threshold=eng.get("auto_threshold_rows", AUTO_THRESHOLD_ROWS),
+    )
+    if kind == "pandas":
+        return compute_indicators
+    from gender_diag.engine.compute import compute_indicators_sql
+
+    return partial(
+        compute_indicators_sql, engine=kind, spark_master=eng.get("spark_master", "local[2]")
+    )
