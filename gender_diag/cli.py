@@ -58,9 +58,25 @@ def cmd_run(args) -> int:
 
 def cmd_validate(args) -> int:
     from gender_diag.ingest import format_report, validate_path
+    from gender_diag.ingest.mapping import read_mapping_file
 
-    report = validate_path(args.path, form=args.form, design=args.design, format=args.format)
-    print(format_report(report))
+    mapping, design_names = read_mapping_file(args.mapping) if args.mapping else (None, None)
+    report = validate_path(
+        args.path,
+        form=args.form,
+        design=args.design,
+        format=args.format,
+        mapping=mapping,
+        design_names=design_names,
+    )
+    print(format_report(report, lang=args.lang))
+    if args.out:
+        from pathlib import Path
+
+        from gender_diag.pipeline import write_validation
+
+        paths = write_validation(report, Path(args.out))
+        print(f"\nFull issue list: {paths[0]} ({len(report.issues)} rows)")
     return 0 if report.valid else 1
 
 
@@ -175,8 +191,21 @@ def cmd_report(args) -> int:
 def cmd_init(args) -> int:
     from gender_diag.scaffold import init_diagnostic
 
-    for path in init_diagnostic(args.folder, name=args.name):
+    written = init_diagnostic(
+        args.folder,
+        name=args.name,
+        form=args.form,
+        data=args.data,
+        design=args.design,
+        languages=args.languages,
+        country=args.country,
+    )
+    for path in written:
         print(path)
+    config = Path(args.folder) / "diagnostic.toml"
+    asks = config.read_text(encoding="utf-8").count("\n# QUESTION:") if args.form else 0
+    if asks:
+        print(f"\n{asks} question(s) in {config} need your answer (lines '# QUESTION').")
     print(f"\nNext: read {Path(args.folder) / 'README.md'}")
     return 0
 
@@ -238,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["kobo", "odk", "table", "stata", "spss"],
         help="input format (default: detected from the file)",
     )
+    p.add_argument(
+        "--mapping",
+        default=None,
+        help="TOML file with a [mapping] section (or a diagnostic.toml): where the "
+        "household id, roster, sex, respondents and repeats live in your own form",
+    )
+    p.add_argument("--out", default=None, help="write the full issue list to this folder")
     p.add_argument("--lang", default="en", choices=["es", "fr", "en"])
     p.set_defaults(func=cmd_validate)
 
@@ -280,9 +316,26 @@ def build_parser() -> argparse.ArgumentParser:
     engine_arg(p)
     p.set_defaults(func=cmd_report, until="report")
 
-    p = sub.add_parser("init", help="create a new diagnostic folder")
+    p = sub.add_parser("init", help="create a new diagnostic folder (for your own form too)")
     p.add_argument("folder")
     p.add_argument("--name", default=None)
+    p.add_argument("--form", default=None, help="your XLSForm: the diagnostic is built for it")
+    p.add_argument("--data", default=None, help="its Kobo export (XLSX with repeat sheets)")
+    p.add_argument("--design", default=None, help="design file: weights per community")
+    p.add_argument(
+        "--lang",
+        dest="languages",
+        nargs="+",
+        choices=["es", "fr", "en"],
+        default=None,
+        help="report languages (default: the form's languages)",
+    )
+    p.add_argument(
+        "--country",
+        default=None,
+        help="ISO country code (PE, KE, …) choosing the action catalogue; PE = the bundled "
+        "Peruvian one, others the generic catalogue to adapt",
+    )
     p.set_defaults(func=cmd_init)
     return parser
 

@@ -124,6 +124,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
     },
     "recommend": {
         "top_n": Key((int,), 10),
+        # ISO 3166 code of the diagnostic's country: an action catalogue written for another
+        # country is replaced by the generic one (issue 14 §8); empty = use the catalogue as is
+        "country": Key((str,), "", help="two-letter country code, e.g. PE"),
     },
     "engine": {
         "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),
@@ -192,6 +195,13 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     """
     problems: list[str] = []
     out: dict[str, dict[str, Any]] = {}
+    # [mapping] has nested tables: validated by its own module (gender_diag.ingest.mapping)
+    raw = dict(raw)
+    mapping = raw.pop("mapping", None)
+    if mapping is not None:
+        from gender_diag.ingest.mapping import parse_mapping
+
+        problems += parse_mapping(mapping, source=source)[1]
     extra: dict[str, Any] = {}
     if "rounds" in raw or "evaluation" in raw:  # change over time: gender_diag.change.rounds
         from gender_diag.change.rounds import validate_rounds
@@ -204,7 +214,7 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
         if section not in SCHEMA:
             problems.append(
                 f"unknown section [{section}]. Fix: use one of "
-                + ", ".join(f"[{s}]" for s in SCHEMA)
+                + ", ".join(f"[{s}]" for s in (*SCHEMA, "mapping"))
                 + "."
             )
     for section, keys in SCHEMA.items():
@@ -270,6 +280,8 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
     if out["indicators"]["catalogue"] is None:
         out["indicators"]["catalogue"] = catalogue_dir()
     out["config_path"] = source
+    if mapping is not None:
+        out["mapping"] = mapping  # the section as written; ingest reads it (load_mapping)
     out.update(extra)
     return Config(out)
 

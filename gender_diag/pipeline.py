@@ -64,6 +64,14 @@ def ingest_survey(config: dict):
         options["design"] = inp["design"]
     if inp["salt"]:
         options["salt"] = inp["salt"]
+    if config.get("mapping") is not None:
+        if inp["format"] not in ("kobo", "odk"):
+            raise ConfigError(
+                f"[mapping] is read with Kobo and ODK exports, not with {inp['format']!r} "
+                "files. Fix: rename the columns of the table instead, or export from Kobo/ODK."
+            )
+        options["mapping"] = config["mapping"]
+        options["design_names"] = config["design"]
     with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
         return reader(inp["path"], **options)
 
@@ -98,6 +106,18 @@ def design_columns(config: dict, survey_design: dict | None = None) -> dict[str,
             'column. Fix: give [input] design = "design.csv" or [design] weight = "<column>".'
         )
     return {**roles, "with_replacement": d["with_replacement"], "lonely_psu": d["lonely_psu"]}
+
+
+def _design_config(config: dict, survey) -> dict:
+    """With ``[mapping]``, the ``[design]`` names translated to the survey's columns."""
+    if config.get("mapping") is None:
+        return config
+    from gender_diag.ingest.mapping import load_mapping, translate_design
+
+    tables = getattr(survey, "tables", {}) or {}
+    columns = {c for t in tables.values() for c in t.columns}
+    design = translate_design(config["design"], load_mapping(config["mapping"]), columns)
+    return {**config, "design": design}
 
 
 def catalogue_file(config: dict, *parts: str) -> Path | None:
@@ -143,9 +163,18 @@ def ranking_candidates(gaps: pd.DataFrame, config: dict) -> pd.DataFrame:
 
 
 def indicator_labels(labels: pd.DataFrame) -> dict[str, dict[str, str]]:
-    """Indicator id → {language: label} from the catalogue frame."""
+    """Indicator id → {language: label} from the catalogue frame.
+
+    Household (and parcel) labels name the compared groups, female- and male-headed
+    households (:func:`gender_diag.report.wording.unit_label`).
+    """
+    from gender_diag.report.wording import unit_label
+
     return {
-        row.indicator: {lang: getattr(row, f"label_{lang}") for lang in ("es", "fr", "en")}
+        row.indicator: {
+            lang: unit_label(getattr(row, f"label_{lang}"), getattr(row, "unit", ""), lang)
+            for lang in ("es", "fr", "en")
+        }
         for row in labels.itertuples()
     }
 
@@ -236,13 +265,16 @@ def run(
     from gender_diag import indices as idx
     from gender_diag.prioritise import load_criteria, rank_gaps
     from gender_diag.prioritise.concepts import concept_map, concept_priorities
-    from gender_diag.recommend import load_actions, recommend
+    from gender_diag.recommend import recommend, select_actions
     from gender_diag.report import sdc, write_reports
     from gender_diag.report.tables import nesting_from_survey, place_names
 
     out = output_dir(cfg)
     result = RunResult(config=cfg)
     timings: dict[str, float] = {}
+    from gender_diag.skips import SkipLog, attempt
+
+    skips = SkipLog(progress)
 
     def stage(name: str):
         progress(name, "start")
@@ -255,6 +287,10 @@ def run(
     # 1. ingest and validation
     stage("ingest")
     survey = ingest_survey(cfg)
+    if cfg.get("evaluation"):  # the latest round's renamed questions (issue 12)
+        from gender_diag.change.stage import rename_current
+
+        survey = rename_current(survey, cfg)
     result.survey = survey
     ind.compute.cache_evaluations(survey)  # rules evaluated once across the stages below
     report = survey.report
@@ -276,9 +312,11 @@ def run(
 
     # 2. design + indicators (the design is built per unit table inside compute_indicators)
     stage("indicators")
-    catalogue = ind.load_catalogue(cfg["indicators"]["catalogue"])
+    catalogue = ind.load_catalogue(
+        cfg["indicators"]["catalogue"], languages=cfg["diagnostic"]["languages"]
+    )
     # one design spec for every stage (roles checked against each table when used)
-    design = DesignSpec.from_config(cfg, survey.design)
+    design = DesignSpec.from_config(_design_config(cfg, survey), survey.design)
     computable, result.skipped_indicators = ind.available_indicators(survey, catalogue)
     if not computable:
         raise ConfigError(
@@ -310,20 +348,30 @@ def run(
     result.gaps = ind.gap_table(table, catalogue)
     result.labels = catalogue.to_frame()
     result.catalogue = catalogue
-    result.couples = suppress_small(
-        ind.couple_comparisons(
-            survey,
-            catalogue,
-            design,
-            alpha=1 - cfg["indicators"]["confidence"],
-            indicators=computable,
-        ),
-        sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
-        threshold=cfg["disclosure"]["threshold"],
-        sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+    couples = attempt(
+        skips,
+        "indicators",
+        "couple comparisons",
+        ind.couple_comparisons,
+        survey,
+        catalogue,
+        design,
+        alpha=1 - cfg["indicators"]["confidence"],
+        indicators=computable,
     )
+    if couples is not None:
+        result.couples = suppress_small(
+            couples,
+            sensitive=set(result.labels.loc[result.labels["sensitive"], "indicator"]),
+            threshold=cfg["disclosure"]["threshold"],
+            sensitive_threshold=cfg["disclosure"]["sensitive_threshold"],
+        )
+    for level in unavailable:
+        skips.add("indicators", f"disaggregation {level}", "not possible with these data")
     skipped = len(result.skipped_indicators)
     note = f", {skipped} skipped (inputs not in the data)" if skipped else ""
+    if catalogue.notes:  # a translation missing: another language's text is shown instead
+        note += f"; {len(catalogue.notes)} text(s) borrowed from another language"
     if unavailable:
         note += f"; not possible with these data: {', '.join(unavailable)}"
     done("indicators", f"{table['indicator'].nunique()} indicators, {len(table)} rows{note}")
@@ -332,14 +380,27 @@ def run(
 
     # 3. composite indices
     stage("indices")
-    people = ind.weai_inputs(survey, catalogue, design=design, indicators=computable)
+    presets = cfg["indices"]["presets"]
+    people = None
+    if presets:  # no WEAI index asked for ([indices] presets = []): no WEAI inputs needed
+        people = attempt(
+            skips,
+            "indices",
+            "WEAI inputs",
+            ind.weai_inputs,
+            survey,
+            catalogue,
+            design=design,
+            indicators=computable,
+        )
     index_design = design  # the index frame's weights replace the weight role
     not_possible = []
-    for preset in cfg["indices"]["presets"]:
+    for preset in presets if people is not None else []:
         spec = idx.load_preset(catalogue_file(cfg, "presets", f"{preset}.yaml") or preset)
         absent = [key for key in spec.weights if key not in people.columns]
         if absent:
             not_possible.append(f"{preset} (no {', '.join(absent)})")
+            skips.add("indices", f"index {preset}", f"inputs not in the data: {', '.join(absent)}")
             continue
         result.indices[preset] = idx.weai(
             people,
@@ -351,9 +412,21 @@ def run(
             design=index_design,
             gpi_weighted=cfg["indices"]["gpi_weighted"],
         )
-    local = ind.local_gap_index(survey, catalogue, design=design, indicators=computable)
-    for name, frame in local.items():
+    local = attempt(
+        skips,
+        "indices",
+        "local gender gap index",
+        ind.local_gap_index,
+        survey,
+        catalogue,
+        design=design,
+        indicators=computable,
+    )
+    for name, frame in (local or {}).items():
         result.indices[f"local_gap_{name}"] = frame
+    if people is None and presets:
+        not_possible = [f"{p} (no WEAI inputs)" for p in presets]
+    result.skipped = skips.frame()
     note = f"; not possible with these data: {'; '.join(not_possible)}" if not_possible else ""
     done("indices", ", ".join(result.indices) + note)
     if stop < STAGES.index("ranking"):
@@ -398,16 +471,19 @@ def run(
     labels = indicator_labels(result.labels)
     # one priority per concept (catalogue `concept`): actions answer distinct problems
     priorities = concept_priorities(ranking.table, concept_map(result.labels))
+    actions, actions_note = select_actions(
+        catalogue_file(cfg, "actions.yaml"), country=cfg["recommend"]["country"]
+    )
     direct, indirect, unmatched = recommend(
         priorities.assign(rank=priorities["priority"]),
         result.gaps,
-        actions=load_actions(catalogue_file(cfg, "actions.yaml")),
+        actions=actions,
         top_n=cfg["recommend"]["top_n"],
         labels=labels,
         place_labels=place_names(survey),
     )
     result.direct_actions, result.indirect_actions, result.unmatched = direct, indirect, unmatched
-    done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions")
+    done("recommend", f"{len(direct)} direct, {len(indirect)} indirect actions ({actions_note})")
 
     if cfg.get("evaluation"):  # change since the baseline, only with [[rounds]] (issue 12)
         from gender_diag.change.stage import run_changes
@@ -419,6 +495,9 @@ def run(
     inputs += sorted(Path(cfg["indicators"]["catalogue"]).rglob("*.yaml"))
     if rcfg["team_scores"] is not None:
         inputs.append(rcfg["team_scores"])
+    if cfg.get("evaluation"):  # every round's files (issue 12)
+        inputs += [r["config"]["input"][k] for r in cfg["evaluation"]["rounds"]
+                   for k in ("path", "form", "design")]  # fmt: skip
     result.provenance = provenance.collect(cfg, inputs=inputs, seeds={"ranking": rcfg["seed"]})
     if stop < STAGES.index("report") or not write:
         return result
@@ -435,6 +514,10 @@ def run(
     if len(result.skipped_indicators):
         path = out / "validation" / "skipped_indicators.csv"
         paths.append(safe_output.write_csv(result.skipped_indicators, path))
+    result.skipped = skips.frame()
+    if len(result.skipped):
+        path = out / "validation" / "skipped.csv"
+        paths.append(safe_output.write_csv(result.skipped, path))
     paths += write_reports(
         result,
         out,

@@ -27,6 +27,9 @@ class RunResult:
         The indicator catalogue used.
     skipped_indicators : DataFrame
         Catalogue indicators the data cannot support (``indicator, reason``).
+    skipped : DataFrame
+        Optional parts of the run the data cannot support (couple comparisons, WEAI inputs,
+        local gap index, disaggregations): ``stage, item, reason`` (:mod:`gender_diag.skips`).
     indices : dict
         Name → index result (e.g. ``"a-weai"`` → WEAI result with ``to_frame()``;
         ``"local_gap"`` → DataFrame).
@@ -63,6 +66,7 @@ class RunResult:
     gaps: pd.DataFrame = field(default_factory=pd.DataFrame)
     couples: pd.DataFrame = field(default_factory=pd.DataFrame)
     skipped_indicators: pd.DataFrame = field(default_factory=pd.DataFrame)
+    skipped: pd.DataFrame = field(default_factory=pd.DataFrame)
     catalogue: Any = None
     indices: dict[str, Any] = field(default_factory=dict)
     ranking: pd.DataFrame = field(default_factory=pd.DataFrame)

@@ -125,15 +125,22 @@ def read_treatment(design_file: str | Path | pd.DataFrame, column: str) -> pd.Se
 
 
 def _apply_rename(survey, rename: Mapping[str, str]):
-    """Rename this round's variables to the baseline's names in every table."""
+    """This round's variables under the baseline's names, in every table and the variable list.
+
+    Returns a new Survey (the caller's object is left as it is).
+    """
+    import dataclasses
+
     if not rename:
         return survey
     tables = {k: v.rename(columns=dict(rename)) for k, v in survey.tables.items()}
-    try:
-        survey.tables = tables
-    except AttributeError:  # a frozen object: fall back to a plain mapping of tables
-        return tables
-    return survey
+    changes = {"tables": tables}
+    variables = getattr(survey, "variables", None)
+    if isinstance(variables, pd.DataFrame) and "name" in variables.columns:
+        changes["variables"] = variables.assign(name=variables["name"].replace(dict(rename)))
+    if dataclasses.is_dataclass(survey):
+        return dataclasses.replace(survey, **changes)
+    return tables  # a plain mapping of tables
 
 
 def rounds_from_config(config) -> tuple[list[RoundData], dict]:

@@ -11,7 +11,21 @@ from typing import Any
 
 import pandas as pd
 
-__all__ = ["baseline_config", "run_changes"]
+__all__ = ["baseline_config", "rename_current", "run_changes"]
+
+
+def rename_current(survey: Any, cfg: dict) -> Any:
+    """Apply the latest round's ``rename`` to the run's own survey when it is that round.
+
+    The run describes the latest round (its ``[input]`` defaults to the last round's), so a
+    question renamed in the new form keeps the baseline's name in the current tables too.
+    """
+    from gender_diag.change.compare import _apply_rename
+
+    last = cfg["evaluation"]["rounds"][-1]
+    if last["rename"] and last["config"]["input"]["path"] == cfg["input"]["path"]:
+        return _apply_rename(survey, last["rename"])
+    return survey
 
 
 def baseline_config(cfg: dict) -> dict:

@@ -76,7 +76,7 @@ def _nested(outer: np.ndarray, inner: np.ndarray) -> tuple[np.ndarray, np.ndarra
     return codes, parent
 
 
-def _per_group_constant(
+def per_group_constant(
     values: np.ndarray, group: np.ndarray, n_groups: int, role: str, column: str, group_role: str
 ) -> np.ndarray:
     lo = np.full(n_groups, np.inf)
@@ -93,7 +93,7 @@ def _per_group_constant(
     return lo
 
 
-def _population_size(values: np.ndarray, n_units: np.ndarray, role: str, column: str) -> np.ndarray:
+def population_size(values: np.ndarray, n_units: np.ndarray, role: str, column: str) -> np.ndarray:
     """Population sizes from a fpc given as sizes (> 1) or sampling fractions (≤ 1)."""
     if np.any(values <= 0):
         raise DesignError(
@@ -115,7 +115,7 @@ def _population_size(values: np.ndarray, n_units: np.ndarray, role: str, column:
     return values
 
 
-def _stage_scale(
+def stage_scale(
     n: np.ndarray, pop: np.ndarray | None, lonely: str, labels, stage: str, lonely_psu: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """Scale ``(1-f) n/(n-1)`` per group and the lonely-adjust flag (R ``onestrat``)."""
@@ -189,9 +189,9 @@ def _second_stage(data, spec, p, p_stratum, n_psu_h, pop1):
     n_psu = p_stratum.size
     n_ssu_p = np.bincount(s_psu, minlength=n_psu).astype(float)
     vals = _numeric(column_of(data, spec.fpc2, "fpc2"), "fpc2")
-    per_p = _per_group_constant(vals, p, n_psu, "fpc2", spec.fpc2, "PSU")
-    pop2 = _population_size(per_p, n_ssu_p, "fpc2", spec.fpc2)
-    scale2, adjust2 = _stage_scale(n_ssu_p, pop2, "PSUs", np.arange(n_psu), "SSU", spec.lonely_psu)
+    per_p = per_group_constant(vals, p, n_psu, "fpc2", spec.fpc2, "PSU")
+    pop2 = population_size(per_p, n_ssu_p, "fpc2", spec.fpc2)
+    scale2, adjust2 = stage_scale(n_ssu_p, pop2, "PSUs", np.arange(n_psu), "SSU", spec.lonely_psu)
     # R multistage(): the second-stage term is multiplied by n_h / N_h.
     scale2 = scale2 * (n_psu_h / pop1)[p_stratum]
     stage2 = StageStructure(s, s_psu, scale2[s_psu], adjust2[s_psu])
@@ -211,9 +211,9 @@ def build_structure(data: pd.DataFrame, spec) -> Structure:
     pop1 = None
     if spec.fpc is not None and not spec.with_replacement:
         vals = _numeric(column_of(data, spec.fpc, "fpc"), "fpc")
-        per_h = _per_group_constant(vals, h, n_strata, "fpc", spec.fpc, "stratum")
-        pop1 = _population_size(per_h, n_psu_h, "fpc", spec.fpc)
-    scale1, adjust1 = _stage_scale(n_psu_h, pop1, "strata", h_labels, "PSU", spec.lonely_psu)
+        per_h = per_group_constant(vals, h, n_strata, "fpc", spec.fpc, "stratum")
+        pop1 = population_size(per_h, n_psu_h, "fpc", spec.fpc)
+    scale1, adjust1 = stage_scale(n_psu_h, pop1, "strata", h_labels, "PSU", spec.lonely_psu)
     stage1 = StageStructure(p, p_stratum, scale1[p_stratum], adjust1[p_stratum])
     stage2 = _second_stage(data, spec, p, p_stratum, n_psu_h, pop1)
     units = data.shape[0] if spec.psu is None else p_stratum.size

@@ -310,6 +310,7 @@ def calibrate(
     variance=None,
     residuals: str = "design",
     totals_vcov=None,
+    trim=None,
     max_iter: int = 50,
     tol: float = 1e-7,
 ):
@@ -334,6 +335,10 @@ def calibrate(
         Covariance of the control totals when they are estimates from an independent sample
         (order: intercept if any, then ``totals`` with one entry per category); adds
         ``Bᵀ V B`` to every variance. None: the totals are known population values.
+    trim : (float, float), optional
+        Trim the factors to ``[lower, upper]`` after calibrating and spread the trimmed
+        weight evenly over the untrimmed factors (R ``calibrate(trim=)``); the weight total
+        is kept, the other totals then hold only approximately.
 
     Returns
     -------
@@ -353,6 +358,8 @@ def calibrate(
     sigma2 = _sigma2(design, variance, owner)
     d = design.weights
     g = linear_g(x, d, target, bounds=(lo, hi), sigma2=sigma2, max_iter=max_iter, tol=tol)
+    if trim is not None:
+        g = trim_factors(g, d, trim)
     prior = design.calibration
     vcov = None
     if totals_vcov is not None:
@@ -369,6 +376,22 @@ def calibrate(
         margins=() if prior is None else prior.margins,
     )
     return new.evolve(calibration=state)
+
+
+def trim_factors(g: np.ndarray, d: np.ndarray, trim) -> np.ndarray:
+    """Clip ``g`` to ``trim`` and add ``Σ (g − g') d / Σ_untrimmed d`` to the untrimmed factors.
+
+    Examples
+    --------
+    >>> trim_factors(np.array([0.5, 1.0, 3.0]), np.ones(3), (0.8, 2.0)).tolist()
+    [0.8, 1.7, 2.0]
+    """
+    lo, hi = (float(t) for t in trim)
+    new = np.clip(g, lo, hi)
+    outside = (g < lo) | (g > hi)
+    if outside.any() and (~outside).any():
+        new[~outside] += float(((g - new) * d).sum()) / float(d[~outside].sum())
+    return new
 
 
 def _sigma2(design, variance, owner):

@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.design._kernel import group_sum
-from gender_diag.design._structure import _per_group_constant, _population_size, _stage_scale
+from gender_diag.design._structure import per_group_constant, population_size, stage_scale
 from gender_diag.design.survey import SurveyDesign
 from gender_diag.errors import DesignError
 
@@ -216,11 +216,9 @@ class TotalsDesign(SurveyDesign):
         pop1 = None
         if fpc is not None and not with_replacement:
             vals = cells[fpc].to_numpy(dtype=float)
-            per_h = _per_group_constant(
-                vals, self._cell_stratum, labels.size, "fpc", fpc, "stratum"
-            )
-            pop1 = _population_size(per_h, n_h, "fpc", fpc)
-        scale, adjust = _stage_scale(n_h, pop1, "strata", labels, "PSU", lonely_psu)
+            per_h = per_group_constant(vals, self._cell_stratum, labels.size, "fpc", fpc, "stratum")
+            pop1 = population_size(per_h, n_h, "fpc", fpc)
+        scale, adjust = stage_scale(n_h, pop1, "strata", labels, "PSU", lonely_psu)
         self._rows_per_stratum = n_h
         self._scale_per_stratum = scale
         self._centre_zero = adjust

@@ -125,6 +125,8 @@ class Catalogue:
     indicators: list[Indicator]
     derived: list[Derived] = field(default_factory=list)
     paths: tuple[Path, ...] = ()
+    #: Texts borrowed from another language (a translation missing), one line each.
+    notes: tuple[str, ...] = ()
 
     def __len__(self) -> int:
         return len(self.indicators)
@@ -217,21 +219,43 @@ def _read_yaml(path: Path, problems: list[str]) -> dict | None:
     return data
 
 
-def _texts(entry: dict, key: str, where: str, problems: list[str]) -> dict[str, str]:
+def _texts(
+    entry: dict,
+    key: str,
+    where: str,
+    problems: list[str],
+    languages: tuple[str, ...] = LANGUAGES,
+    notes: list[str] | None = None,
+) -> dict[str, str]:
+    """Texts of one field per language: required in ``languages`` only (issue 14 §9).
+
+    A language of ``LANGUAGES`` without a text borrows the first text found (in the order of
+    ``languages``, then es, fr, en) and a note says so; the reports then show, say, the
+    English label in the Spanish report rather than nothing.
+    """
     val = entry.get(key)
     if not isinstance(val, dict):
-        problems.append(f"{where}: '{key}' must map each language (es, fr, en) to a text.")
+        problems.append(
+            f"{where}: '{key}' must map each language ({', '.join(languages)}) to a text."
+        )
         return {}
     out = {}
     for lang in LANGUAGES:
         txt = val.get(lang)
-        if not isinstance(txt, str) or not txt.strip():
-            problems.append(f"{where}: missing translation '{key}.{lang}'. Add the {lang} text.")
-        else:
+        if isinstance(txt, str) and txt.strip():
             out[lang] = txt.strip()
+        elif lang in languages:
+            problems.append(f"{where}: missing translation '{key}.{lang}'. Add the {lang} text.")
     for lang in val:
         if lang not in LANGUAGES:
             problems.append(f"{where}: unknown language '{key}.{lang}' (use es, fr, en).")
+    have = [lang for lang in (*languages, *LANGUAGES) if lang in out]
+    if have:
+        for lang in LANGUAGES:
+            if lang not in out:
+                out[lang] = out[have[0]]
+                if notes is not None and lang in languages:
+                    notes.append(f"{where}: no {lang} {key}; the {have[0]} text is used.")
     return out
 
 
@@ -276,7 +300,7 @@ def _catalogue_files(path) -> list[Path]:
     return files
 
 
-def load_catalogue(path=None, *, variables=None) -> Catalogue:
+def load_catalogue(path=None, *, variables=None, languages=LANGUAGES) -> Catalogue:
     """Load and validate the indicator catalogue.
 
     Parameters
@@ -289,6 +313,9 @@ def load_catalogue(path=None, *, variables=None) -> Catalogue:
         or plain names). When given, every variable a rule reads must be one of them, one of
         the structural columns (:data:`STRUCTURAL_VARIABLES`), a derived variable or a
         select_multiple dummy ``q__code`` of a known question ``q``.
+    languages : sequence of str
+        Languages whose label and definition are required (default es, fr, en); the others
+        borrow an available text, listed in :attr:`Catalogue.notes`.
 
     Returns
     -------
@@ -310,6 +337,8 @@ def load_catalogue(path=None, *, variables=None) -> Catalogue:
     ['attitudes_ipv', 'autonomy_income', 'control_income']
     """
     problems: list[str] = []
+    notes: list[str] = []
+    languages = tuple(lang for lang in LANGUAGES if lang in tuple(languages)) or LANGUAGES
     files = _catalogue_files(path)
     if not files:
         raise ConfigError(f"No indicator catalogue found at {path!r} (indicators*.yaml).")
@@ -371,8 +400,8 @@ def load_catalogue(path=None, *, variables=None) -> Catalogue:
             if ident in seen:
                 problems.append(f"{where}: duplicate id (already defined in {seen[ident]}).")
             seen[ident] = f.name
-            labels = _texts(e, "label", where, problems)
-            defs = _texts(e, "definition", where, problems)
+            labels = _texts(e, "label", where, problems, languages, notes)
+            defs = _texts(e, "definition", where, problems, languages, notes)
             _enum(e["unit"], UNITS, "unit", where, problems)
             _enum(e["type"], TYPES, "type", where, problems)
             _enum(e["direction"], DIRECTIONS, "direction", where, problems)
@@ -431,7 +460,7 @@ def load_catalogue(path=None, *, variables=None) -> Catalogue:
     if problems:
         head = f"The indicator catalogue has {len(problems)} problem(s):"
         raise ConfigError("\n".join([head, *(f"  - {p}" for p in problems)]))
-    return Catalogue(indicators, derived, tuple(files))
+    return Catalogue(indicators, derived, tuple(files), tuple(notes))
 
 
 def variables_from_xlsform(path) -> set[str]:

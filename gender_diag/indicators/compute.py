@@ -172,18 +172,29 @@ def available_indicators(
         Computable indicator ids, and a frame ``indicator, reason`` of the others.
     """
     from gender_diag.indicators.catalogue import STRUCTURAL_VARIABLES
-    from gender_diag.indicators.rules import AGGREGATIONS
+    from gender_diag.indicators.rules import aggregation, resolve_table
 
     catalogue = _catalogue(catalogue)
     tables = getattr(survey, "tables", survey)
     known = {str(c) for t in tables.values() for c in t.columns}
     known |= {d.name for d in catalogue.derived} | set(STRUCTURAL_VARIABLES)
     known |= {"age_band", "head_sex"}
+    mem = tables.get("members")
+    # household and parcel units are compared by the head's sex: a roster without a head
+    # (no relation == 'head', no [mapping.members] head rule) cannot support them
+    headless = mem is not None and not (
+        "sex" in mem.columns and ({"relation", "is_head"} & set(mem.columns))
+    )
     ids, skipped = [], []
     for ind in catalogue.indicators:
         needs = {UNIT_TABLES[ind.unit]}
         rules = [r for r in (ind.parsed_rule, ind.parsed_universe) if r is not None]
-        needs |= {AGGREGATIONS[f][0] for r in rules for f in r.functions() if f in AGGREGATIONS}
+        for f in {f for r in rules for f in r.functions()}:
+            agg = aggregation(f)
+            if agg is not None:
+                needs.add(resolve_table(agg[0], tables) or agg[0])
+            if f in ("sex_of", "women_in", "men_in"):
+                needs.add("members")  # person references resolve through the roster
         if ind.unit in ("household", "parcel"):
             needs.add("members")  # compared by the sex of the head, found in the roster
         absent_tables = sorted(t for t in needs if t not in tables)
@@ -192,6 +203,8 @@ def available_indicators(
         absent = sorted(v for v in variables if v not in known)
         if absent_tables:
             skipped.append((ind.id, f"no {', '.join(absent_tables)} table in the survey"))
+        elif headless and ind.unit in ("household", "parcel"):
+            skipped.append((ind.id, "no household head in the roster (map [mapping.members] head)"))
         elif absent:
             skipped.append((ind.id, f"variables not in the survey: {', '.join(absent)}"))
         else:
@@ -230,7 +243,8 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
     Added columns
     -------------
     ``age_band`` (members, respondents: own age; households, parcels: the head's),
-    ``head_sex`` (every table: sex of the roster member with ``relation == 'head'``),
+    ``head_sex`` (every table: sex of the roster member with ``relation == 'head'``, or
+    marked ``is_head`` by the mapping's head rule),
     ``mother_tongue`` (households and parcels: the head's), ``program_participant``
     (every table, from households), ``resp_role`` untouched. Then every derived variable
     of the catalogue on its unit's table.
@@ -250,7 +264,12 @@ def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
     t = {k: v.copy() for k, v in tables.items()}
     mem = t.get("members")
     head = None
-    if mem is not None and {"hhid", "relation"} <= set(mem.columns):
+    if mem is not None and {"hhid", "is_head"} <= set(mem.columns):
+        # the head marked by the [mapping.members] head rule (gender_diag.ingest.mapping)
+        head = mem.loc[mem["is_head"].astype("boolean").fillna(False).to_numpy(dtype=bool)]
+        head = head.drop_duplicates("hhid")
+        head = head.set_index(head["hhid"].astype(str))
+    elif mem is not None and {"hhid", "relation"} <= set(mem.columns):
         head = mem.loc[mem["relation"].astype(str) == "head"].drop_duplicates("hhid")
         head = head.set_index(head["hhid"].astype(str))
     hh = t.get("households")
@@ -557,7 +576,9 @@ def compute_indicators(
         female-headed households (parcels) with the disadvantage.
     """
     catalogue = _catalogue(catalogue)
-    _, spec = _tables_and_design(survey, design)
+    tables, spec = _tables_and_design(survey, design)
+    if "households" in tables:  # fail early, listing the survey's columns, not a unit frame's
+        spec.check(tables["households"], where="the households table")
     alpha = 1 - spec.confidence if alpha is None else alpha
     if not 0 < alpha < 1:
         raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
@@ -712,6 +733,11 @@ def couple_comparisons(
     sexes = resp["sex"].astype(str)
     counts = pd.crosstab(resp["hhid"], sexes)
     dual = counts.index[(counts.get("F", 0) == 1) & (counts.get("M", 0) == 1)]
+    if not len(dual):
+        raise EstimationError(
+            "couple_comparisons: no household has exactly one female and one male respondent "
+            "(e.g. one respondent per household), so there is no couple to compare."
+        )
     w = resp.loc[resp["hhid"].isin(dual) & sexes.eq("F")].set_index("hhid")
     m = resp.loc[resp["hhid"].isin(dual) & sexes.eq("M")].set_index("hhid").reindex(w.index)
     base_cols = [c for c in w.columns if c not in {i.id for i in catalogue.indicators}]
@@ -788,5 +814,7 @@ def weai_inputs(
     tables = prepare_tables(survey, catalogue)
     ids = [i.id for i in keyed.values()]
     frames = indicator_frames(tables, catalogue, design=spec, indicators=ids)
+    if "respondent" not in frames:
+        raise EstimationError("weai_inputs: no WEAI adequacy indicator of the respondents.")
     people = frames["respondent"]
     return people.rename(columns={ind.id: key for key, ind in keyed.items()})

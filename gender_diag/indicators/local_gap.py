@@ -207,6 +207,8 @@ def local_gap_index(
     catalogue = _catalogue(catalogue)
     _, spec = _tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
+    if by and not any(by in t.columns for t in tables.values()):
+        by = None  # a survey without that area column (no district mapped): territory only
     wanted = None if indicators is None else set(indicators)
     inds = [
         i

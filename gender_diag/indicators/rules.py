@@ -21,7 +21,17 @@ Grammar (informal)
   ``has_line(q, line)`` (is the row's roster line ticked in a select_multiple over lines),
   and aggregations from roster members or parcels to the current unit:
   ``any_member``, ``all_members``, ``count_members``, ``sum_members``, ``mean_members``,
-  ``any_parcel``, ``all_parcels``, ``count_parcels``, ``sum_parcels``, ``mean_parcels``.
+  ``any_parcel``, ``all_parcels``, ``count_parcels``, ``sum_parcels``, ``mean_parcels``;
+- the same over **any** table of the survey (a repeat mapped in ``[mapping.tables]``):
+  ``any_<table>(cond)``, ``all_<table>``, ``count_<table>``, ``sum_<table>(x)``,
+  ``mean_<table>``, ``min_<table>``, ``max_<table>`` (``count_crops(crop_name == 'maize')``;
+  ``<table>`` may drop or add a final ``s``). A repeat nested in another repeat aggregates per
+  row of its outer repeat when called from that repeat (``any_plots(count_crops(...) > 1)``),
+  per household otherwise;
+- person references answered with roster line numbers (who owns, who decides):
+  ``sex_of(x)`` is the sex (``'F'``/``'M'``) of the household member whose line is ``x``;
+  ``women_in(q)`` / ``men_in(q)`` count the women / men ticked in a select_multiple ``q``
+  over roster lines.
 
 Missing values
 --------------
@@ -51,6 +61,7 @@ Examples
 from __future__ import annotations
 
 import ast
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
@@ -61,6 +72,8 @@ from gender_diag.errors import RuleError
 
 __all__ = [
     "AGGREGATIONS",
+    "aggregation",
+    "resolve_table",
     "FUNCTIONS",
     "UNIT_TABLES",
     "Rule",
@@ -83,6 +96,8 @@ _UPWARD = {
     "parcels": (("households", ("hhid",)),),
     "households": (),
 }
+#: Any other table (a mapped repeat) reads household variables.
+_UPWARD_OTHER = (("households", ("hhid",)),)
 
 #: Aggregation functions: name → (child table, reducer).
 AGGREGATIONS = {
@@ -113,8 +128,51 @@ FUNCTIONS: dict[str, tuple[int, int | None]] = {
     "mean": (1, None),
     "selected": (2, 2),
     "has_line": (2, 2),
+    "sex_of": (1, 1),
+    "women_in": (1, 1),
+    "men_in": (1, 1),
     **{name: (1, 1) for name in AGGREGATIONS},
 }
+#: ``<how>_<table>``: an aggregation over any table of the survey (see the module docstring).
+_GENERIC_AGGREGATION = re.compile(r"^(any|all|count|sum|mean|min|max)_([a-z][a-z0-9_]*)$")
+#: Functions whose first argument names a select_multiple question (not a value).
+_QUESTION_FIRST = ("selected", "has_line", "women_in", "men_in")
+
+
+def aggregation(name: str) -> tuple[str, str] | None:
+    """``(table, how)`` of an aggregation function name, None for other functions.
+
+    The table of a generic ``<how>_<table>`` is the name as written; :func:`resolve_table`
+    finds it among the survey's tables.
+
+    Examples
+    --------
+    >>> aggregation("any_parcel"), aggregation("count_crops"), aggregation("coalesce")
+    (('parcels', 'any'), ('crops', 'count'), None)
+    """
+    if name in AGGREGATIONS:
+        return AGGREGATIONS[name]
+    if name in FUNCTIONS:
+        return None
+    m = _GENERIC_AGGREGATION.match(name)
+    return (m.group(2), m.group(1)) if m else None
+
+
+def resolve_table(name: str, tables) -> str | None:
+    """The survey table an aggregation names: exact, or with a final ``s`` added or dropped.
+
+    Examples
+    --------
+    >>> resolve_table("crop", {"crops": None}), resolve_table("livestock", {"livestock": None})
+    ('crops', 'livestock')
+    >>> resolve_table("plots", {"plot": None}), resolve_table("goats", {}) is None
+    ('plot', True)
+    """
+    for cand in (name, name + "s", name[:-1] if name.endswith("s") else None):
+        if cand and cand in tables:
+            return cand
+    return None
+
 
 _MAX_RULE_LENGTH = 4000
 _MAX_DEPTH = 60
@@ -315,19 +373,23 @@ class _Builder:
         if not isinstance(node.func, ast.Name):
             raise self.fail(node, "only plain function names may be called, e.g. any(...)")
         name = node.func.id
-        if name not in FUNCTIONS:
+        if name not in FUNCTIONS and aggregation(name) is None:
             known = ", ".join(sorted(FUNCTIONS))
-            raise self.fail(node, f"unknown function {name!r} (known: {known})")
+            raise self.fail(
+                node,
+                f"unknown function {name!r} (known: {known}, and any_/all_/count_/sum_/mean_/"
+                "min_/max_<table> over a table of the survey)",
+            )
         if node.keywords:
             raise self.fail(node, f"{name}() takes no keyword arguments")
         if any(isinstance(a, ast.Starred) for a in node.args):
             raise self.fail(node, f"{name}() takes no *arguments")
-        lo, hi = FUNCTIONS[name]
+        lo, hi = FUNCTIONS.get(name, (1, 1))
         n = len(node.args)
         if n < lo or (hi is not None and n > hi):
             want = f"{lo}" if lo == hi else f"at least {lo}" if hi is None else f"{lo}-{hi}"
             raise self.fail(node, f"{name}() takes {want} argument(s), got {n}")
-        if name in ("selected", "has_line") and not isinstance(node.args[0], ast.Name):
+        if name in _QUESTION_FIRST and not isinstance(node.args[0], ast.Name):
             raise self.fail(node, f"the first argument of {name}() is a select_multiple name")
         args = tuple(self.build(a, d) for a in node.args)
         return _Call(node.col_offset + 1, name, args)
@@ -447,7 +509,7 @@ class _Scope:
     def column(self, name: str) -> pd.Series | None:
         if name in self.frame.columns:
             return self.frame[name]
-        for tname, keys in _UPWARD.get(self.table, ()):
+        for tname, keys in _UPWARD.get(self.table, _UPWARD_OTHER):
             t = self.tables.get(tname)
             if t is None or name not in t.columns:
                 continue
@@ -477,6 +539,19 @@ class _Scope:
         t = self.tables.get(table)
         if t is None:
             raise fail(f"the survey has no {table!r} table")
+        if (
+            "_parent_table" in t.columns
+            and "_key" in self.frame.columns
+            and (t["_parent_table"] == self.table).any()
+        ):
+            # a repeat nested in this one: its rows of each outer row (ingest's link keys)
+            mine = pd.DataFrame({"k": self.frame["_key"].astype(str).to_numpy()})
+            mine["_parent"] = np.arange(self.n)
+            theirs = pd.DataFrame({"k": t["_parent_key"].astype(str).to_numpy()})
+            theirs["_child"] = np.arange(len(t))
+            m = mine.merge(theirs, on="k", how="inner", sort=False)
+            frame = t.iloc[m["_child"].to_numpy()].reset_index(drop=True)
+            return _Scope(self.tables, table, frame, self, m["_parent"].to_numpy())
         if "hhid" not in t.columns or self.column("hhid") is None:
             raise fail(f"cannot link {table!r} to {self.table!r}: no 'hhid' column")
         mine = pd.DataFrame({"hhid": self.column("hhid").astype(str).to_numpy()})
@@ -575,13 +650,19 @@ class _Evaluator:
 
     def _call(self, node: _Call, sc: _Scope, fail) -> _Val:
         f, args = node.func, node.args
-        if f in AGGREGATIONS:
-            table, how = AGGREGATIONS[f]
-            inner = sc.child(table, fail)
+        agg = aggregation(f)
+        if agg is not None:
+            name, how = agg
+            table = resolve_table(name, sc.tables) if f not in AGGREGATIONS else name
+            inner = sc.child(table or name, fail)
             v = self.ev(args[0], inner)
             return _aggregate(v, inner.parent_index, sc.n, how, fail)
         if f in ("selected", "has_line"):
             return self._selected(node, sc, fail)
+        if f == "sex_of":
+            return self._sex_of(self.ev(args[0], sc), sc, fail)
+        if f in ("women_in", "men_in"):
+            return self._people_in(node, sc, fail, "F" if f == "women_in" else "M")
         vals = [self.ev(a, sc) for a in args]
         if f == "isna":
             return _Val("bool", vals[0].na.copy(), np.zeros(sc.n, bool))
@@ -648,13 +729,52 @@ class _Evaluator:
         na |= first.na & ~matched
         return _Val("bool", data & ~na, na)
 
+    def _roster_sex(self, sc: _Scope, fail) -> pd.Series:
+        """Sex of every roster member indexed by (hhid as text, line as float)."""
+        mem = sc.tables.get("members")
+        if mem is None or not {"hhid", "line", "sex"} <= set(mem.columns):
+            raise fail("person references need the roster (members with hhid, line, sex)")
+        key = pd.MultiIndex.from_arrays(
+            [mem["hhid"].astype(str), pd.to_numeric(mem["line"], errors="coerce").astype(float)]
+        )
+        sex = pd.Series(mem["sex"].astype(object).to_numpy(), index=key)
+        return sex[~key.duplicated()]
+
+    def _sex_of(self, line: _Val, sc: _Scope, fail) -> _Val:
+        """Sex of the member of the row's household whose roster line is ``line``."""
+        roster = self._roster_sex(sc, fail)
+        lines = _as_num(line, fail)
+        hh = sc.lookup("hhid", False, fail)
+        key = pd.MultiIndex.from_arrays([hh.data.astype(str), lines.data.astype(float)])
+        sex = roster.reindex(key).to_numpy(dtype=object)
+        na = lines.na | hh.na | pd.isna(sex)
+        data = np.where(na, None, sex).astype(object)
+        return _Val("str", data, na)
+
+    def _people_in(self, node: _Call, sc: _Scope, fail, want: str) -> _Val:
+        """How many women (men) are ticked in a select_multiple over roster lines."""
+        q = node.args[0]
+        prefix = f"{q.name}__"
+        cols = [c for c in _dummy_columns(sc, prefix) if _is_num(c[len(prefix) :])]
+        if not cols:
+            raise fail(f"unknown select_multiple {q.name!r} over roster lines: no '{prefix}<n>'")
+        total = np.zeros(sc.n)
+        na = np.zeros(sc.n, bool)
+        for c in cols:  # one vector op per roster line code, not per row
+            ticked = _as_bool(sc.lookup(c, q.outer, fail), fail)
+            sex = self._sex_of(_Val.const(float(c[len(prefix) :]), sc.n), sc, fail)
+            hit = ticked.data & ~ticked.na & ~sex.na & (sex.data == want)
+            total += hit
+            na |= ticked.na
+        return _Val("num", np.where(na, np.nan, total), na)
+
 
 def _dummy_columns(sc: _Scope, prefix: str) -> list[str]:
     s: _Scope | None = sc
     while s is not None:
         cols = [c for c in s.frame.columns if isinstance(c, str) and c.startswith(prefix)]
         if not cols:
-            for tname, _ in _UPWARD.get(s.table, ()):
+            for tname, _ in _UPWARD.get(s.table, _UPWARD_OTHER):
                 t = s.tables.get(tname)
                 if t is not None:
                     cols = [c for c in t.columns if isinstance(c, str) and c.startswith(prefix)]
@@ -709,6 +829,13 @@ def _aggregate(v: _Val, idx: np.ndarray, n: int, how: str, fail) -> _Val:
         c = np.bincount(idx, weights=(b.data & ~b.na).astype(float), minlength=n)
         return _Val("num", np.where(has_na, np.nan, c), has_na)
     x = _as_num(v, fail)
+    if how in ("min", "max"):
+        # NA when any child value is NA (as sum) or when there is no child row
+        fill = np.inf if how == "min" else -np.inf
+        out = np.full(n, fill)
+        (np.minimum if how == "min" else np.maximum).at(out, idx, np.where(x.na, fill, x.data))
+        na = has_na | (np.bincount(idx, minlength=n) == 0)
+        return _Val("num", np.where(na, np.nan, out), na)
     s = np.bincount(idx, weights=np.where(x.na, 0.0, x.data), minlength=n)
     if how == "sum":
         return _Val("num", np.where(has_na, np.nan, s), has_na)
@@ -777,6 +904,9 @@ class Rule:
 def _walk_vars(node: _Node, out: set[str]) -> None:
     if isinstance(node, _Var):
         out.add(node.name)
+    elif isinstance(node, _Call) and node.func in ("women_in", "men_in"):
+        out.add(node.args[0].name)
+        return
     elif isinstance(node, _Call) and node.func in ("selected", "has_line"):
         q, code = node.args
         if isinstance(code, _Const) and code.value is not None:

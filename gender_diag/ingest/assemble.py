@@ -103,6 +103,10 @@ def tidy_headers(
         for r in vars_.itertuples(index=False):
             names[r.name.lower()] = r.name
             paths[r.path.lower()] = r.name
+            src = getattr(r, "source_name", None)
+            if isinstance(src, str) and src != r.name:
+                # a field renamed by [mapping]: its header still carries the form's own name
+                names.setdefault(src.lower(), r.name)
             for lang in languages:
                 lab = getattr(r, f"label_{lang}", None)
                 if isinstance(lab, str) and lab.strip():
@@ -451,12 +455,20 @@ def assemble(
     link_by: str = "parent",
     require_main: bool = True,
     language: str | None = None,
+    mapping=None,
+    design_names: dict | None = None,
 ) -> Survey:
     """Build a :class:`Survey` from raw tables (see module docstring for the steps).
 
     ``link_by="parent"`` links repeat rows through ``__parent__`` → parent ``__key__``;
     ``link_by="hhid"`` (hand-typed tables) links them through an ``hhid`` column.
+    ``mapping`` (:class:`~gender_diag.ingest.mapping.SurveyMapping`) renames the partner's
+    own fields to the canonical ones; ``form`` is then the mapped form
+    (:func:`~gender_diag.ingest.mapping.map_form`) and raw tables are named canonically.
+    ``design_names`` (the ``[design]`` weight/strata/psu/fpc/fpc2 names) then name the
+    design file's own columns; its join key is the mapped community column.
     """
+    survey_map = mapping
     report = report or ValidationReport()
     source = dict(source or {})
     langs = _languages(language)
@@ -467,6 +479,8 @@ def assemble(
         df = rt.frame
         mapping = tidy_headers(list(df.columns), form=form, table=name, sep=sep, languages=langs)
         df = df.rename(columns=mapping)
+        if survey_map is not None:
+            df = _map_columns(df, survey_map.column_renames().get(name, {}))
         df = df.loc[:, ~df.columns.duplicated()]
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
         if rt.own_key and rt.own_key in df.columns:
@@ -485,7 +499,14 @@ def assemble(
             fix="export the main sheet, or pass sheet_map={'<sheet>': 'households'}",
         )
     validate.check_columns(tables, meta, form=form, report=report)
-    validate.check_version(tables, meta, form=form, report=report)
+    if survey_map is None or survey_map.form_version != "ignore":
+        validate.check_version(
+            tables,
+            meta,
+            form=form,
+            report=report,
+            **({"warn_only": True} if survey_map and survey_map.form_version == "warn" else {}),
+        )
     for name, df in tables.items():
         tables[name] = coerce_table(
             df,
@@ -502,9 +523,23 @@ def assemble(
                 tables[name] = tables[name].rename(columns={old: new})
     quarantine = {name: validate.Flags(len(df)) for name, df in tables.items()}
     if MAIN_TABLE in tables:
-        _link(tables, meta, quarantine, report, link_by=link_by)
-    design_frame = validate.load_design(design, report=report, source=source)
+        parents = dict(form.parents) if form is not None else {}
+        _link(tables, meta, quarantine, report, link_by=link_by, parents=parents)
+    design_cols_in = None
+    if survey_map is not None:
+        from gender_diag.ingest.mapping import design_file_columns
+
+        design_cols_in = design_file_columns(survey_map, design_names)
+    design_frame = validate.load_design(
+        design, report=report, source=source, columns=design_cols_in
+    )
     validate.run_checks(tables, meta, quarantine, form=form, report=report, design=design_frame)
+    if survey_map is not None:
+        from gender_diag.ingest import mapping as mapping_mod
+
+        mapping_mod.finish_tables(
+            tables, meta, quarantine, mapping=survey_map, form=form, report=report, row_col=ROW
+        )
     ids = privacy.find_identifiers(tables, form=form)
     validate.mask_identifier_values(report, ids)
     tables = privacy.apply(
@@ -513,6 +548,10 @@ def assemble(
     tables = _split_quarantine(tables, meta, quarantine, report)
     _withhold_sensitive(report, form)
     _nothing_left(report, meta)
+    if survey_map is not None:
+        from gender_diag.ingest.mapping import respondents_from_main
+
+        respondents_from_main(tables, survey_map)
     tables = _enrich_respondents(tables)
     privacy.check_k_anonymity(tables, report)
     tables, design_cols = _merge_design(tables, design_frame)
@@ -530,14 +569,66 @@ def assemble(
     )
 
 
-def _link(tables, meta, quarantine, report, *, link_by):
-    """Give every repeat row its household's hhid/district/community; flag orphans."""
+def _map_columns(df: pd.DataFrame, renames: dict[str, str]) -> pd.DataFrame:
+    """Rename mapped columns still under the form's own name (no form, or no match).
+
+    A column already holding the canonical name is kept as ``orig_<name>``: the mapping says
+    which column means ``sex`` (or ``hhid``...), not the header.
+    """
+    todo = {s: d for s, d in renames.items() if s in df.columns and s != d}
+    clash = {d: f"orig_{d}" for d in todo.values() if d in df.columns}
+    return df.rename(columns=clash).rename(columns=todo)
+
+
+def _depth(name: str, parents: dict) -> int:
+    d, seen = 0, set()
+    while name in parents and name not in seen:
+        seen.add(name)
+        name, d = parents[name], d + 1
+    return d
+
+
+def _link(tables, meta, quarantine, report, *, link_by, parents=None):
+    """Give every repeat row its household's hhid/district/community; flag orphans.
+
+    A repeat nested in another repeat (``parents``: table → enclosing table) links to the
+    enclosing repeat's rows (Kobo: its ``_parent_index`` is the outer sheet's ``_index``) and
+    takes the household from there; both keep the link as ``_key``/``_parent_key`` (and the
+    child ``_parent_table``) so that rules can aggregate a nested repeat per outer row.
+    """
+    parents = {c: p for c, p in (parents or {}).items() if c in tables and p in tables}
     main = tables[MAIN_TABLE]
     carry = [c for c in LINK_FIELDS if c in main.columns]
-    for name, df in tables.items():
-        if name == MAIN_TABLE:
-            continue
+    order = sorted((n for n in tables if n != MAIN_TABLE), key=lambda n: _depth(n, parents))
+    for name in order:
+        df = tables[name]
         rt = meta[name]
+        outer = parents.get(name)
+        if outer is not None and link_by == "parent" and PARENT in df.columns:
+            up = tables[outer]
+            if OWN in up.columns:
+                pidx = pd.Index(up[OWN])
+                pos = pidx.get_indexer(df[PARENT])
+                ok = pos >= 0
+                safe = np.where(ok, pos, 0)
+                hh = up["__hh_row__"].to_numpy()[safe] if "__hh_row__" in up.columns else None
+                alive = quarantine[outer].alive[safe]
+                found = pd.Series(ok & (hh >= 0 if hh is not None else True), index=df.index)
+                for c in carry:
+                    if c in up.columns:
+                        vals = pd.Series(up[c].to_numpy()[safe], index=df.index).where(ok)
+                        df[c] = df[c].where(df[c].notna(), vals) if c in df.columns else vals
+                df["__hh_row__"] = np.where(ok, hh if hh is not None else -1, -1)
+                up["_key"] = up[OWN]
+                df["_parent_key"] = df[PARENT].where(pd.Series(ok, index=df.index))
+                df["_parent_table"] = outer
+                # an outer row already quarantined takes its nested rows with it
+                gone = ok & ~alive
+                if gone.any():
+                    quarantine[name].add(gone, "parent_quarantined")
+                _flag_orphans(df, found, name, rt, report, quarantine, link_by)
+                tables[name] = df
+                continue
         if link_by == "parent" and PARENT in df.columns and OWN in main.columns:
             parent = main.drop_duplicates(OWN)
             pidx = pd.Index(parent[OWN])
@@ -579,27 +670,32 @@ def _link(tables, meta, quarantine, report, *, link_by):
                 table=name,
             )
             found = pd.Series(False, index=df.index)
-        orphan = ~found.to_numpy(dtype=bool)
-        if orphan.any():
-            link_col = PARENT if link_by == "parent" and PARENT in df.columns else "hhid"
-            report.add(
-                make_issues(
-                    df.loc[orphan, ROW].to_numpy(),
-                    table=name,
-                    column=rt.parent_key or "hhid",
-                    rule="repeat row links to an existing household",
-                    reason="orphan_row",
-                    severity="error",
-                    message="This row points to no household in the main sheet; quarantined.",
-                    fix="Check that the main sheet was exported completely (same export) or "
-                    "correct the parent key.",
-                    values=df.loc[orphan, link_col] if link_col in df else None,
-                    file=rt.file,
-                    sheet=rt.sheet,
-                )
-            )
-            quarantine[name].add(orphan, "orphan_row")
+        _flag_orphans(df, found, name, rt, report, quarantine, link_by)
         tables[name] = df
+
+
+def _flag_orphans(df, found, name, rt, report, quarantine, link_by) -> None:
+    """Report and quarantine the repeat rows that link to no parent row."""
+    orphan = ~found.to_numpy(dtype=bool)
+    if orphan.any():
+        link_col = PARENT if link_by == "parent" and PARENT in df.columns else "hhid"
+        report.add(
+            make_issues(
+                df.loc[orphan, ROW].to_numpy(),
+                table=name,
+                column=rt.parent_key or "hhid",
+                rule="repeat row links to an existing household",
+                reason="orphan_row",
+                severity="error",
+                message="This row points to no household in the main sheet; quarantined.",
+                fix="Check that the main sheet was exported completely (same export) or "
+                "correct the parent key.",
+                values=df.loc[orphan, link_col] if link_col in df else None,
+                file=rt.file,
+                sheet=rt.sheet,
+            )
+        )
+        quarantine[name].add(orphan, "orphan_row")
 
 
 def _split_quarantine(tables, meta, quarantine, report):
@@ -735,12 +831,25 @@ def _merge_design(tables, design):
         if "weight" in main.columns:
             cols["weight"] = "weight"
         return tables, cols
-    add = design[["community", "weight", "fpc", "fpc2"]].drop_duplicates("community")
+    # A community code may recur in several districts (PSU ids reused across strata): the
+    # design row is then found by (district, community), never by the code alone, so two
+    # communities are never given one community's weight.
+    by_district = "district" in design.columns and design["district"].notna().all()
+    # The strata may live in the design file only (a partner's form without a district):
+    # the community code then identifies the design row and brings its district along.
+    from_design = "district" not in main.columns and design["district"].notna().any()
+    if from_design:
+        cols["strata"] = "district"
     for name, df in tables.items():
         if "community" not in df.columns:
             continue
+        keys = (
+            ["district", "community"] if by_district and "district" in df.columns else ["community"]
+        )
+        extra = ["district"] if from_design and "district" not in df.columns else []
+        add = design[[*keys, *extra, "weight", "fpc", "fpc2"]].drop_duplicates(keys)
         base = df.drop(columns=[c for c in ("weight", "fpc", "fpc2") if c in df.columns])
-        merged = base.merge(add, on="community", how="left", validate="many_to_one")
+        merged = base.merge(add, on=keys, how="left", validate="many_to_one")
         merged.index = df.index
         tables[name] = merged
     cols.update(weight="weight", fpc="fpc")

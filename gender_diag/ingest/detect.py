@@ -65,11 +65,14 @@ def read_path(
     design=None,
     salt: str | None = None,
     format: str | None = None,
+    mapping=None,
+    design_names: dict | None = None,
 ) -> Survey:
     """Read ``path`` with the reader its format calls for (see module docstring).
 
     ``format`` forces a reader (``kobo``, ``odk``, ``table``, ``stata``, ``spss``); None
-    detects it from the path.
+    detects it from the path. ``mapping`` (a ``[mapping]`` section, see
+    :mod:`gender_diag.ingest.mapping`) is read with Kobo and ODK exports.
     """
     from gender_diag.ingest.kobo import read_kobo
     from gender_diag.ingest.odk import read_odk
@@ -79,10 +82,20 @@ def read_path(
     if format is not None and format not in FORMATS:
         raise bad_parameter("format", "read_path", " / ".join(map(repr, FORMATS)), format)
     kind = format or (_kind(path) if path.exists() else "table")
+    mapped = {}
+    if mapping is not None:
+        if kind not in ("kobo", "odk"):
+            from gender_diag.errors import ConfigError
+
+            raise ConfigError(
+                f"A [mapping] is read with Kobo and ODK exports; {path} was read as {kind!r}. "
+                "Fix: give --format kobo (or odk), or rename the table's columns instead."
+            )
+        mapped = {"mapping": mapping, "design_names": design_names}
     if kind == "kobo":
-        return read_kobo(path, form=form, design=design, salt=salt)
+        return read_kobo(path, form=form, design=design, salt=salt, **mapped)
     if kind == "odk":
-        return read_odk(path, form=form, design=design, salt=salt)
+        return read_odk(path, form=form, design=design, salt=salt, **mapped)
     if kind == "spss":
         return read_spss(path, design=design, salt=salt)
     if kind == "stata":
@@ -96,6 +109,8 @@ def validate_path(
     form=None,
     design=None,
     format: str | None = None,
+    mapping=None,
+    design_names: dict | None = None,
 ) -> ValidationReport:
     """Read and validate any supported export; return the :class:`ValidationReport`.
 
@@ -112,7 +127,14 @@ def validate_path(
     (False, ['empty_file'])
     """
     try:
-        return read_path(path, form=form, design=design, format=format).report
+        return read_path(
+            path,
+            form=form,
+            design=design,
+            format=format,
+            mapping=mapping,
+            design_names=design_names,
+        ).report
     except GenderDiagError as exc:
         rep = ValidationReport()
         rep.add_blocking(

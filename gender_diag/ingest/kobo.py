@@ -44,6 +44,37 @@ def _sheet_tables(sheets: dict, form: Form | None, sheet_map: dict | None) -> di
     return out
 
 
+def _mapped_sheets(sheets: dict, form: Form | None, survey_map) -> dict[str, str]:
+    """Sheet → table for a mapping that names sheets directly (no form, or renamed sheets).
+
+    With a mapping, every sheet is placed: the repeats it names, the other repeats of the form
+    under their own names, the main sheet; returns an empty dict without a mapping (the
+    default sheet detection then applies).
+    """
+    if survey_map is None:
+        return {}
+    repeats = dict(form.repeats) if form is not None else {}
+    repeats.update(survey_map.repeat_tables())
+    out: dict[str, str] = {}
+    main_found = False
+    for name, df in sheets.items():
+        low = name.strip().lower()
+        hit = next(
+            (
+                t
+                for r, t in repeats.items()
+                if low == r.lower() or (len(low) >= 31 and r.lower().startswith(low))
+            ),
+            None,
+        )
+        if hit is not None:
+            out[name] = hit
+        elif "_parent_index" not in df.columns and not main_found and len(df.columns):
+            out[name] = MAIN_TABLE
+            main_found = True
+    return out
+
+
 def read_kobo(
     path: str | Path,
     *,
@@ -52,6 +83,8 @@ def read_kobo(
     sheet_map: dict[str, str] | None = None,
     language: str | None = None,
     salt: str | None = None,
+    mapping=None,
+    design_names: dict | None = None,
 ) -> Survey:
     """Read a KoboToolbox export into a validated, de-identified :class:`Survey`.
 
@@ -76,6 +109,14 @@ def read_kobo(
     salt : str, optional
         Secret salt: identifiers that must link (``dni_number``) are replaced by salted
         pseudonyms instead of being dropped.
+    mapping : SurveyMapping, dict, str or Path, optional
+        Where gender_diag's concepts live in the partner's own form (the ``[mapping]``
+        section, :mod:`gender_diag.ingest.mapping`): household id, places, roster, respondents,
+        sex codes, other repeats. Every mapped name is checked against the form and the
+        export; the tables come out under the canonical names.
+    design_names : dict, optional
+        With a mapping, the ``[design]`` section: its weight, strata, psu, fpc, fpc2 name
+        the design file's own columns.
 
     Returns
     -------
@@ -98,8 +139,11 @@ def read_kobo(
     >>> s.report.accounting().values.tolist()
     [['households', 2, 2, 0]]
     """
+    from gender_diag.ingest.mapping import check_mapping, load_mapping, map_form
+
     path = Path(path)
-    fm = load_form(form)
+    survey_map = load_mapping(mapping)
+    fm = map_form(load_form(form), survey_map)
     report = ValidationReport()
     source = {str(path): sha256(path)} if path.is_file() else {}
     if fm is not None and fm.path:
@@ -114,6 +158,10 @@ def read_kobo(
                 fix="export the submissions again from Kobo",
             )
         raw = {MAIN_TABLE: RawTable(MAIN_TABLE, df, str(path), "", "_index", None)}
+        if survey_map is not None:
+            check_mapping(
+                survey_map, form=fm, sheets={"": df}, main_sheet="", file=str(path), report=report
+            )
         return assemble(
             raw,
             form=fm,
@@ -122,12 +170,15 @@ def read_kobo(
             salt=salt,
             report=report,
             language=language,
+            mapping=survey_map,
+            design_names=design_names,
         )
     sheets = read_sheets(path)
     if not sheets or all(not len(df.columns) for df in sheets.values()):
         raise input_error(
             "empty_file", file=path, what="the workbook has no data", fix="export it again"
         )
+    sheet_map = {**_mapped_sheets(sheets, fm, survey_map), **(sheet_map or {})} or None
     mapping = _sheet_tables(sheets, fm, sheet_map)
     if MAIN_TABLE not in mapping.values():
         raise input_error(
@@ -194,6 +245,24 @@ def read_kobo(
                 table=MAIN_TABLE,
                 column="_index",
             )
+    if survey_map is not None:
+        main_sheet = next(s for s, t in mapping.items() if t == MAIN_TABLE)
+        check_mapping(
+            survey_map,
+            form=fm,
+            sheets=sheets,
+            main_sheet=main_sheet,
+            file=str(path),
+            report=report,
+        )
     return assemble(
-        raw, form=fm, design=design, source=source, salt=salt, report=report, language=language
+        raw,
+        form=fm,
+        design=design,
+        source=source,
+        salt=salt,
+        report=report,
+        language=language,
+        mapping=survey_map,
+        design_names=design_names,
     )

@@ -44,6 +44,8 @@ def read_odk(
     design=None,
     sheet_map: dict[str, str] | None = None,
     salt: str | None = None,
+    mapping=None,
+    design_names: dict | None = None,
 ) -> Survey:
     """Read an ODK Briefcase/Central CSV set into a validated, de-identified :class:`Survey`.
 
@@ -51,7 +53,7 @@ def read_odk(
     ----------
     folder_or_main_csv : str or Path
         The export folder, or the main CSV (repeat files ``<main>-<repeat>.csv`` beside it).
-    form, design, salt
+    form, design, salt, mapping
         As in :func:`gender_diag.ingest.read_kobo`.
     sheet_map : dict, optional
         Repeat file stem or repeat name → table, when the files were renamed.
@@ -63,7 +65,10 @@ def read_odk(
     path = Path(folder_or_main_csv)
     if not path.exists():
         raise input_error("empty_file", file=path, what="it does not exist", fix="check the path")
-    fm = load_form(form)
+    from gender_diag.ingest.mapping import check_mapping, load_mapping, map_form
+
+    survey_map = load_mapping(mapping)
+    fm = map_form(load_form(form), survey_map)
     report = ValidationReport()
     main, repeat_files = _find_files(path, fm)
     source = {str(main): sha256(main)}
@@ -81,7 +86,10 @@ def read_odk(
     repeats = dict(DEFAULT_REPEAT_TABLES)
     if fm is not None:
         repeats.update(fm.repeats)
+    if survey_map is not None:
+        repeats.update(survey_map.repeat_tables())
     repeats.update(sheet_map or {})
+    sheets = {"": df}
     for p in repeat_files:
         rep = p.stem[len(main.stem) + 1 :]
         table = (sheet_map or {}).get(p.stem) or repeats.get(rep) or repeats.get(rep.split("-")[-1])
@@ -95,6 +103,7 @@ def read_odk(
             )
             continue
         rdf, _ = read_delimited(p, report=report)
+        sheets[rep] = rdf
         source[str(p)] = sha256(p)
         if "PARENT_KEY" not in rdf.columns:
             report.add_blocking(
@@ -115,4 +124,18 @@ def read_odk(
             table=MAIN_TABLE,
             column="KEY",
         )
-    return assemble(raw, form=fm, design=design, source=source, salt=salt, report=report, sep="-")
+    if survey_map is not None:
+        check_mapping(
+            survey_map, form=fm, sheets=sheets, main_sheet="", file=str(main), report=report
+        )
+    return assemble(
+        raw,
+        form=fm,
+        design=design,
+        source=source,
+        salt=salt,
+        report=report,
+        sep="-",
+        mapping=survey_map,
+        design_names=design_names,
+    )

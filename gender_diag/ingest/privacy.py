@@ -431,7 +431,8 @@ def _plausible(kind: str, s: pd.Series, typ: str | None) -> bool:
     )
     share_num = float(numeric.notna().mean())
     if kind == "name":
-        return share_num < SHARE_THRESHOLD
+        # a select_one/multiple answer is a choice code (``crop_name`` = maize), never a name
+        return typ not in _SELECT and share_num < SHARE_THRESHOLD
     if kind in ("phone", "id_number"):
         if typ in _SELECT:
             return False

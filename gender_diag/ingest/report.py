@@ -72,6 +72,8 @@ REASONS = {
     "identifier_removed": "A direct identifier column was dropped or pseudonymised.",
     "user_missing": "A user-missing code (don't know, refused) was set to missing.",
     "k_anonymity": "Records unique or rare on their quasi-identifiers (re-identification risk).",
+    "mapping_invalid": "A name of the [mapping] is neither in the form nor in the export.",
+    "sex_unknown": "A sex answer is neither a female nor a male code of [mapping.sex_codes].",
 }
 
 SEVERITIES = ("blocking", "error", "warning", "info")

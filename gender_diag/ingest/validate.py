@@ -356,9 +356,25 @@ def _version_checks(ctx: Context) -> Iterator[Finding]:
         yield Finding("rows_other_version", MAIN_TABLE, mask=bad, column=col, fields=fields)
 
 
-def check_version(tables, meta, *, form: Form | None, report: ValidationReport) -> None:
-    """Form version recorded in the data (``__version__``, ``FormVersion``...) vs the form."""
-    run(Context(tables, meta, {}, report, form=form), [_version_checks])
+def check_version(
+    tables, meta, *, form: Form | None, report: ValidationReport, warn_only: bool = False
+) -> None:
+    """Form version recorded in the data (``__version__``, ``FormVersion``...) vs the form.
+
+    ``warn_only`` (``[mapping] form_version = "warn"``) never blocks: when every row has
+    another version, each row is a warning instead.
+    """
+
+    def checks(ctx: Context) -> Iterator[Finding]:
+        for found in _version_checks(ctx):
+            if warn_only and found.check == "every_row_other_version":
+                n = len(ctx.tables[MAIN_TABLE])
+                yield Finding("rows_other_version", MAIN_TABLE, mask=np.ones(n, dtype=bool),
+                              column=found.column, fields=found.fields)  # fmt: skip
+            else:
+                yield found
+
+    run(Context(tables, meta, {}, report, form=form), [checks])
 
 
 # -- design ---------------------------------------------------------------------------------
@@ -393,8 +409,29 @@ def _design_checks(df: pd.DataFrame, out: pd.DataFrame, file: str) -> Iterator[F
                       values=out.loc[dup, "community"], file=file)  # fmt: skip
 
 
-def load_design(design, *, report: ValidationReport, source: dict) -> pd.DataFrame | None:
+def _own_design_columns(df: pd.DataFrame, columns: dict) -> pd.DataFrame:
+    """The design file's own column names (``[mapping]``/``[design]``) → contract names."""
+    defaults = {"community": "community", "district": "district", "weight": "weight",
+                "fpc": "communities_total", "fpc2": "households_total"}  # fmt: skip
+    renames = {}
+    for role, default in defaults.items():
+        names = [n.strip().lower() for n in columns.get(role, ()) if n]
+        own = next((n for n in names if n in df.columns), None)
+        if own is not None and own != default:
+            renames[own] = default
+    return df.drop(columns=[d for d in renames.values() if d in df.columns]).rename(columns=renames)
+
+
+def load_design(
+    design, *, report: ValidationReport, source: dict, columns: dict | None = None
+) -> pd.DataFrame | None:
     """Read and check the design file (one row per sampled community, contract §1).
+
+    ``columns`` names the design file's own columns for a partner's design (from ``[mapping]``
+    and ``[design]``): role → candidate names for ``community`` (the join key: the mapped
+    community column), ``district`` (strata), ``weight``, ``fpc`` (PSUs in the stratum) and
+    ``fpc2`` (households in the PSU). Names not found fall back to the contract's
+    (community, district, weight, communities_total, households_total).
 
     Returns a frame with community, district, weight, fpc, fpc2 (None without a design).
     """
@@ -407,11 +444,19 @@ def load_design(design, *, report: ValidationReport, source: dict) -> pd.DataFra
         df, _ = read_delimited(design, report=report)
         source[file] = sha256(design)
     df.columns = [str(c).strip().lower() for c in df.columns]
+    if columns:
+        df = _own_design_columns(df, columns)
     ctx = Context({"design": df}, {}, {}, report)
     miss = [c for c in ("community", "weight") if c not in df.columns]
     if miss:
+        what = ", ".join(miss)
+        if columns:
+            looked = [n for c in miss for n in columns.get(c, ()) if n]
+            what += (f" (looked for {', '.join(map(repr, looked))}" if looked else " (") + (
+                f"; the file has {', '.join(df.columns)})"
+            )
         found = Finding("design_columns_missing", "design", rows=[0], column=miss[0], file=file,
-                        fields={"file": file, "columns": ", ".join(miss)})  # fmt: skip
+                        fields={"file": file, "columns": what})  # fmt: skip
         apply_finding(ctx, found)
         return None
     out = _design_frame(df)
@@ -578,6 +623,83 @@ def _respondents(ctx: Context) -> Iterator[Finding]:
 # -- the form's rules -----------------------------------------------------------------------
 
 
+def _expr_context(ctx: Context, name: str) -> expr.Context:
+    """Row positions in their repeat, other repeats' values and choice labels of one table,
+    for ``position(..)``, ``indexed-repeat()`` and ``jr:choice-name()`` in ``relevant``."""
+    tables, form = ctx.tables, ctx.form
+    df = tables[name]
+    position = None
+    link = PARENT if PARENT in df.columns else "__hh_row__" if "__hh_row__" in df.columns else None
+    if name != MAIN_TABLE and link is not None:
+        position = (df.groupby(df[link].astype("string"), sort=False).cumcount() + 1).astype(
+            "Float64"
+        )
+    if name == MAIN_TABLE:
+        household = df[ROW].to_numpy()
+    else:
+        household = df["__hh_row__"].to_numpy() if "__hh_row__" in df.columns else None
+
+    def indexed_repeat(field_name: str, repeat: str, index: pd.Series) -> pd.Series:
+        table = (form.repeats or {}).get(repeat, repeat) if form is not None else repeat
+        other = tables.get(table)
+        if other is None or field_name not in other.columns or household is None:
+            raise RuleError(f"indexed-repeat(): no repeat {repeat!r} with field {field_name!r}.")
+        if "__hh_row__" not in other.columns:
+            raise RuleError(f"indexed-repeat(): the repeat {repeat!r} is not linked.")
+        pos = other.groupby(other["__hh_row__"], sort=False).cumcount() + 1
+        lookup = pd.Series(
+            other[field_name].to_numpy(),
+            index=pd.MultiIndex.from_arrays([other["__hh_row__"].to_numpy(), pos.to_numpy()]),
+        )
+        lookup = lookup[~lookup.index.duplicated()]
+        key = pd.MultiIndex.from_arrays([household, index.to_numpy(dtype=float, na_value=-1)])
+        return pd.Series(lookup.reindex(key).to_numpy(), index=df.index)
+
+    def choice_label(field_name: str, codes: pd.Series) -> pd.Series:
+        if form is None:
+            raise RuleError("jr:choice-name() needs the form.")
+        v = form.variables
+        lists = v.loc[v["name"] == field_name, "list_name"].dropna()
+        if not len(lists):
+            raise RuleError(f"jr:choice-name(): {field_name!r} has no choice list.")
+        ch = form.choices[form.choices["list_name"] == lists.iloc[0]]
+        label = ch["label_en"].fillna(ch["label_es"]).fillna(ch["label_fr"])
+        return codes.map(dict(zip(ch["name"], label, strict=True))).astype("string")
+
+    def repeat_aggregate(how: str, what: str) -> pd.Series:
+        if household is None:
+            raise RuleError(f"{how}(): the row has no household link.")
+        repeats = dict(form.repeats) if form is not None else {}
+        table = repeats.get(what, what)
+        if how == "count":
+            if table not in tables or table == MAIN_TABLE:
+                raise RuleError(f"count(): {what!r} is not a repeat of the export.")
+            other, col = tables[table], None
+        else:
+            owner = [t for t, d in tables.items() if t != MAIN_TABLE and what in d.columns]
+            if not owner:
+                raise RuleError(f"{how}(): {what!r} is not a field of a repeat.")
+            other, col = tables[owner[0]], what
+        if "__hh_row__" not in other.columns:
+            raise RuleError(f"{how}(): the repeat of {what!r} is not linked.")
+        key = other["__hh_row__"]
+        if col is None:
+            per, fill = key.value_counts(), 0.0
+        else:
+            x = pd.to_numeric(other[col], errors="coerce")
+            per = getattr(x.groupby(key), how)()
+            fill = 0.0 if how == "sum" else None  # no instance: sum 0, max/min unknown
+        out = pd.Series(household, index=df.index).map(per).astype("Float64")
+        return out if fill is None else out.fillna(fill)
+
+    return expr.Context(
+        position=position,
+        indexed_repeat=indexed_repeat,
+        choice_label=choice_label,
+        repeat_aggregate=repeat_aggregate,
+    )
+
+
 def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> pd.DataFrame:
     """Only the columns an expression needs: its fields from the table, else from the
     household (main) row the repeat row belongs to."""
@@ -619,7 +741,11 @@ def _form_rules(ctx: Context) -> Iterator[Finding]:
             if col not in df.columns:
                 continue
             rel = yield from _relevance(ctx, name, v.relevant, cache)
-            if v.type != "calculate":
+            if rel is NOT_CHECKED:
+                # the skip condition cannot be read: whether the question was asked is
+                # unknown, so neither a missing nor a present answer can be judged
+                pass
+            elif v.type != "calculate":
                 yield from _skip_logic(ctx, name, col, v, rel, blanked.get((name, col), ()))
             if isinstance(v.constraint, str) and v.constraint.strip():
                 yield from _constraint(ctx, name, col, v)
@@ -642,20 +768,27 @@ def _skip_logic(ctx: Context, name, col, v, rel, blanked) -> Iterator[Finding]:
 
 
 def _relevance(ctx: Context, name, relevant, cache):
-    """The boolean ``relevant`` of each row (None without one, or when it cannot be
-    evaluated: then a ``relevant_unsupported`` finding is yielded once)."""
+    """The boolean ``relevant`` of each row: None without one, :data:`NOT_CHECKED` when it
+    cannot be evaluated (then one ``relevant_unsupported`` finding per expression and table
+    is yielded, and the fields it controls are not checked for skip logic or missing
+    answers — never a flood of false ``missing_required`` warnings)."""
     if not isinstance(relevant, str) or not relevant.strip():
         return None
     if relevant not in cache:
         try:
             tree = expr.parse(relevant)
             frame = _eval_frame(ctx.tables, name, expr.fields(tree))
-            cache[relevant] = expr.evaluate(tree, frame).astype("boolean")
+            context = _expr_context(ctx, name)
+            cache[relevant] = expr.evaluate(tree, frame, context=context).astype("boolean")
         except RuleError as exc:
-            cache[relevant] = None
+            cache[relevant] = NOT_CHECKED
             yield Finding("relevant_not_checked", name, rows=[1],
                           fields={"relevant": relevant, "error": str(exc)})  # fmt: skip
     return cache[relevant]
+
+
+#: A ``relevant`` that cannot be evaluated: the fields it controls are not checked.
+NOT_CHECKED = object()
 
 
 def _conjuncts(node) -> list:

@@ -115,6 +115,10 @@ class Form:
     repeats: dict = field(default_factory=dict)
     path: str | None = None
     sha256: str | None = None
+    #: Nested repeats: table → the table of the repeat enclosing it (main sheet not listed).
+    parents: dict = field(default_factory=dict)
+    #: Form field → canonical name, when a ``[mapping]`` renamed fields (see ingest.mapping).
+    field_renames: dict = field(default_factory=dict)
 
     @property
     def version(self) -> str | None:
@@ -216,11 +220,13 @@ def read_form(path: str | Path, *, repeat_tables: dict | None = None) -> Form:
     variables = _parse_survey(survey, repeat_tables or DEFAULT_REPEAT_TABLES, default_lang)
     choice_frame = _parse_choices(choices, default_lang)
     repeats = dict(variables.attrs.pop("repeats", {}))
+    parents = dict(variables.attrs.pop("parents", {}))
     return Form(
         variables=variables,
         choices=choice_frame,
         settings=settings,
         repeats=repeats,
+        parents=parents,
         path=str(path),
         sha256=hashlib.sha256(raw).hexdigest(),
     )
@@ -269,6 +275,7 @@ def _parse_survey(survey: pd.DataFrame, repeat_tables: dict, default_lang: str) 
     stack: list[tuple[str, str, str | None]] = []  # (kind, name, relevant)
     rows = []
     repeats = {}
+    parents = {}
     for _, row in survey.iterrows():  # a form has a few hundred rows: a loop is fine here
         typ = get(row, "type")
         if typ is None:
@@ -281,6 +288,9 @@ def _parse_survey(survey: pd.DataFrame, repeat_tables: dict, default_lang: str) 
             stack.append((kind, name or "", rel))
             if kind == "repeat":
                 repeats[name] = repeat_tables.get(name, name)
+                outer = [n for k, n, _ in stack[:-1] if k == "repeat"]
+                if outer:
+                    parents[repeats[name]] = repeat_tables.get(outer[-1], outer[-1])
             continue
         if typ_norm in {"end group", "end repeat"}:
             if stack:
@@ -329,6 +339,7 @@ def _parse_survey(survey: pd.DataFrame, repeat_tables: dict, default_lang: str) 
     first = list(VARIABLE_COLUMNS)
     out = out[first + [c for c in out.columns if c not in first]]
     out.attrs["repeats"] = repeats
+    out.attrs["parents"] = parents
     return out
 
 

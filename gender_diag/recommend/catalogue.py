@@ -62,6 +62,8 @@ class ActionCatalogue:
     assignment: dict
     pnig: dict[str, dict[str, str]]
     source: str = "actions.yaml"
+    #: ISO 3166 code of the context the actions were written for; "*" = generic (any).
+    country: str = "*"
 
     def of_kind(self, kind: str) -> list[dict]:
         """Actions of one kind (``direct`` or ``indirect``)."""
@@ -189,7 +191,46 @@ def parse_actions(raw: object, *, source: str = "actions.yaml") -> ActionCatalog
         actions.append({**a, "match": m})
     if problems:
         raise ConfigError(f"{source} is invalid:\n- " + "\n- ".join(problems))
-    return ActionCatalogue(actions, assign, pnig, source)
+    context = raw.get("context") or {}
+    country = str(context.get("country", "*") if isinstance(context, dict) else "*").upper()
+    return ActionCatalogue(actions, assign, pnig, source, country)
+
+
+def select_actions(
+    path: str | Path | None = None, *, country: str = ""
+) -> tuple[ActionCatalogue, str]:
+    """The action catalogue fitting the diagnostic's country, and a note saying which.
+
+    An action catalogue carries ``context: {country: XX}``; the bundled one was written for
+    Peru (``PE``: Peruvian authorities and national policy). When ``country`` is given and
+    differs, the generic catalogue (``actions_generic.yaml``: no named authority, every action
+    marked "adapt to your context") is used instead, and the note says so. Without a country
+    the catalogue is used as it is and the note names its context.
+
+    Examples
+    --------
+    >>> cat, note = select_actions(country="KE")
+    >>> cat.country, "generic" in note
+    ('*', True)
+    >>> select_actions(country="PE")[0].country
+    'PE'
+    """
+    catalogue = load_actions(path)
+    country = (country or "").strip().upper()
+    if catalogue.country == "*":
+        return catalogue, "generic action catalogue: adapt each action to your context"
+    if not country:
+        return catalogue, (
+            f"action catalogue written for {catalogue.country}; set [recommend] country to "
+            "use the generic catalogue elsewhere"
+        )
+    if country == catalogue.country:
+        return catalogue, f"action catalogue for {country}"
+    generic = load_actions(catalogue_dir() / "actions_generic.yaml")
+    return generic, (
+        f"the action catalogue is for {catalogue.country}, the diagnostic for {country}: the "
+        "generic catalogue is used (adapt each action to your context)"
+    )
 
 
 def match_level(action: dict, *, indicator: str, domain: str, tags: set[str]) -> int | None:

@@ -19,6 +19,7 @@ import pandas as pd
 
 from gender_diag.report.i18n import Texts, format_number, format_percent
 from gender_diag.report.tables import Published, is_percent, label_map, scale_map, sex_wide
+from gender_diag.report.wording import is_headed
 
 
 @dataclass
@@ -448,6 +449,8 @@ def finding_sentences(pub: Published, texts: Texts, *, limit: int = 5) -> list[s
             else format_number(row.gap, t.lang, digits=2)
         )
         key = "sentences.finding_percent" if pct else "sentences.finding_value"
+        if is_headed(getattr(row, "unit", "")):  # F/M = female-/male-headed households
+            key += "_household"
         flags = {str(getattr(row, "reliability_f", "")), str(getattr(row, "reliability_m", ""))}
         worst = next((r for r in ("unreliable", "caution") if r in flags), "")
         suffix = f" [{t.value('', worst)}]" if worst else ""

@@ -543,14 +543,16 @@ def is_percent(unit: object) -> bool:
 
 
 def label_map(pub: Published, lang: str) -> dict[str, str]:
-    """Indicator code → label in ``lang``."""
-    return dict(
-        zip(
-            pub.labels["indicator"].astype(str),
-            pub.labels[f"label_{lang}"].astype(str),
-            strict=True,
+    """Indicator code → label in ``lang`` (household units name the headed households)."""
+    from gender_diag.report.wording import unit_label
+
+    units = pub.labels["unit"] if "unit" in pub.labels.columns else [""] * len(pub.labels)
+    return {
+        str(k): unit_label(str(lab), str(u), lang)
+        for k, lab, u in zip(
+            pub.labels["indicator"], pub.labels[f"label_{lang}"], units, strict=True
         )
-    )
+    }
 
 
 def scale_map(pub: Published) -> dict[str, str]:

@@ -71,16 +71,19 @@ def test_levels_and_gap_identity(comparison):
     assert cg["estimate"].iloc[0] == pytest.approx(gap_change, abs=1e-12)
 
 
-def test_surveys_as_input_match_the_config(rounds_dir, truth_catalogue, comparison):
-    names = ["baseline", "follow_up"]
-    surveys = {
+@pytest.fixture(scope="module")
+def surveys(rounds_dir):
+    return {
         n: gd.read_odk(
             rounds_dir / n / "odk" / "gender_diag_household.csv",
             form=rounds_dir / n / "gender_diag_household.xlsx",
             design=rounds_dir / n / "design.csv",
         )
-        for n in names
+        for n in ("baseline", "follow_up")
     }
+
+
+def test_surveys_as_input_match_the_config(rounds_dir, truth_catalogue, comparison, surveys):
     treat = read_treatment(rounds_dir / "baseline" / "design.csv", "project")
     ch = compare_rounds(
         surveys, treatment=treat, catalogue=truth_catalogue, by=["district"], confidence=0.999
@@ -121,18 +124,36 @@ def test_treatment_marker_must_be_binary_and_stable(tmp_path):
         read_treatment(bad, "programme")
 
 
-def test_changing_treatment_between_rounds_is_refused(rounds_dir, truth_catalogue):
-    surveys = {
-        n: gd.read_odk(
-            rounds_dir / n / "odk" / "gender_diag_household.csv",
-            form=rounds_dir / n / "gender_diag_household.xlsx",
-            design=rounds_dir / n / "design.csv",
-        )
-        for n in ("baseline", "follow_up")
-    }
+def test_changing_treatment_between_rounds_is_refused(rounds_dir, truth_catalogue, surveys):
     t0 = read_treatment(rounds_dir / "baseline" / "design.csv", "project")
     t1 = t0.copy()
     t1.iloc[0] = 1 - t1.iloc[0]
     with pytest.raises(ConfigError, match="programme status is fixed"):
         compare_rounds(surveys, treatment={"baseline": t0, "follow_up": t1},
                        catalogue=truth_catalogue)  # fmt: skip
+
+
+def test_later_rounds_each_compared_with_the_baseline(surveys, truth_catalogue):
+    s0, s1 = surveys["baseline"], surveys["follow_up"]
+    ch = gd.compare_rounds([s0, s1, s1], catalogue=truth_catalogue, by=[])
+    assert set(ch["round_from"]) == {"round_1"}
+    assert set(ch["round_to"]) == {"round_2", "round_3"}
+    a = ch[ch.round_to == "round_2"].drop(columns=["round_to", "q_value"])
+    b = ch[ch.round_to == "round_3"].drop(columns=["round_to", "q_value"])
+    pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+
+
+def test_adjusted_estimates_with_controls(rounds_dir, truth_catalogue):
+    res = compare_rounds(
+        rounds_dir, catalogue=truth_catalogue, by=[], controls=["age"], details=True
+    )
+    adj = res.adjusted
+    assert set(adj["quantity"]) == {"change_f", "change_m", "change_gap", "did_f", "did_gap"}
+    assert {"family", "separation", "q_value", "suppressed"} <= set(adj.columns)
+    assert adj["indicator"].nunique() >= 15
+    # adjusting for age barely moves the planted programme effect on land titles
+    raw = res.changes.set_index(["indicator", "by", "quantity"]).loc[
+        ("land_title", "total", "did_f"), "estimate"
+    ]
+    got = adj.set_index(["indicator", "quantity"]).loc[("land_title", "did_f"), "estimate"]
+    assert got == pytest.approx(raw, abs=0.05)

@@ -99,3 +99,41 @@ def test_vcov_total_matches_estimator_se(df):
     d = _design(df)
     z = (df.w * df.y).to_numpy()
     assert np.isclose(np.sqrt(d.vcov_total(z)[0, 0]), d.total("y").se[0], rtol=1e-10)
+
+
+@SETTINGS
+@given(samples(), st.floats(0.05, 0.6))
+def test_complete_cases_equal_the_domain_of_complete_rows(df, share):
+    rng = np.random.default_rng(len(df))
+    df = df.assign(y=np.where(rng.random(len(df)) < share, np.nan, df["y"]))
+    d = _design(df)
+    cc = d.mean(["y", "x"], complete_cases=True)
+    complete = df["y"].notna().to_numpy()
+    if not complete.any():
+        return
+    sub = d.subset(complete).mean(["y", "x"])
+    np.testing.assert_allclose(cc.estimate, sub.estimate, rtol=1e-10)
+    np.testing.assert_allclose(cc.se, sub.se, rtol=1e-9, atol=1e-12)
+
+
+@SETTINGS
+@given(samples(), st.floats(0.5, 2.0))
+def test_calibrated_totals_hit_their_targets_with_zero_variance(df, factor):
+    d = _design(df)
+    target = float((d.weights * df["x"]).sum()) * factor
+    g = d.calibrate({"x": target}, population=float(d.weights.sum()))
+    t = g.total(["x"]).iloc[0]
+    assert np.isclose(t.estimate, target, rtol=1e-9)
+    assert t.se <= 1e-6 * target  # a calibration variable is known exactly
+
+
+@SETTINGS
+@given(samples())
+def test_both_residual_conventions_agree_for_poststratification(df):
+    df = df.copy()
+    df.loc[0, "b"], df.loc[1, "b"] = 0, 1  # both post-strata sampled
+    d = _design(df)
+    counts = {0: 50.0, 1: 80.0}
+    a = d.poststratify("b", counts).mean("y").se[0]
+    b = d.poststratify("b", counts, residuals="calibrated").mean("y").se[0]
+    assert np.isclose(a, b, rtol=1e-9)

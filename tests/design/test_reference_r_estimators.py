@@ -339,3 +339,16 @@ def test_design_warning_is_a_user_warning():
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         SurveyDesign(pd.DataFrame({"w": [1.0, 2.0]}), weight="w")  # nothing to note
+
+
+def test_calibration_trimming_keeps_the_weight_total(apiclus1):
+    d = _dclus1(apiclus1)
+    free = d.calibrate({"enroll": 3811472}, population=6194)
+    cut = d.calibrate({"enroll": 3811472}, population=6194, trim=(0.8, 1.5))
+    g, gt = free.weights / d.weights, cut.weights / d.weights
+    assert g.max() > 1.5 and g.min() < 0.8
+    assert cut.weights.sum() == pytest.approx(6194, rel=1e-12)
+    trimmed = (g < 0.8) | (g > 1.5)
+    np.testing.assert_allclose(gt[trimmed], np.clip(g[trimmed], 0.8, 1.5))
+    shift = (gt - g)[~trimmed]
+    assert np.allclose(shift, shift[0])  # the same amount added to every untrimmed factor

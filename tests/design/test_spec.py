@@ -201,3 +201,19 @@ def test_indices_use_the_same_spec_and_refuse_typos(small_survey):
     with pytest.raises(DesignError, match="comunity"):
         gd.indices.weai(people, preset="a-weai", weight="weight",
                         design=spec.replace(psu="comunity"))  # fmt: skip
+
+
+def test_design_file_rows_are_matched_by_district_and_community():
+    # Issue 11: community codes reused in two districts must keep their own weights
+    from gender_diag.ingest.assemble import _merge_design
+
+    hh = pd.DataFrame({"hhid": ["h1", "h2", "h3"], "district": ["A", "B", "B"],
+                       "community": ["c1", "c1", "c2"]})  # fmt: skip
+    design = pd.DataFrame({"community": ["c1", "c1", "c2"], "district": ["A", "B", "B"],
+                           "weight": [2.0, 7.0, 5.0], "fpc": [10.0, 12.0, 12.0],
+                           "fpc2": [np.nan] * 3})  # fmt: skip
+    design["community"] = design["community"].astype("string")
+    design["district"] = design["district"].astype("string")
+    tables, roles = _merge_design({"households": hh}, design)
+    assert tables["households"]["weight"].tolist() == [2.0, 7.0, 5.0]
+    assert roles["strata"] == "district" and roles["psu"] == "community"

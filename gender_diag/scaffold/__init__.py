@@ -1,8 +1,13 @@
 """``gender-diag init DIR``: scaffold a new diagnostic folder.
 
-The folder gets a ``diagnostic.toml`` to edit, a copy of the XLSForm instrument, a copy of the
-editable catalogues (indicators, index presets, criteria, actions) and a README in Spanish
-that explains the next steps to the gender team.
+Without a form, the folder gets a ``diagnostic.toml`` to edit, a copy of the bundled XLSForm
+instrument, a copy of the editable catalogues (indicators, index presets, criteria, actions)
+and a README in Spanish that explains the next steps to the gender team.
+
+With the team's own form (``--form FORM.xlsx``, and ideally ``--data EXPORT`` and ``--design
+DESIGN.csv``) the mapping of the form is inferred (:mod:`gender_diag.scaffold.infer`), the
+indicator catalogue is generated from the form's questions (:mod:`gender_diag.scaffold.generate`)
+and the diagnostic runs with no edit; every inference is explained in ``diagnostic.toml``.
 """
 
 from __future__ import annotations
@@ -12,6 +17,7 @@ from pathlib import Path
 
 from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir, instrument_dir
+from gender_diag.scaffold.own_form import init_from_form
 
 README_ES = """\
 # Diagnóstico de género — {name}
@@ -100,7 +106,16 @@ top_n = 10
 """
 
 
-def init_diagnostic(folder: str | Path, *, name: str | None = None) -> list[Path]:
+def init_diagnostic(
+    folder: str | Path,
+    *,
+    name: str | None = None,
+    form: str | Path | None = None,
+    data: str | Path | None = None,
+    design: str | Path | None = None,
+    languages: list[str] | None = None,
+    country: str | None = None,
+) -> list[Path]:
     """Create a new diagnostic folder and return the files written.
 
     Parameters
@@ -109,6 +124,14 @@ def init_diagnostic(folder: str | Path, *, name: str | None = None) -> list[Path
         Folder to create; must not exist or be empty.
     name : str, optional
         Short name of the diagnostic (default: the folder name).
+    form, data, design : str or Path, optional
+        The team's own XLSForm, its Kobo export and the design file: with ``form`` the
+        diagnostic is built for that form (see :func:`init_from_form`).
+    languages : list of str, optional
+        Report languages (default: the form's languages among es, fr, en).
+    country : str, optional
+        ISO 3166 two-letter country code choosing the action catalogue (``PE`` = the bundled
+        Peruvian one; any other = the generic catalogue to adapt).
 
     Raises
     ------
@@ -122,6 +145,16 @@ def init_diagnostic(folder: str | Path, *, name: str | None = None) -> list[Path
             "init never overwrites existing files."
         )
     name = name or folder.resolve().name
+    if form is not None:
+        return init_from_form(
+            folder,
+            name=name,
+            form=form,
+            data=data,
+            design=design,
+            languages=languages,
+            country=country,
+        )
     (folder / "datos").mkdir(parents=True, exist_ok=True)
     written = []
     config = folder / "diagnostic.toml"
