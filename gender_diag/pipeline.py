@@ -41,7 +41,7 @@ def _quiet(stage: str, message: str) -> None:
 def ingest_survey(config: dict):
     """Read the survey named in the configuration with the matching reader."""
     from gender_diag import ingest
-    from gender_diag.ingest import privacy
+    from gender_diag.ingest import limits, privacy
 
     inp = config["input"]
     readers = {
@@ -72,7 +72,9 @@ def ingest_survey(config: dict):
             )
         options["mapping"] = config["mapping"]
         options["design_names"] = config["design"]
-    with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
+    caps = {k: inp.get(k) for k in ("max_uncompressed_mb", "max_rows", "max_columns")}
+    identifiers = config.get("privacy", {}).get("identifiers", ())
+    with privacy.settings(identifiers=identifiers), limits.settings(**caps):
         return reader(inp["path"], **options)
 
 
@@ -202,13 +204,20 @@ def suppress_small(
 
 
 def write_validation(
-    report, out_dir: Path, *, variables=None, sensitive: set[str] = frozenset()
+    report,
+    out_dir: Path,
+    *,
+    variables=None,
+    sensitive: set[str] = frozenset(),
+    internal_dir: Path | None = None,
 ) -> list[Path]:
     """Write the shareable validation folder and the internal folder beside it (default deny:
     keys, columns, rules and reasons, never answers; see :mod:`gender_diag.report.side_files`)."""
     from gender_diag.report.side_files import write_validation as write
 
-    return write(report, out_dir, variables=variables, sensitive=sensitive)
+    return write(
+        report, out_dir, variables=variables, sensitive=sensitive, internal_dir=internal_dir
+    )
 
 
 def sensitive_variables(catalogue) -> set[str]:

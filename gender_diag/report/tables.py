@@ -21,6 +21,7 @@ import pandas as pd
 from gender_diag.report.sdc import (
     DEFAULT_GEOGRAPHY,
     LOG_COLUMNS,
+    already_applied,
     apply_sdc,
     as_flag,
     protect_gap_rows,
@@ -365,20 +366,23 @@ def publish(
     indicators = result.indicators
     if not isinstance(indicators, pd.DataFrame):
         raise TypeError("RunResult.indicators must be a DataFrame")
-    nesting = nesting_from_survey(result.survey)
-    table, log = apply_sdc(
-        indicators,
+    settings = dict(
         threshold=threshold,
         sensitive_threshold=sensitive_threshold,
         sensitive_min_level=sensitive_min_level,
         geography=geography,
-        nesting=nesting,
     )
+    prior = getattr(result, "sdc_log", None)
+    if already_applied(indicators, **settings) and isinstance(prior, pd.DataFrame):
+        # the pipeline's one disclosure-control step already ran with these settings
+        table, log = indicators.copy(), prior
+    else:
+        table, log = apply_sdc(indicators, nesting=nesting_from_survey(result.survey), **settings)
+        log = _merge_logs(prior, log)
     for col in ("unit", "domain", "direction"):
         if col not in table.columns:
             table[col] = ""
     table["scale"] = display_scale(table)
-    log = _merge_logs(getattr(result, "sdc_log", None), log)
     withheld = withheld_keys(indicators, table)
     fine = geography[geography.index(sensitive_min_level) + 1 :]
     sensitive = frozenset(table.loc[table["sensitive"], "indicator"].astype(str))
