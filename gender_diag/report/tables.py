@@ -490,7 +490,7 @@ def publish(
         survey=str(_first(config, "diagnostic.survey", default="") or ""),
         fieldwork=str(_first(config, "diagnostic.fieldwork", default="") or ""),
         criteria=_criteria(result),
-        community_district=dict(nesting.get("community", {})),
+        community_district=dict(nesting_from_survey(result.survey).get("community", {})),
     )
 
 
