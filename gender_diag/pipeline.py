@@ -273,6 +273,7 @@ def run(
     from gender_diag import indicators as ind
     from gender_diag import indices as idx
     from gender_diag.prioritise import load_criteria, rank_gaps
+    from gender_diag.prioritise.concepts import concept_map, concept_priorities
     from gender_diag.recommend import recommend, select_actions
     from gender_diag.report import sdc, write_reports
     from gender_diag.report.tables import nesting_from_survey, place_names
@@ -444,14 +445,17 @@ def run(
     stage("ranking")
     rcfg = cfg["ranking"]
     team = None
+    team_weights: dict[str, float] = {}
     if rcfg["team_scores"] is not None:
         from gender_diag.prioritise import read_team_scores
+        from gender_diag.prioritise.criteria import read_team_weights
 
         team = read_team_scores(rcfg["team_scores"], result.gaps)
+        team_weights = read_team_weights(rcfg["team_scores"])  # workshop CSV
     ranking = rank_gaps(
         ranking_candidates(result.gaps, cfg),
         config=load_criteria(catalogue_file(cfg, "criteria.yaml")),
-        weights=rcfg["weights"] or None,
+        weights=rcfg["weights"] or team_weights or None,
         team_scores=team,
         method=rcfg["method"],
         draws=rcfg["draws"],
@@ -474,11 +478,13 @@ def run(
     # 5. recommendations
     stage("recommend")
     labels = indicator_labels(result.labels)
+    # one priority per concept (catalogue `concept`): actions answer distinct problems
+    priorities = concept_priorities(ranking.table, concept_map(result.labels))
     actions, actions_note = select_actions(
         catalogue_file(cfg, "actions.yaml"), country=cfg["recommend"]["country"]
     )
     direct, indirect, unmatched = recommend(
-        ranking,
+        priorities.assign(rank=priorities["priority"]),
         result.gaps,
         actions=actions,
         top_n=cfg["recommend"]["top_n"],
@@ -536,26 +542,9 @@ def run(
 
 
 def summary_table(result: RunResult, *, top: int = 5, lang: str = "en") -> pd.DataFrame:
-    """Final summary for the CLI: rows accepted/quarantined, top priorities, files."""
-    labels = indicator_labels(result.labels) if len(result.labels) else {}
-    rows = []
-    if result.survey is not None:
-        acc = result.survey.report.accounting()
-        for r in acc.itertuples():
-            rows.append(
-                ("rows", r.table, f"{r.rows_accepted} accepted, {r.rows_quarantined} quarantined")
-            )
-    if len(result.ranking):
-        for r in result.ranking.head(top).itertuples():
-            label = labels.get(r.indicator, {}).get(lang, r.indicator)
-            where = "" if r.by == "total" else f" [{r.by_value}]"
-            rows.append(
-                (
-                    "priority",
-                    f"#{r.rank}",
-                    f"{label}{where}: F {r.estimate_f:.3g}, M {r.estimate_m:.3g}",
-                )
-            )
-    if result.outputs:
-        rows.append(("files", f"{len(result.outputs)} written", str(output_dir(result.config))))
-    return pd.DataFrame(rows, columns=["section", "item", "value"])
+    """Final summary for the CLI, in ``lang``: rows accepted/quarantined, the distinct top
+    priorities with women's and men's values in the language's number format, files."""
+    from gender_diag.report.console import summary_rows
+
+    out = str(output_dir(result.config)) if result.outputs else ""
+    return summary_rows(result, top=top, lang=lang, out=out)
