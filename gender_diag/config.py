@@ -131,7 +131,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "engine": {
         "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),
         "spark_master": Key((str,), "local[2]", help="Spark master URL, e.g. spark://host:7077"),
-        "auto_threshold_rows": Key((int,), 500_000, help="auto: DuckDB above this many rows"),
+        "auto_threshold_rows": Key((int,), 5_000_000, help="auto: DuckDB above this many rows"),
     },
 }
 
