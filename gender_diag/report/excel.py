@@ -89,7 +89,7 @@ def write_table(
     mark = texts["values.suppressed_mark"]
     widths = [min(len(c.header), 40) for c in table.columns]
     for j, col in enumerate(table.columns):
-        ws.write_string(start_row, j, col.header, fmt.header)
+        ws.write_string(start_row, j, neutralise(col.header), fmt.header)
     frame = table.frame.reset_index(drop=True)
     units = frame["scale"].tolist() if "scale" in frame.columns else [None] * len(frame)
     for j, col in enumerate(table.columns):
@@ -130,7 +130,7 @@ def write_table(
         _print_setup(ws)
     row = start_row + 1 + len(frame) + 1
     for note in notes:
-        ws.write_string(row, 0, note, fmt.note)
+        ws.write_string(row, 0, neutralise(note), fmt.note)
         row += 1
     return row + 1
 
@@ -145,7 +145,7 @@ def _print_setup(ws) -> None:
 
 def _paragraphs(ws, title: str, paragraphs: list[str], fmt: _Formats, *, start_row: int = 0) -> int:
     ws.set_column(0, 0, 120)
-    ws.write_string(start_row, 0, title, fmt.heading)
+    ws.write_string(start_row, 0, neutralise(title), fmt.heading)
     row = start_row + 1
     for text in paragraphs:
         ws.write_string(row, 0, neutralise(text), fmt.wrap)
@@ -170,7 +170,7 @@ def _tables_sheet(wb, name: str, tables: list[Table], texts: Texts, fmt: _Format
     ws = wb.add_worksheet(_sheet_name(name))
     row = 0
     for table in tables:
-        ws.write_string(row, 0, table.title, fmt.heading)
+        ws.write_string(row, 0, neutralise(table.title), fmt.heading)
         start = row + 1
         row = write_table(ws, table, texts, fmt, start_row=start)
         if table.columns and len(table.frame):
@@ -226,9 +226,11 @@ def write_excel(pub: Published, texts: Texts, path: Path) -> Path:
     excel_sheet(wb, pub, t, fmt)  # "What changed" first, when rounds are compared
     ws = wb.add_worksheet(_sheet_name(t["sheets.summary"]))
     ws.write_string(0, 0, t["report.title"], fmt.title)
-    ws.write_string(1, 0, t.get("report.subtitle", name=pub.name))
+    ws.write_string(1, 0, neutralise(t.get("report.subtitle", name=pub.name)))
     who = ", ".join(x for x in (pub.organisation, pub.survey, pub.fieldwork) if x)
-    ws.write_string(2, 0, who or t.get("report.generated", version=pub.version, date=pub.date))
+    ws.write_string(
+        2, 0, neutralise(who or t.get("report.generated", version=pub.version, date=pub.date))
+    )
     messages = [m["text"] for m in sm.key_messages(pub, t)]
     row = _paragraphs(ws, t["sections.exec_summary"], messages, fmt, start_row=4)
     cards = [c["sentence"] for c in sm.citation_cards(pub, t)]
