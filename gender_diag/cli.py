@@ -76,7 +76,8 @@ def cmd_validate(args) -> int:
 
         from gender_diag.pipeline import write_validation
 
-        paths = write_validation(report, Path(args.out))
+        # the internal folder (keys, values) stays inside the folder the user named
+        paths = write_validation(report, Path(args.out), internal_dir=Path(args.out) / "interno")
         print(f"\nFull issue list: {paths[0]} ({len(report.issues)} rows)")
     return 0 if report.valid else 1
 
@@ -90,6 +91,14 @@ def cmd_synth(args) -> int:
         return 0
     from gender_diag.synth import main_synth
 
+    if not 50 <= args.households <= 1_000_000:
+        print(
+            f"error: --households {args.households}: a synthetic survey needs 50 to 1,000,000 "
+            "households (fewer cannot fill every district and community). Fix: e.g. "
+            "--households 200.",
+            file=sys.stderr,
+        )
+        return 2
     if args.rounds > 1:  # baseline + follow-ups with planted changes (issue 12)
         from gender_diag.synth.rounds import generate_rounds, write_rounds
 
@@ -133,6 +142,7 @@ def cmd_indicators(args) -> int:
 
 
 def cmd_rank(args) -> int:
+    from gender_diag import safe_output
     from gender_diag.config import load_config, output_dir
     from gender_diag.pipeline import indicator_labels, ranking_candidates, run
     from gender_diag.prioritise import write_team_template
@@ -179,8 +189,7 @@ def cmd_rank(args) -> int:
     out = output_dir(config)
     out.mkdir(parents=True, exist_ok=True)
     for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False)
+        path = safe_output.write_csv(frame, out / f"{name}.csv")
         print(f"written: {path}")
     return 0
 

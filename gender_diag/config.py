@@ -41,6 +41,10 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "name": Key((str,), "diagnostic", help="short name, used for the output folder"),
         "title": Key((str,), "Diagnóstico de género"),
         "organisation": Key((str,), ""),
+        # the source line of every citation: organisation, survey, fieldwork period, year
+        "survey": Key((str,), "", help="name of the survey, as it should be cited"),
+        "fieldwork": Key((str,), "", help="fieldwork period, e.g. 'mayo–junio de 2026'"),
+        "year": Key((int, str), "", help="year of the survey (default: the fieldwork year)"),
         "languages": Key((list,), list(LANGUAGES), choices=LANGUAGES),
         "output_dir": Key((str,), "", help="default outputs/<name> in the current folder"),
     },
@@ -127,7 +131,7 @@ SCHEMA: dict[str, dict[str, Key]] = {
     "engine": {
         "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),
         "spark_master": Key((str,), "local[2]", help="Spark master URL, e.g. spark://host:7077"),
-        "auto_threshold_rows": Key((int,), 500_000, help="auto: DuckDB above this many rows"),
+        "auto_threshold_rows": Key((int,), 5_000_000, help="auto: DuckDB above this many rows"),
     },
 }
 

@@ -176,26 +176,9 @@ def run(
 
 
 def summary_table(result: RunResult, *, top: int = 5, lang: str = "en") -> pd.DataFrame:
-    """Final summary for the CLI: rows accepted/quarantined, top priorities, files."""
-    labels = indicator_labels(result.labels) if len(result.labels) else {}
-    rows = []
-    if result.survey is not None:
-        acc = result.survey.report.accounting()
-        for r in acc.itertuples():
-            rows.append(
-                ("rows", r.table, f"{r.rows_accepted} accepted, {r.rows_quarantined} quarantined")
-            )
-    if len(result.ranking):
-        for r in result.ranking.head(top).itertuples():
-            label = labels.get(r.indicator, {}).get(lang, r.indicator)
-            where = "" if r.by == "total" else f" [{r.by_value}]"
-            rows.append(
-                (
-                    "priority",
-                    f"#{r.rank}",
-                    f"{label}{where}: F {r.estimate_f:.3g}, M {r.estimate_m:.3g}",
-                )
-            )
-    if result.outputs:
-        rows.append(("files", f"{len(result.outputs)} written", str(output_dir(result.config))))
-    return pd.DataFrame(rows, columns=["section", "item", "value"])
+    """Final summary for the CLI, in ``lang``: rows accepted/quarantined, the distinct top
+    priorities with women's and men's values in the language's number format, files."""
+    from gender_diag.report.console import summary_rows
+
+    out = str(output_dir(result.config)) if result.outputs else ""
+    return summary_rows(result, top=top, lang=lang, out=out)

@@ -65,6 +65,9 @@ def kind_of_type(sql_type: str) -> str:
 
 
 _DOUBLE = exp.DataType.build("double")
+#: Row-wise functions the compiler translates (besides the AGGREGATIONS of rules.py).
+_COMPILED = frozenset({"isna", "notna", "coalesce", "if_else", "any", "all", "count", "sum",
+                       "min", "max", "mean", "selected", "has_line"})  # fmt: skip
 
 
 def _lit(value: object) -> exp.Expression:
@@ -209,6 +212,8 @@ class _Compiler:
         f, args = node.func, node.args
         if f in R.AGGREGATIONS:
             return self.aggregate(node)
+        if f not in _COMPILED:  # person references, aggregations over other tables...
+            raise self.fail(node, f"{f}() is not compiled to SQL", NotCompilable)
         if f in ("selected", "has_line"):
             return self.selected(node)
         vals = [self.ev(a) for a in args]
@@ -410,7 +415,7 @@ class Relation:
         own = schemas[table]
         sources = {alias: own}
         self.joins: list[tuple[str, str, exp.Expression]] = []
-        for k, (up, keys) in enumerate(R._UPWARD.get(table, ())):
+        for k, (up, keys) in enumerate(R._UPWARD.get(table, getattr(R, "_UPWARD_OTHER", ()))):
             if up in schemas and all(c in own and c in schemas[up] for c in keys):
                 a = f"{alias}_{k}"
                 sources[a] = schemas[up]

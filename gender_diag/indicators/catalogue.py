@@ -18,6 +18,8 @@ The catalogue lives in ``surveys/catalogue/indicators*.yaml`` (found through
       sensitive: false
       tags: {moser: strategic, roles: productive, harvard: control, rights: economic}
       weai_key: ownership_assets  # optional: WEAI-family adequacy column it provides
+      concept: land_rights        # optional: indicators measuring the same thing share one
+                                  # concept and get one priority (default: the id)
       note: deviations from the standard, in plain words
 
 Every problem of every file is collected and reported at once in one :class:`ConfigError`.
@@ -101,6 +103,7 @@ class Indicator:
     weai_key: str | None = None
     note: str = ""
     source: str = ""
+    concept: str = ""
     parsed_rule: Rule | None = field(default=None, repr=False, compare=False)
     parsed_universe: Rule | None = field(default=None, repr=False, compare=False)
 
@@ -158,6 +161,7 @@ class Catalogue:
                 "standard": i.standard,
                 "sensitive": i.sensitive,
                 "weai_key": i.weai_key or "",
+                "concept": i.concept or i.id,
                 "note": i.note,
             }
             for lang in LANGUAGES:
@@ -421,6 +425,9 @@ def load_catalogue(path=None, *, variables=None, languages=LANGUAGES) -> Catalog
                 if _enum(key, WEAI_KEYS, "weai_key", where, problems) and key in weai_seen:
                     problems.append(f"{where}: weai_key {key!r} already given by {weai_seen[key]}.")
                 weai_seen[key] = ident
+            concept = str(e.get("concept") or ident)
+            if not _ID.match(concept):
+                problems.append(f"{where}: concept must be lower_case_with_underscores.")
             rule = _parse(e["rule"], ident, where, problems)
             universe_text = str(e.get("universe") or "all").strip()
             uni = None
@@ -445,6 +452,7 @@ def load_catalogue(path=None, *, variables=None, languages=LANGUAGES) -> Catalog
                     weai_key=key,
                     note=str(e.get("note") or "").strip(),
                     source=f.name,
+                    concept=concept,
                     parsed_rule=rule,
                     parsed_universe=uni,
                 )

@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from gender_diag import safe_output
 from gender_diag.indicators.catalogue import Catalogue
 
 __all__ = ["top_gaps_text", "write_tables"]
@@ -75,13 +76,13 @@ def write_tables(
     out.mkdir(parents=True, exist_ok=True)
     paths: list[Path] = []
     for name, frame in frames.items():
-        path = out / f"{name}.csv"
-        frame.to_csv(path, index=False, encoding="utf-8")
-        paths.append(path)
+        paths.append(safe_output.write_csv(frame, out / f"{name}.csv"))
     if excel:
         path = out / "indicators.xlsx"
-        with pd.ExcelWriter(path, engine="xlsxwriter") as xw:
+        # text is text: nothing typed in the data may become a spreadsheet formula
+        options = {"options": {"strings_to_formulas": False, "strings_to_urls": False}}
+        with pd.ExcelWriter(path, engine="xlsxwriter", engine_kwargs=options) as xw:
             for name, frame in frames.items():
-                frame.to_excel(xw, sheet_name=name[:31], index=False)
+                safe_output.neutralise_frame(frame).to_excel(xw, sheet_name=name[:31], index=False)
         paths.append(path)
     return paths

@@ -195,6 +195,7 @@ class PreparedTables(dict):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.rule_values: dict[tuple[str, str], np.ndarray] = {}
+        self.column_values: dict = {}  # (table, column) -> converted column (rules.py)
 
 
 def cache_evaluations(survey) -> None:

@@ -524,9 +524,19 @@ class _Scope:
 
     def lookup(self, name: str, outer: bool, fail) -> _Val:
         if not outer:
+            # tables prepared once for a whole run carry a cache of converted columns: a
+            # column read by many rules is converted once (arrays read-only, so shared safely)
+            memo = getattr(self.tables, "column_values", None)
+            top = memo is not None and self.parent is None
+            if top and (self.table, name) in memo:
+                return memo[(self.table, name)]
             col = self.column(name)
             if col is not None:
-                return _Val.from_series(col)
+                val = _Val.from_series(col)
+                if top:
+                    val.data.flags.writeable = val.na.flags.writeable = False
+                    memo[(self.table, name)] = val
+                return val
         if self.parent is not None:
             v = self.parent.lookup(name, False, fail)
             idx = self.parent_index

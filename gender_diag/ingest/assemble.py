@@ -481,7 +481,28 @@ def assemble(
         df = df.rename(columns=mapping)
         if survey_map is not None:
             df = _map_columns(df, survey_map.column_renames().get(name, {}))
-        df = df.loc[:, ~df.columns.duplicated()]
+        twice = df.columns.duplicated()
+        if twice.any():
+            # e.g. "hh_size" next to " hh_size ": the first is kept, and the user is told
+            report.add(
+                make_issues(
+                    np.ones(int(twice.sum()), dtype="int64"),
+                    table=name,
+                    column=[str(c) for c in df.columns[twice]],
+                    rule="each column appears once",
+                    reason="unknown_column",
+                    severity="warning",
+                    message=[
+                        f"Column {c!r} appears more than once (names compared without spaces "
+                        "and group paths); only the first copy is read."
+                        for c in df.columns[twice]
+                    ],
+                    fix="Delete or rename the extra copy in the export.",
+                    file=rt.file,
+                    sheet=rt.sheet,
+                )
+            )
+        df = df.loc[:, ~twice]
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
         if rt.own_key and rt.own_key in df.columns:
             df[OWN] = df[rt.own_key].astype("string").str.strip()
@@ -553,6 +574,7 @@ def assemble(
 
         respondents_from_main(tables, survey_map)
     tables = _enrich_respondents(tables)
+    _one_sex(report, tables, meta)
     privacy.check_k_anonymity(tables, report)
     tables, design_cols = _merge_design(tables, design_frame)
     variables, choices = _metadata(form, tables)
@@ -780,24 +802,66 @@ def _withhold_sensitive(report: ValidationReport, form) -> None:
         issues["value"] = issues["value"].astype("object").where(~hit.to_numpy(), "[sensitive]")
 
 
+#: A table with more than this share of its rows quarantined is not "valid": the accepted
+#: rows are no longer the sample that was designed (a damaged or wrong file, or a zip bomb
+#: of empty rows), and estimates from them would be silently biased.
+MAX_QUARANTINED_SHARE = 0.5
+
+
 def _nothing_left(report: ValidationReport, meta: dict) -> None:
-    """A table whose every row was quarantined cannot be analysed: say so as blocking."""
+    """A table whose rows were all — or mostly — quarantined cannot be analysed: blocking."""
     for name, n in report.rows_read.items():
         q = report.quarantine.get(name)
-        if n and q is not None and len(q) == n:
-            reasons = q["reasons"].str.split(";").explode().value_counts()
-            main = reasons.index[0]
-            if main == "parent_quarantined":
-                continue  # the household table says it already
-            report.add_blocking(
-                main,
-                f"Table {name}: all {n} rows were quarantined (mostly: {main}); "
-                "nothing is left to analyse.",
-                fix="See the issues of this table; fix the first one and read the file again.",
-                file=meta[name].file,
-                sheet=meta[name].sheet,
-                table=name,
-            )
+        if not n or q is None or not len(q):
+            continue
+        share = len(q) / n
+        if share <= MAX_QUARANTINED_SHARE:
+            continue
+        reasons = q["reasons"].str.split(";").explode().value_counts()
+        main = reasons.index[0]
+        if main == "parent_quarantined":
+            continue  # the household table says it already
+        what = f"all {n} rows" if len(q) == n else f"{len(q)} of {n} rows ({share:.0%})"
+        report.add_blocking(
+            main,
+            f"Table {name}: {what} were quarantined (mostly: {main}); "
+            + (
+                "nothing is left to analyse."
+                if len(q) == n
+                else "the accepted rows are no longer the designed sample."
+            ),
+            fix="See the issues of this table; fix the first one and read the file again.",
+            file=meta[name].file,
+            sheet=meta[name].sheet,
+            table=name,
+        )
+
+
+def _one_sex(report: ValidationReport, tables: dict, meta: dict) -> None:
+    """A table analysed by sex whose accepted rows are all women (or all men): blocking.
+
+    Every indicator compares women and men; with one sex only, the first gap would fail deep
+    inside the estimation with a message meant for programmers.
+    """
+    for name in ("members", "respondents"):
+        df = tables.get(name)
+        if df is None or "sex" not in df.columns or not len(df):
+            continue
+        sexes = set(df["sex"].dropna().astype(str)) & {"F", "M"}
+        if len(sexes) != 1:
+            continue
+        only = {"F": "women", "M": "men"}[sexes.pop()]
+        report.add_blocking(
+            "invalid_code",
+            f"Table {name}: every accepted row is about {only} (sex has one value); a gender "
+            "diagnostic compares women and men, so there is no gap to estimate.",
+            fix="Include the other sex's questionnaire (or roster), or check the sex codes "
+            "(F/M, or the form's female/male choices).",
+            file=meta[name].file if name in meta else "",
+            sheet=meta[name].sheet if name in meta else "",
+            table=name,
+            column="sex",
+        )
 
 
 def _enrich_respondents(tables):

@@ -28,6 +28,9 @@ def _kind(path: Path) -> str:
     if suf == ".dta":
         return "stata"
     if suf in {".xlsx", ".xlsm"}:
+        from gender_diag.ingest import limits
+
+        limits.check_workbook(path)  # a zip bomb is refused before openpyxl opens it
         try:
             from openpyxl import load_workbook
 

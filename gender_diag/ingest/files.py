@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from gender_diag.ingest import limits
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
 
 _NA = [""]
@@ -41,7 +42,21 @@ def check_file(path: Path) -> None:
 
 
 def decode(raw: bytes, *, file, report: ValidationReport | None = None) -> str:
-    """Decode bytes as UTF-8, else cp1252/Latin-1 (reported as an ``encoding`` warning)."""
+    """Decode bytes as UTF-8 (or UTF-16 with its byte-order mark, as Excel's "Unicode text"
+    saves it), else cp1252/Latin-1 (reported as an ``encoding`` warning). Old Mac line ends
+    (CR only) become ``\\n``."""
+    text = _decode(raw, file=file, report=report)
+    if "\r" in text and "\n" not in text:
+        text = text.replace("\r", "\n")
+    return text
+
+
+def _decode(raw: bytes, *, file, report: ValidationReport | None = None) -> str:
+    if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1:200:2].count(0) > 50):
+        try:
+            return raw.decode("utf-16")
+        except UnicodeDecodeError:
+            pass
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -90,6 +105,7 @@ def read_delimited(
     """Read a CSV as strings (blank → ``<NA>``); returns the frame and the separator."""
     path = Path(path)
     check_file(path)
+    limits.check_text_file(path)
     text = decode(path.read_bytes(), file=path, report=report)
     if not text.strip():
         raise input_error(
@@ -98,7 +114,7 @@ def read_delimited(
     sep = sep or sniff_sep(text)
     try:
         df = _parse_csv(text, sep)
-    except pd.errors.ParserError as exc:
+    except (pd.errors.ParserError, csv.Error) as exc:
         raise input_error(
             "corrupt_file",
             file=path,
@@ -111,6 +127,7 @@ def read_delimited(
         ) from None
     if not len(df.columns):
         raise input_error("empty_file", file=path, what="the file has no columns", fix="re-export")
+    limits.check_frame(df, file=path)
     df.columns = [str(c).strip() for c in df.columns]
     return df, sep
 
@@ -145,6 +162,7 @@ def read_sheets(path: str | Path, *, sheets: list[str] | None = None) -> dict[st
             what="the workbook is truncated or is not an .xlsx file",
             fix="download the export again, or open it in Excel and save it as .xlsx",
         )
+    limits.check_workbook(path)  # size, extent, macros and links before any parsing
     engine = excel_engine()
     try:
         frames = pd.read_excel(

@@ -549,53 +549,66 @@ def check_mapping(
     Each problem is a blocking entry of the report naming the file, sheet, key, the name
     that was not found, the rule and the fix (with the closest existing name).
     """
-    sheets = sheets or {}
-    fvars = form.variables if form is not None else None
-    names_by_table: dict[str, set[str]] = {}
-    if fvars is not None:
-        src = fvars["source_name"] if "source_name" in fvars.columns else fvars["name"]
-        for t, s in zip(fvars["table"], src, strict=True):
-            names_by_table.setdefault(t, set()).add(str(s))
-    repeats = dict(getattr(form, "repeats", {}) or {})
-    sheet_of = {}
-    for sheet in sheets:
-        sheet_of[sheet] = sheet
-    main_cols = _columns_of(sheets.get(main_sheet)) if main_sheet else set()
+    check = _MappingCheck(mapping, form, sheets or {}, main_sheet, file, report)
+    for key in ("household_id", "district", "community"):
+        check.column(key, getattr(mapping, key), MAIN, None, check.main_cols)
+    found = check.tables()
+    if MEMBERS in found:
+        rep, cols = found[MEMBERS]
+        for k in ("line", "sex", "age"):
+            name = getattr(mapping, f"members_{k}")
+            check.column(f"[mapping.members] {k}", name, MEMBERS, rep, cols)
+        check.head_rule(rep, cols)
+    if RESPONDENTS in found:
+        rep, cols = found[RESPONDENTS]
+        table = MAIN if rep is None else RESPONDENTS
+        for k in ("sex", "line"):
+            name = getattr(mapping, f"respondents_{k}")
+            check.column(f"[mapping.respondents] {k}", name, table, rep, cols)
+    _check_sex_lists(mapping, form, report, file)
 
-    def table_exists(name: str) -> bool:
-        return (
-            name in repeats
-            or name in sheets
-            or any(len(name) > 31 and name.lower().startswith(s.lower()) for s in sheets)
+
+class _MappingCheck:
+    """The form's and the export's names, and one blocking message shape for every problem."""
+
+    def __init__(self, mapping, form, sheets, main_sheet, file, report):
+        self.mapping, self.sheets, self.main_sheet = mapping, sheets, main_sheet
+        self.file, self.report = file, report
+        self.names: dict[str, set[str]] = {}
+        if form is not None:
+            v = form.variables
+            src = v["source_name"] if "source_name" in v.columns else v["name"]
+            for t, name in zip(v["table"], src, strict=True):
+                self.names.setdefault(t, set()).add(str(name))
+        self.repeats = dict(getattr(form, "repeats", {}) or {})
+        self.main_cols = _columns_of(sheets.get(main_sheet)) if main_sheet is not None else set()
+
+    def sheet_for(self, name: str) -> str | None:
+        """The export sheet of a repeat (Kobo cuts sheet names to Excel's 31 characters)."""
+        if name in self.sheets:
+            return name
+        return next(
+            (s for s in self.sheets if len(s) >= 31 and name.lower().startswith(s.lower())), None
         )
 
-    def sheet_for(name: str) -> str | None:
-        if name in sheets:
-            return name
-        for s in sheets:
-            if len(s) >= 31 and name.lower().startswith(s.lower()):
-                return s
-        return None
-
-    def problem(key, what, fix, *, sheet="", column=""):
-        report.add_blocking(
+    def problem(self, key, what, fix, *, sheet="", column="") -> None:
+        self.report.add_blocking(
             "mapping_invalid",
-            f"{mapping.source} {key}: {what}",
+            f"{self.mapping.source} {key}: {what}",
             fix=fix,
-            file=file,
+            file=self.file,
             sheet=sheet,
             table="mapping",
             column=column,
         )
 
-    def check_column(key: str, name: str, table: str, repeat: str | None, cols: set[str]):
-        if not name:
-            return
-        known = set(cols) | names_by_table.get(table, set())
-        if name in known:
+    def column(self, key: str, name: str, table: str, repeat: str | None, cols: set[str]):
+        """A mapped column: in the export's sheet or among the form's fields of that table."""
+        known = set(cols) | self.names.get(table, set())
+        if not name or name in known:
             return
         where = f"sheet {repeat!r}" if repeat else "the main sheet"
-        problem(
+        self.problem(
             key,
             f"no column {name!r} in {where} of the export nor field of the form there"
             + _close(name, known)
@@ -604,75 +617,62 @@ def check_mapping(
             + ", ".join(sorted(known)[:12])
             + ("…" if len(known) > 12 else "")
             + ").",
-            sheet=repeat or (main_sheet or ""),
+            sheet=repeat or (self.main_sheet or ""),
             column=name,
         )
 
-    for key in ("household_id", "district", "community"):
-        check_column(f"{key}", getattr(mapping, key), MAIN, None, main_cols)
-    tables_found = {MAIN: (None, main_cols)}
-    for key, rep, table in (
-        ("[mapping.members] table", mapping.members_table, MEMBERS),
-        ("[mapping.respondents] table", mapping.respondents_table, RESPONDENTS),
-        *((f"[mapping.tables] {u}", r, u) for u, r in mapping.tables.items()),
-    ):
-        if not rep or rep.lower() in ("none", "main"):
+    def tables(self) -> dict[str, tuple[str | None, set[str]]]:
+        """Canonical table → (repeat, export columns) of every mapped table that exists."""
+        m = self.mapping
+        found: dict[str, tuple[str | None, set[str]]] = {MAIN: (None, self.main_cols)}
+        for key, rep, table in (
+            ("[mapping.members] table", m.members_table, MEMBERS),
+            ("[mapping.respondents] table", m.respondents_table, RESPONDENTS),
+            *((f"[mapping.tables] {u}", r, u) for u, r in m.tables.items()),
+        ):
             if rep.lower() == "main":
-                tables_found[table] = (None, main_cols)
-            continue
-        if not table_exists(rep):
-            options = sorted(set(repeats) | set(sheets))
-            problem(
-                key,
-                f"{rep!r} is neither a repeat group of the form nor a sheet of the export"
-                + _close(rep, options)
-                + ".",
-                "Use the repeat's name (the 'begin repeat' row of the form): "
-                + ", ".join(options)
-                + ".",
-                column=rep,
-            )
-            continue
-        s = sheet_for(rep)
-        tables_found[table] = (rep, _columns_of(sheets.get(s)) if s else set())
-    if MEMBERS in tables_found:
-        rep, cols = tables_found[MEMBERS]
-        for k in ("line", "sex", "age"):
-            check_column(
-                f"[mapping.members] {k}", getattr(mapping, f"members_{k}"), MEMBERS, rep, cols
-            )
-        if mapping.members_head:
-            from gender_diag.indicators.rules import parse_rule
+                found[table] = (None, self.main_cols)
+            if not rep or rep.lower() in ("none", "main"):
+                continue
+            sheet = self.sheet_for(rep)
+            if rep not in self.repeats and sheet is None:
+                options = sorted(set(self.repeats) | set(self.sheets))
+                self.problem(
+                    key,
+                    f"{rep!r} is neither a repeat group of the form nor a sheet of the export"
+                    + _close(rep, options)
+                    + ".",
+                    "Use the repeat's name (the 'begin repeat' row of the form): "
+                    + ", ".join(options)
+                    + ".",
+                    column=rep,
+                )
+                continue
+            found[table] = (rep, _columns_of(self.sheets.get(sheet)) if sheet else set())
+        return found
 
-            try:
-                need = parse_rule(mapping.members_head).variables()
-            except RuleError:
-                need = set()
-            known = cols | names_by_table.get(MEMBERS, set()) | {"sex", "age", "line"}
-            for var in sorted(need):
-                base = var.split("__")[0]
-                if var not in known and base not in known:
-                    problem(
-                        "[mapping.members] head",
-                        f"the rule {mapping.members_head!r} uses {var!r}, which is not a field "
-                        f"of the roster {rep!r}" + _close(var, known) + ".",
-                        "Write the rule with the roster's own field names, e.g. "
-                        "relation == 'head'.",
-                        sheet=rep or "",
-                        column=var,
-                    )
-    if RESPONDENTS in tables_found:
-        rep, cols = tables_found[RESPONDENTS]
-        table = MAIN if rep is None else RESPONDENTS
-        for k in ("sex", "line"):
-            check_column(
-                f"[mapping.respondents] {k}",
-                getattr(mapping, f"respondents_{k}"),
-                table,
-                rep,
-                cols,
-            )
-    _check_sex_lists(mapping, form, report, file)
+    def head_rule(self, rep: str | None, cols: set[str]) -> None:
+        """Every variable of the head rule is a field of the roster."""
+        head = self.mapping.members_head
+        if not head:
+            return
+        from gender_diag.indicators.rules import parse_rule
+
+        try:
+            need = parse_rule(head).variables()
+        except RuleError:
+            return  # reported when the mapping was loaded
+        known = cols | self.names.get(MEMBERS, set()) | {"sex", "age", "line"}
+        for var in sorted(need):
+            if var not in known and var.split("__")[0] not in known:
+                self.problem(
+                    "[mapping.members] head",
+                    f"the rule {head!r} uses {var!r}, which is not a field of the roster "
+                    f"{rep!r}" + _close(var, known) + ".",
+                    "Write the rule with the roster's own field names, e.g. relation == 'head'.",
+                    sheet=rep or "",
+                    column=var,
+                )
 
 
 def _check_sex_lists(mapping, form, report, file) -> None:

@@ -65,6 +65,15 @@ def read_odk(
     path = Path(folder_or_main_csv)
     if not path.exists():
         raise input_error("empty_file", file=path, what="it does not exist", fix="check the path")
+    if path.is_file() and path.suffix.lower() not in {".csv", ".txt"}:
+        raise input_error(
+            "corrupt_file",
+            file=path.name,
+            what=f"an ODK export is a folder of CSV files (or its main CSV), not a "
+            f"{path.suffix or 'extension-less'} file",
+            fix='give the ODK export folder, or set [input] format = "kobo" for a Kobo '
+            'XLSX export ("table" for a hand-typed workbook)',
+        )
     from gender_diag.ingest.mapping import check_mapping, load_mapping, map_form
 
     survey_map = load_mapping(mapping)

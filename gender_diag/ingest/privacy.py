@@ -211,6 +211,34 @@ QUALIFIERS = {
     "ever",
 }
 NOT_NAME_WORDS = {"instancename", "filename", "rename", "username_", "placename", "nombre_de"}
+#: Column words that announce place names (which look like person names by value).
+PLACE_WORDS = {
+    "community",
+    "comunidad",
+    "communaute",
+    "communauté",
+    "village",
+    "pueblo",
+    "localidad",
+    "district",
+    "distrito",
+    "province",
+    "provincia",
+    "region",
+    "región",
+    "departamento",
+    "municipio",
+    "commune",
+    "caserio",
+    "caserío",
+    "anexo",
+    "sector",
+    "barrio",
+    "place",
+    "lugar",
+    "site",
+    "sitio",
+}
 #: Groups of the form whose questions are sensitive whatever their flags say (WHO 2001).
 SENSITIVE_GROUP = re.compile(
     r"(?:violen|ipv|abuse|abus|maltrato|agresi|sexual|domestic_?violence|dv_|gbv|vbg)", re.I
@@ -489,6 +517,8 @@ def find_identifiers(
                 rows.append((name, col, f"label:{kind}"))
                 continue
             by = _value_kind(s)
+            if by == "person_name" and PLACE_WORDS & set(_words(col)):
+                by = None  # "Pampa Ñaña" is a community, not a person
             if by:
                 rows.append((name, col, f"value:{by}"))
     return pd.DataFrame(rows, columns=["table", "column", "detected_by"])

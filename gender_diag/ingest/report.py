@@ -58,6 +58,7 @@ REASONS = {
     "unknown_column": "A column is not in the form.",
     "form_version_mismatch": "The data were collected with another version of the form.",
     "corrupt_file": "The file is truncated or not in the format its name says.",
+    "too_large": "The file is larger than the configured limits (size, rows, columns).",
     "encoding": "The text encoding is not UTF-8 (read as Latin-1/cp1252).",
     "identifier_removed": "A direct identifier column was dropped or pseudonymised.",
     "user_missing": "A user-missing code (don't know, refused) was set to missing.",

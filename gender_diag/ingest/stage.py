@@ -9,7 +9,7 @@ from typing import Any
 from gender_diag import safe_output
 from gender_diag.contracts.stages import Progress, RunState
 from gender_diag.errors import ConfigError, ValidationError
-from gender_diag.ingest import privacy
+from gender_diag.ingest import limits, privacy
 from gender_diag.ingest.kobo import read_kobo
 from gender_diag.ingest.odk import read_odk
 from gender_diag.ingest.tables import read_spss, read_stata, read_table
@@ -48,18 +48,27 @@ def ingest_survey(config: dict):
             )
         options["mapping"] = config["mapping"]
         options["design_names"] = config["design"]
-    with privacy.settings(identifiers=config.get("privacy", {}).get("identifiers", ())):
+    caps = {k: inp.get(k) for k in ("max_uncompressed_mb", "max_rows", "max_columns")}
+    identifiers = config.get("privacy", {}).get("identifiers", ())
+    with privacy.settings(identifiers=identifiers), limits.settings(**caps):
         return reader(inp["path"], **options)
 
 
 def write_validation(
-    report, out_dir: Path, *, variables=None, sensitive: set[str] = frozenset()
+    report,
+    out_dir: Path,
+    *,
+    variables=None,
+    sensitive: set[str] = frozenset(),
+    internal_dir: Path | None = None,
 ) -> list[Path]:
     """Write the shareable validation folder and the internal folder beside it (default deny:
     keys, columns, rules and reasons, never answers; see :mod:`gender_diag.report.side_files`)."""
     from gender_diag.report.side_files import write_validation as write
 
-    return write(report, out_dir, variables=variables, sensitive=sensitive)
+    return write(
+        report, out_dir, variables=variables, sensitive=sensitive, internal_dir=internal_dir
+    )
 
 
 def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:

@@ -175,6 +175,9 @@ def read_form(path: str | Path, *, repeat_tables: dict | None = None) -> Form:
             what="the XLSForm file does not exist",
             fix="give the path of the form's .xlsx (e.g. surveys/instrument/instrument.xlsx)",
         )
+    from gender_diag.ingest import limits
+
+    limits.check_workbook(path)
     raw = path.read_bytes()
     try:
         # keep_default_na=False: the English label "None" must stay a label, not become NaN

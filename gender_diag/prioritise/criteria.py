@@ -665,7 +665,8 @@ _PROBLEM_COLS = ["file", "sheet", "row", "column", "value", "rule", "message", "
 def read_team_scores(
     path: str | Path, gaps: pd.DataFrame, *, on_missing: str = "error"
 ) -> pd.DataFrame:
-    """Read and validate the team's scores written in :func:`write_team_template`'s sheet.
+    """Read and validate the team's scores written in :func:`write_team_template`'s sheet,
+    or the CSV downloaded from the report's workshop page (blank scores are then neutral).
 
     Headers are recognised in any of es/fr/en. Every problem is collected (missing score,
     out of range 1–5, not a whole number, text in a score cell, unknown or duplicated gap id,
@@ -695,6 +696,10 @@ def read_team_scores(
     check_gap_table(gaps, "read_team_scores")
     path = Path(path)
     fname = path.name
+    if path.suffix.lower() == ".csv":
+        # the workshop page writes only the scores the team typed: blanks are neutral
+        rows = _csv_rows(path)
+        return _parse_team_rows(rows, gaps, fname=fname, on_missing="neutral")
     try:
         wb = load_workbook(path, read_only=True, data_only=True)
     except FileNotFoundError as exc:
@@ -712,6 +717,70 @@ def read_team_scores(
     ws = wb[SCORE_SHEET]
     rows = list(ws.iter_rows(values_only=True))
     wb.close()
+    return _parse_team_rows(rows, gaps, fname=fname, on_missing=on_missing)
+
+
+def _csv_rows(path: Path) -> list[tuple]:
+    """Rows of a team-score CSV (the workshop page's download), numbers parsed."""
+    import csv
+
+    try:
+        with path.open(encoding="utf-8-sig", newline="") as fh:
+            raw = list(csv.reader(fh))
+    except FileNotFoundError as exc:
+        raise InputFileError(f"Team score file not found: {path}.") from exc
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        raise InputFileError(
+            f"{path.name}: cannot be read as a UTF-8 CSV file ({type(exc).__name__}). Save it "
+            "again as CSV UTF-8, or use the .xlsx template of gender-diag rank --template."
+        ) from exc
+
+    def cell(v: str) -> object:
+        v = v.strip()
+        if v == "":
+            return None
+        try:
+            f = float(v)
+        except ValueError:
+            return v
+        return int(f) if f.is_integer() else f
+
+    return [tuple(raw[0])] + [tuple(cell(v) for v in r) for r in raw[1:]] if raw else []
+
+
+def read_team_weights(path: str | Path) -> dict[str, float]:
+    """Criterion weights saved beside the team scores (``weight_<criterion>`` columns of the
+    workshop CSV); empty when the file has none.
+
+    Every row must carry the same weights (the workshop writes them on each row).
+    """
+    path = Path(path)
+    if path.suffix.lower() != ".csv":
+        return {}
+    rows = _csv_rows(path)
+    if len(rows) < 2:
+        return {}
+    cols = [(i, str(h)[7:]) for i, h in enumerate(rows[0]) if str(h).startswith("weight_")]
+    if not cols:
+        return {}
+    first = {name: rows[1][i] for i, name in cols}
+    for k, r in enumerate(rows[2:], start=3):
+        if any(r[i] != first[name] for i, name in cols if i < len(r)):
+            raise ConfigError(
+                f"{path.name}, row {k}: the weight_* columns differ from row 2. Rule: one set "
+                "of weights per file. Fix: copy the weights of row 2 to every row."
+            )
+    bad = [name for name, v in first.items() if not isinstance(v, int | float)]
+    if bad:
+        raise ConfigError(
+            f"{path.name}, row 2: weight_{bad[0]} is not a number. Fix: write a number >= 0."
+        )
+    return {name: float(v) for name, v in first.items()}
+
+
+def _parse_team_rows(
+    rows: list[tuple], gaps: pd.DataFrame, *, fname: str, on_missing: str
+) -> pd.DataFrame:
     if not rows:
         raise ConfigError(f"{fname}, sheet {SCORE_SHEET!r}: the sheet is empty.")
     lookup = {str(h).strip().lower(): key for lg in LANGS for key, h in _HEADERS[lg].items()} | {

@@ -6,7 +6,7 @@ import pandas as pd
 
 from gender_diag.config import catalogue_file
 from gender_diag.contracts.stages import Progress, RunState
-from gender_diag.prioritise.criteria import load_criteria, read_team_scores
+from gender_diag.prioritise.criteria import load_criteria, read_team_scores, read_team_weights
 from gender_diag.prioritise.ranking import rank_gaps
 
 
@@ -24,12 +24,14 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     """Rank the candidate gaps (``[ranking]``); team scores when given."""
     result, rcfg = state.result, config["ranking"]
     team = None
+    team_weights: dict[str, float] = {}
     if rcfg["team_scores"] is not None:
         team = read_team_scores(rcfg["team_scores"], result.gaps)
+        team_weights = read_team_weights(rcfg["team_scores"])  # the workshop page's CSV
     ranking = rank_gaps(
         ranking_candidates(result.gaps, config),
         config=load_criteria(catalogue_file(config, "criteria.yaml")),
-        weights=rcfg["weights"] or None,
+        weights=rcfg["weights"] or team_weights or None,
         team_scores=team,
         method=rcfg["method"],
         draws=rcfg["draws"],

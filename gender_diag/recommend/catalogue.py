@@ -27,6 +27,9 @@ DIRECT_TEXTS = (
     "timing",
 )
 INDIRECT_TEXTS = ("proposal",)
+#: Optional texts of any action (es/fr/en): counterpart institution and programme, budget line
+#: or instrument, indicator to follow.
+OPTIONAL_TEXTS = ("counterpart", "budget", "follow_up")
 AUTHORITY_LEVELS = (
     "community_assembly",
     "district_municipality",
@@ -153,6 +156,9 @@ def parse_actions(raw: object, *, source: str = "actions.yaml") -> ActionCatalog
                     )
                 elif not isinstance(v, list) or any(not isinstance(x, str) for x in v):
                     problems.append(f"{where}.match.{k}: must be a list of names.")
+        for key in OPTIONAL_TEXTS:
+            if key in a:
+                _texts(problems, f"{where}.{key}", a.get(key))
         if kind == "direct":
             for key in DIRECT_TEXTS:
                 _texts(problems, f"{where}.{key}", a.get(key))

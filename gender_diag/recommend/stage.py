@@ -6,6 +6,7 @@ import pandas as pd
 
 from gender_diag.config import catalogue_file
 from gender_diag.contracts.stages import Progress, RunState
+from gender_diag.prioritise.concepts import concept_map, concept_priorities
 from gender_diag.recommend.catalogue import select_actions
 from gender_diag.recommend.tables import recommend
 from gender_diag.report.tables import place_names
@@ -33,8 +34,10 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
     actions, actions_note = select_actions(
         catalogue_file(config, "actions.yaml"), country=config["recommend"]["country"]
     )
+    # one priority per concept (catalogue `concept`): actions answer distinct problems
+    priorities = concept_priorities(result.ranking, concept_map(result.labels))
     direct, indirect, unmatched = recommend(
-        result.ranking_result,
+        priorities.assign(rank=priorities["priority"]),
         result.gaps,
         actions=actions,
         top_n=config["recommend"]["top_n"],

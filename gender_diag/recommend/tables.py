@@ -24,6 +24,7 @@ from gender_diag.recommend.catalogue import (
     INDIRECT_TEXTS,
     KINDS,
     MATCH_LEVELS,
+    OPTIONAL_TEXTS,
     TAG_COLUMNS,
     ActionCatalogue,
     load_actions,
@@ -166,6 +167,9 @@ def _action_columns(action: dict, kind: str, lang: str | None, pnig: dict) -> di
             d[key if lang else f"{key}_{lg}"] = txt[lg]
 
     d: dict = {"action_id": action["id"]}
+    for key in OPTIONAL_TEXTS:
+        if key in action:
+            put(d, key, action[key])
     if kind == "direct":
         for key in DIRECT_TEXTS:
             put(d, key, action[key])

@@ -10,6 +10,12 @@ Suppressed cells are never plotted (their estimates are already blank); estimate
 
 Charts of proportions share one 0–100 % axis; indicators in other units (hours, scores) are
 left out of the multi-indicator charts rather than drawn on a misleading common scale.
+
+One direction everywhere: gaps are drawn oriented so that bars to the right mean women are
+worse off (whatever the indicator's ``direction``), and indicators are sorted by that oriented
+gap. Every estimate carries its 95 % CI, the WEAI contributions included. The priority matrix
+(gap size against feasibility) is drawn only when the team scored feasibility; otherwise the
+priorities are a ranked dot chart. Each chart has its own caption (``charts.<name>_caption``).
 """
 
 from __future__ import annotations
@@ -45,7 +51,8 @@ RC = {
     "svg.image_inline": True,
     "path.simplify": True,
     "figure.dpi": 100,
-    "savefig.dpi": 100,
+    # print and slides: 200 dpi PNG (the SVG is resolution-free)
+    "savefig.dpi": 200,
     "figure.autolayout": False,
 }
 
@@ -83,10 +90,11 @@ def chart_dumbbell(
         wide = wide[wide["indicator"].isin(pos)]
         wide = wide.iloc[wide["indicator"].map(pos).argsort(kind="mergesort")]
     wide = wide[wide[["estimate_f", "estimate_m"]].notna().any(axis=1)]
-    if indicators is None and len(wide) > limit:
-        # too many to read: the largest gaps, kept in catalogue order
-        keep = wide["gap"].abs().fillna(-1).sort_values(ascending=False, kind="mergesort")
-        wide = wide.loc[sorted(keep.index[:limit])]
+    if indicators is None:
+        # the largest disadvantages for women first (oriented gap, see _oriented)
+        wide = wide.assign(_o=_oriented(wide)).sort_values(
+            ["_o", "indicator"], ascending=[False, True], kind="mergesort", na_position="last"
+        )
     wide = wide.head(limit)
     if wide.empty:
         return None
@@ -124,48 +132,53 @@ def chart_dumbbell(
     ax.set_xlim(0, 100)
     _percent_axis(ax, texts.lang)
     ax.set_xlabel(texts["charts.dumbbell_x"])
-    ax.set_title(texts["charts.dumbbell_title"], loc="left")
+    _title(fig, texts["charts.dumbbell_title"])
     ax.legend(loc="lower right", frameon=False)
     ax.grid(axis="x", color="#dddddd", lw=0.5)
-    fig.tight_layout()
+    _layout(fig)
     return fig
 
 
+def _oriented(wide: pd.DataFrame) -> np.ndarray:
+    """Women − men gap oriented so that positive means women are worse off."""
+    sign = np.where(wide["direction"].astype(str) == "higher_worse", 1.0, -1.0)
+    return wide["gap"].to_numpy(dtype=float) * sign
+
+
 def chart_gaps(pub: Published, texts: Texts, *, limit: int = 25) -> Figure | None:
-    """Gaps (women − men, percentage points) at the total level, ranked by size."""
+    """Gaps at the total level in percentage points, oriented (right = women worse off) and
+    sorted, with 95 % CIs."""
     wide = _percent_rows(pub)
     wide = wide[wide["gap"].notna()].copy()
     if wide.empty:
         return None
-    wide["abs"] = wide["gap"].abs()
+    sign = np.where(wide["direction"].astype(str) == "higher_worse", 1.0, -1.0)
+    wide["o"] = _oriented(wide) * 100
+    lo = wide["gap_ci_low"].to_numpy(dtype=float) * 100 * sign
+    hi = wide["gap_ci_high"].to_numpy(dtype=float) * 100 * sign
+    wide["o_lo"], wide["o_hi"] = np.minimum(lo, hi), np.maximum(lo, hi)
+    wide["abs"] = wide["o"].abs()
     wide = wide.sort_values(["abs", "indicator"], ascending=[False, True]).head(limit)
-    wide = wide.iloc[::-1]
+    wide = wide.sort_values(["o", "indicator"], ascending=[True, False], kind="mergesort")
     labels = label_map(pub, texts.lang)
     y = np.arange(len(wide))
-    gap = wide["gap"].to_numpy(dtype=float) * 100
-    err = np.vstack(
-        [
-            gap - wide["gap_ci_low"].to_numpy(dtype=float) * 100,
-            wide["gap_ci_high"].to_numpy(dtype=float) * 100 - gap,
-        ]
-    )
-    # colour by who is disadvantaged, which depends on the indicator's direction
-    sign = np.where(wide["direction"].astype(str) == "higher_worse", -1.0, 1.0)
-    women_behind = gap * sign < 0
-    fig, ax = plt.subplots(figsize=(8, 0.3 * len(wide) + 1.4))
+    gap = wide["o"].to_numpy(dtype=float)
+    err = np.vstack([gap - wide["o_lo"].to_numpy(float), wide["o_hi"].to_numpy(float) - gap])
+    women_behind = gap > 0
+    fig, ax = plt.subplots(figsize=(8, 0.3 * len(wide) + 1.6))
     ax.barh(y, gap, color=np.where(women_behind, WOMEN, MEN), alpha=0.8)
     handles = [
         plt.Rectangle((0, 0), 1, 1, color=WOMEN, alpha=0.8, label=texts["charts.women_behind"]),
         plt.Rectangle((0, 0), 1, 1, color=MEN, alpha=0.8, label=texts["charts.men_behind"]),
     ]
     ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=8)
-    ax.errorbar(gap, y, xerr=np.nan_to_num(err), fmt="none", ecolor="#333333", lw=0.8)
+    ax.errorbar(gap, y, xerr=np.nan_to_num(np.abs(err)), fmt="none", ecolor="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
     ax.set_yticks(y, [_wrap(labels.get(i, i), 45) for i in wide["indicator"]])
     _percent_axis(ax, texts.lang, points=True)
-    ax.set_xlabel(texts["charts.gaps_x"] + " (pp)")
-    ax.set_title(texts["charts.gaps_title"], loc="left")
-    fig.tight_layout()
+    ax.set_xlabel(texts["charts.gaps_x"])
+    _title(fig, texts["charts.gaps_title"])
+    _layout(fig)
     return fig
 
 
@@ -177,24 +190,117 @@ def _weai_label(texts: Texts, key: object) -> str:
         return str(key).replace("_", " ")
 
 
-def chart_weai(pub: Published, texts: Texts) -> Figure | None:
-    """Contributions of each indicator to disempowerment, women and men (first index)."""
-    weai = pub.weai
-    if weai.empty:
+def _weai_contributions(pub: Published) -> tuple[str, pd.DataFrame] | None:
+    """Contributions (%) with 95 % CIs by indicator and sex, of the first WEAI-family index."""
+    for name, frame in pub.indices.items():
+        if not {"measure", "sex", "indicator", "estimate"} <= set(frame.columns):
+            continue
+        c = frame[frame["measure"].astype(str) == "contribution"]
+        if c.empty:
+            continue
+        wide = c.pivot_table(
+            index="indicator",
+            columns="sex",
+            values=["estimate", "ci_low", "ci_high"],
+            aggfunc="first",
+            sort=False,
+        )
+        wide.columns = [f"{v}_{s.lower()}" for v, s in wide.columns]
+        return name, wide.reset_index()
+    if pub.weai.empty:
         return None
-    first = weai[weai["index"] == weai["index"].iloc[0]]
-    y = np.arange(len(first))[::-1]
-    fig, ax = plt.subplots(figsize=(7, 0.45 * len(first) + 1.4))
+    first = pub.weai[pub.weai["index"] == pub.weai["index"].iloc[0]]
+    wide = pd.DataFrame(
+        {
+            "indicator": first["indicator"].to_numpy(),
+            "estimate_f": first["contribution_f"].to_numpy(float),
+            "estimate_m": first["contribution_m"].to_numpy(float),
+        }
+    )
+    return str(first["index"].iloc[0]), wide
+
+
+def chart_weai(pub: Published, texts: Texts) -> Figure | None:
+    """Share of women and men inadequate in each indicator of the first WEAI-family index,
+    with 95 % CIs (from the catalogue's adequacy indicators, total level), sorted by women.
+
+    The contributions to disempowerment carry no standard error upstream, so the chart shows
+    the inadequacy rates behind them, which do; the contributions are in the indices table.
+    """
+    found = _weai_contributions(pub)
+    if found is None:
+        return None
+    name, contrib = found
+    if "weai_key" not in pub.labels.columns:
+        return _weai_contribution_bars(name, contrib, texts)
+    keys = dict(zip(pub.labels["weai_key"].astype(str), pub.labels["indicator"].astype(str),
+                    strict=True))  # fmt: skip
+    wide = sex_wide(pub, by="total").set_index("indicator")
+    rows = []
+    for key in contrib["indicator"].astype(str):
+        ind = keys.get(key)
+        if ind is None or ind not in wide.index:
+            continue
+        r = wide.loc[ind]
+        rows.append(
+            {
+                "key": key,
+                **{
+                    f"{v}_{sfx}": 100 * (1 - float(r[f"{src}_{sfx}"]))
+                    for sfx in ("f", "m")
+                    for v, src in (("est", "estimate"), ("lo", "ci_high"), ("hi", "ci_low"))
+                },
+            }
+        )
+    if not rows:
+        return _weai_contribution_bars(name, contrib, texts)
+    data = pd.DataFrame(rows).sort_values(["est_f", "key"], kind="mergesort")
+    y = np.arange(len(data))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.6))
     h = 0.38
-    ax.barh(y + h / 2, first["contribution_f"] * 100, h, color=WOMEN, label=texts["charts.women"])
-    ax.barh(y - h / 2, first["contribution_m"] * 100, h, color=MEN, label=texts["charts.men"])
-    ax.set_yticks(y, [_wrap(_weai_label(texts, i), 34) for i in first["indicator"]])
-    _number_axis(ax, texts.lang, digits=0)
+    for sfx, colour, off in (("f", WOMEN, h / 2), ("m", MEN, -h / 2)):
+        est = data[f"est_{sfx}"].to_numpy(float)
+        err = np.nan_to_num(np.abs(np.vstack([est - data[f"lo_{sfx}"], data[f"hi_{sfx}"] - est])))
+        label = texts["charts.women" if sfx == "f" else "charts.men"]
+        ax.barh(y + off, est, h, color=colour, alpha=0.85, label=label)
+        ax.errorbar(est, y + off, xerr=err, fmt="none", ecolor="#333333", lw=0.8)
+    ax.set_yticks(y, [_wrap(_weai_label(texts, k), 34) for k in data["key"]])
+    ax.set_xlim(0, 100)
+    _percent_axis(ax, texts.lang)
     ax.set_xlabel(texts["charts.weai_x"])
-    ax.set_title(f"{texts['charts.weai_title']} ({first['index'].iloc[0]})", loc="left")
+    _title(fig, f"{texts['charts.weai_title']} ({name.upper().replace('PRO-', 'pro-')})")
     ax.legend(loc="lower right", frameon=False)
-    fig.tight_layout()
+    _layout(fig)
     return fig
+
+
+def _weai_contribution_bars(name: str, contrib: pd.DataFrame, texts: Texts) -> Figure:
+    """Contributions to disempowerment (no CI upstream), when no adequacy indicator is known."""
+    data = contrib.sort_values(["estimate_f", "indicator"], kind="mergesort")
+    y = np.arange(len(data))
+    fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.6))
+    h = 0.38
+    for sfx, colour, off in (("f", WOMEN, h / 2), ("m", MEN, -h / 2)):
+        if f"estimate_{sfx}" in data.columns:
+            label = texts["charts.women" if sfx == "f" else "charts.men"]
+            est = data[f"estimate_{sfx}"].to_numpy(float) * 100
+            ax.barh(y + off, est, h, color=colour, label=label)
+    ax.set_yticks(y, [_wrap(_weai_label(texts, k), 34) for k in data["indicator"]])
+    _number_axis(ax, texts.lang, digits=0)
+    ax.set_xlabel(texts["charts.weai_contrib_x"])
+    _title(fig, f"{texts['charts.weai_contrib_title']} ({name.upper().replace('PRO-', 'pro-')})")
+    ax.legend(loc="lower right", frameon=False)
+    _layout(fig)
+    return fig
+
+
+def _title(fig: Figure, text: str) -> None:
+    """Figure title at the left edge (an axes title would run off a narrow figure)."""
+    fig.suptitle(_wrap(text, 80), x=0.01, ha="left", fontsize=11)
+
+
+def _layout(fig: Figure) -> None:
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
 
 
 def chart_priority(pub: Published, texts: Texts, *, limit: int = 20) -> Figure | None:
@@ -209,8 +315,11 @@ def chart_priority(pub: Published, texts: Texts, *, limit: int = 20) -> Figure |
         (c for c in ("feasibility", "crit_feasibility", "norm_feasibility") if c in rk.columns),
         None,
     )
-    if rk.empty or y_col is None:
+    if rk.empty:
         return None
+    scored = "team_scored" in rk.columns and rk["team_scored"].fillna(False).astype(bool).any()
+    if y_col is None or not scored:
+        return chart_priority_dots(pub, texts)
     size = rk[x_col] if x_col else rk.get("gap", pd.Series(np.nan, index=rk.index)).abs()
     data = pd.DataFrame(
         {
@@ -239,17 +348,47 @@ def chart_priority(pub: Published, texts: Texts, *, limit: int = 20) -> Figure |
         # alternate above / below so that neighbouring labels do not overprint
         offset = (4, 5) if k % 2 == 0 else (4, -11)
         ax.annotate(label, (x, yv), textcoords="offset points", xytext=offset, fontsize=8)
-    if data["y"].nunique() == 1:  # e.g. no team scores yet: one feasibility for every gap
-        ax.set_ylim(data["y"].iloc[0] - 1, data["y"].iloc[0] + 1)
     ax.axvline(data["x"].median(), color="#bbbbbb", lw=0.8, ls="--")
     ax.axhline(data["y"].median(), color="#bbbbbb", lw=0.8, ls="--")
     _number_axis(ax, texts.lang, "x", digits=2)
     _number_axis(ax, texts.lang, "y", digits=1)
     ax.set_xlabel(texts["charts.matrix_x"])
     ax.set_ylabel(texts["charts.matrix_y"])
-    ax.set_title(texts["charts.matrix_title"], loc="left")
-    fig.tight_layout()
+    _title(fig, texts["charts.matrix_title"])
+    _layout(fig)
     return fig
+
+
+def chart_priority_dots(pub: Published, texts: Texts, *, limit: int = 15) -> Figure | None:
+    """The distinct priorities (one per concept) ranked, as a dot chart of their scores with
+    the 90 % rank interval under weight uncertainty written beside each dot."""
+    from gender_diag.report.summary import priorities
+
+    rows = priorities(pub, texts, limit=limit)
+    if not rows:
+        return None
+    score = np.array([_as_float(r.row.get("score")) for r in rows])
+    y = np.arange(len(rows))[::-1]
+    fig, ax = plt.subplots(figsize=(8, 0.34 * len(rows) + 1.4))
+    reliable = np.array([r.reliable for r in rows])
+    ax.plot(score[reliable], y[reliable], "o", color=WOMEN, ms=6)
+    ax.plot(score[~reliable], y[~reliable], "o", mfc="white", mec=WOMEN, ms=6)
+    ax.hlines(y, np.nanmin(score) * 0.95 if np.isfinite(score).any() else 0, score,
+              color="#dddddd", lw=0.8, zorder=0)  # fmt: skip
+    labels = [_wrap(f"{r.priority}. {r.label} — {r.place}", 60) for r in rows]
+    ax.set_yticks(y, labels)
+    _number_axis(ax, texts.lang, "x", digits=2)
+    ax.set_xlabel(texts["charts.priority_x"])
+    _title(fig, texts["charts.priority_title"])
+    _layout(fig)
+    return fig
+
+
+def _as_float(v: object) -> float:
+    try:
+        return float(v)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figure | None:
@@ -266,27 +405,44 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
     order += [i for i in comm["indicator"].drop_duplicates() if i not in order]
     order = order[:panels]
     labels = label_map(pub, texts.lang)
-    ncol = 3
+    ncol = 2
     nrow = int(np.ceil(len(order) / ncol))
-    fig, axes = plt.subplots(nrow, ncol, figsize=(9, 2.8 * nrow), sharex=True, squeeze=False)
-    values = sorted(comm["by_value"].astype(str).unique())
-    x = np.arange(len(values))
+    fig, axes = plt.subplots(nrow, ncol, figsize=(10, 3.2 * nrow), sharex=True, squeeze=False)
+    # communities grouped by district (a gap between districts), every community labelled
+    nest = pub.community_district
+    values = sorted(
+        comm["by_value"].astype(str).unique(),
+        key=lambda c: (pub.places.get(nest.get(c, ""), nest.get(c, "")), pub.places.get(c, c)),
+    )
+    districts = [nest.get(v, "") for v in values]
+    x = (
+        np.arange(len(values))
+        + np.cumsum([0] + [int(a != b) for a, b in zip(districts, districts[1:], strict=False)])
+        * 1.0
+    )
     for ax, ind in zip(axes.flat, order, strict=False):
         sub = comm[comm["indicator"] == ind].set_index("by_value").reindex(values)
         for sfx, colour, off in (("f", WOMEN, -0.12), ("m", MEN, 0.12)):
             est = sub[f"estimate_{sfx}"].to_numpy(dtype=float) * 100
             ok = ~np.isnan(est)
             weak = sub[f"reliability_{sfx}"].isin(["caution", "unreliable"]).to_numpy()
+            lo = sub[f"ci_low_{sfx}"].to_numpy(dtype=float) * 100
+            hi = sub[f"ci_high_{sfx}"].to_numpy(dtype=float) * 100
+            ax.vlines(x[ok] + off, lo[ok], hi[ok], color=colour, lw=0.5, alpha=0.5)
             ax.plot(x[ok & ~weak] + off, est[ok & ~weak], "o", color=colour, ms=4)
             ax.plot(x[ok & weak] + off, est[ok & weak], "o", mfc="white", mec=colour, ms=4)
         ax.set_title(_wrap(labels.get(ind, ind), 34), fontsize=8, loc="left")
         ax.set_ylim(0, 100)
         _percent_axis(ax, texts.lang, "y")
-        # at most ~15 labelled communities per panel, or the codes overprint
-        step = int(np.ceil(len(values) / 15))
         names = [pub.places.get(v, v) for v in values]
-        ax.set_xticks(x[::step], names[::step], rotation=90, fontsize=7)
-        ax.set_xticks(x, minor=True)
+        ax.set_xticks(x, names, rotation=90, fontsize=5.5)
+        for d in dict.fromkeys(districts):
+            if not d:
+                continue
+            xs = x[[k for k, dd in enumerate(districts) if dd == d]]
+            ax.axvspan(xs.min() - 0.5, xs.max() + 0.5, color="#f3f3f3", zorder=0)
+            ax.text(xs.mean(), 98, pub.places.get(d, d), ha="center", va="top", fontsize=7,
+                    color="#444444")  # fmt: skip
     for ax in list(axes.flat)[len(order) :]:
         ax.set_visible(False)
     handles = [
@@ -302,7 +458,9 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
 def chart_brief(pub: Published, texts: Texts, *, limit: int = 8) -> Figure | None:
     """The policy-brief chart: women vs men for the top-ranked proportion indicators."""
     ranked = (
-        pub.ranking["indicator"].astype(str).drop_duplicates().tolist()
+        pub.priorities["indicator"].astype(str).tolist()
+        if len(pub.priorities)
+        else pub.ranking["indicator"].astype(str).drop_duplicates().tolist()
         if not pub.ranking.empty
         else []
     )
@@ -353,14 +511,21 @@ def write_charts(pub: Published, texts: Texts, out_dir: Path) -> dict[str, dict[
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     titles = {
+        "brief": "charts.brief_title",
         "dumbbell": "charts.dumbbell_title",
         "gaps": "charts.gaps_title",
         "weai": "charts.weai_title",
         "priority": "charts.matrix_title",
         "communities": "charts.communities_title",
     }
+    scored = (
+        "team_scored" in pub.ranking.columns
+        and pub.ranking["team_scored"].fillna(False).astype(bool).any()
+    )
+    if not scored:
+        titles["priority"] = "charts.priority_title"
     written: dict[str, dict[str, object]] = {}
-    for name in CHART_NAMES:
+    for name in ("brief", *CHART_NAMES):
         drawn = render_chart(name, pub, texts)
         if drawn is None:
             continue
@@ -374,5 +539,14 @@ def write_charts(pub: Published, texts: Texts, out_dir: Path) -> dict[str, dict[
             "png_bytes": png,
             "svg_text": svg,
             "title": texts[titles[name]],
+            "caption": " ".join(
+                [texts[f"charts.{_caption_key(name, scored)}_caption"], texts["charts.hollow"]]
+            ),
         }
     return written
+
+
+def _caption_key(name: str, scored: bool) -> str:
+    if name == "priority":
+        return "matrix" if scored else "priority"
+    return name

@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import xlsxwriter
 
@@ -34,10 +35,15 @@ PURPLE = "#5B2C6F"
 def number_format(kind: str, unit: object) -> str:
     """Excel number format of a value kind (see :mod:`gender_diag.report.layout`).
 
-    >>> number_format("est", "proportion"), number_format("est", "hours"), number_format("int", None)
-    ('0.0%', '0.00', '#,##0')
+    >>> number_format("est", "proportion"), number_format("gap", "proportion")
+    ('0.0%', '0.0" pp"')
+    >>> number_format("est", "hours"), number_format("int", None)
+    ('0.00', '#,##0')
     """
-    if kind in ("est", "gap"):
+    if kind == "gap":
+        # written as percentage points (value × 100), see write_table
+        return '0.0" pp"' if is_percent(unit) else "0.00"
+    if kind == "est":
         return "0.0%" if is_percent(unit) else "0.00"
     return {"int": "#,##0", "prob": "0%", "p": "0.000", "num": "0.00"}.get(kind, "General")
 
@@ -83,7 +89,7 @@ def write_table(
     mark = texts["values.suppressed_mark"]
     widths = [min(len(c.header), 40) for c in table.columns]
     for j, col in enumerate(table.columns):
-        ws.write_string(start_row, j, col.header, fmt.header)
+        ws.write_string(start_row, j, neutralise(col.header), fmt.header)
     frame = table.frame.reset_index(drop=True)
     units = frame["scale"].tolist() if "scale" in frame.columns else [None] * len(frame)
     for j, col in enumerate(table.columns):
@@ -101,25 +107,45 @@ def write_table(
             elif _is_missing(value):
                 continue
             elif numeric and isinstance(value, int | float) and not isinstance(value, bool):
-                ws.write_number(row, j, float(value), fmt.number(number_format(col.kind, unit)))
+                number = float(value) * (100 if col.kind == "gap" and is_percent(unit) else 1)
+                ws.write_number(row, j, number, fmt.number(number_format(col.kind, unit)))
             else:
-                text = str(value.item() if hasattr(value, "item") else value)
-                ws.write_string(row, j, neutralise(text))
-                widths[j] = max(widths[j], min(len(text), 60))
+                if isinstance(value, bool | np.bool_):
+                    text = texts.value("", str(bool(value)))
+                else:
+                    text = str(value.item() if hasattr(value, "item") else value)
+                ws.write_string(row, j, neutralise(text), fmt.wrap if len(text) > 30 else None)
+                widths[j] = max(widths[j], min(len(text), 50))
         if numeric:
             widths[j] = max(widths[j], 10)
     for j, w in enumerate(widths):
-        ws.set_column(j, j, min(w + 2, 62))
+        ws.set_column(j, j, min(w + 2, 52))
+    last = start_row + len(frame)
+    if table.columns:
+        # filter and sort on every table; frozen header when it is the sheet's first table
+        if start_row == 0:
+            ws.autofilter(start_row, 0, max(last, start_row), len(table.columns) - 1)
+            ws.freeze_panes(start_row + 1, 1)
+            ws.repeat_rows(start_row)
+        _print_setup(ws)
     row = start_row + 1 + len(frame) + 1
     for note in notes:
-        ws.write_string(row, 0, note, fmt.note)
+        ws.write_string(row, 0, neutralise(note), fmt.note)
         row += 1
     return row + 1
 
 
+def _print_setup(ws) -> None:
+    """A4 landscape, one page wide (as many pages long as needed)."""
+    ws.set_paper(9)
+    ws.set_landscape()
+    ws.fit_to_pages(1, 0)
+    ws.set_margins(left=0.4, right=0.4, top=0.5, bottom=0.5)
+
+
 def _paragraphs(ws, title: str, paragraphs: list[str], fmt: _Formats, *, start_row: int = 0) -> int:
     ws.set_column(0, 0, 120)
-    ws.write_string(start_row, 0, title, fmt.heading)
+    ws.write_string(start_row, 0, neutralise(title), fmt.heading)
     row = start_row + 1
     for text in paragraphs:
         ws.write_string(row, 0, neutralise(text), fmt.wrap)
@@ -132,8 +158,56 @@ def _sheet_name(title: str) -> str:
     return "".join(ch for ch in title if ch not in "[]:*?/\\")[:31]
 
 
+def _table_sheet(wb, name: str, table: Table, texts: Texts, fmt: _Formats, notes=()) -> None:
+    ws = wb.add_worksheet(_sheet_name(name))
+    write_table(ws, table, texts, fmt, notes=notes)
+    ws.set_row(0, 45)
+
+
+def _tables_sheet(wb, name: str, tables: list[Table], texts: Texts, fmt: _Formats) -> None:
+    """Several tables on one sheet, each under its title; every table gets an autofilter
+    by being written as an Excel table object."""
+    ws = wb.add_worksheet(_sheet_name(name))
+    row = 0
+    for table in tables:
+        ws.write_string(row, 0, neutralise(table.title), fmt.heading)
+        start = row + 1
+        row = write_table(ws, table, texts, fmt, start_row=start)
+        if table.columns and len(table.frame):
+            heads = _unique([c.header for c in table.columns])
+            ws.add_table(
+                start,
+                0,
+                start + len(table.frame),
+                len(table.columns) - 1,
+                {
+                    "columns": [{"header": h} for h in heads],
+                    "style": "Table Style Light 1",
+                    "autofilter": True,
+                },
+            )
+    _print_setup(ws)
+
+
+def _unique(headers: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for h in headers:
+        seen[h] = seen.get(h, 0) + 1
+        out.append(h if seen[h] == 1 else f"{h} ({seen[h]})")
+    return out
+
+
 def write_excel(pub: Published, texts: Texts, path: Path) -> Path:
-    """Write the workbook of one language to ``path`` (e.g. ``es/diagnostico.xlsx``)."""
+    """Write the workbook of one language to ``path`` (e.g. ``es/diagnostico.xlsx``).
+
+    Every table has its header frozen, an autofilter, wrapped long text and an A4 landscape
+    one-page-wide print setup; gaps of proportions are in percentage points; the technical
+    columns of the ranking (criteria, normalised values, contributions) have their own sheet.
+    """
+    from gender_diag.report import summary as sm
+    from gender_diag.report.sections import extra_sections
+
     t = texts
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -152,52 +226,53 @@ def write_excel(pub: Published, texts: Texts, path: Path) -> Path:
     excel_sheet(wb, pub, t, fmt)  # "What changed" first, when rounds are compared
     ws = wb.add_worksheet(_sheet_name(t["sheets.summary"]))
     ws.write_string(0, 0, t["report.title"], fmt.title)
-    ws.write_string(1, 0, t.get("report.subtitle", name=pub.name))
-    ws.write_string(2, 0, t.get("report.generated", version=pub.version, date=pub.date))
-    row = _paragraphs(
-        ws, t["sections.findings"], layout.finding_sentences(pub, t), fmt, start_row=4
+    ws.write_string(1, 0, neutralise(t.get("report.subtitle", name=pub.name)))
+    who = ", ".join(x for x in (pub.organisation, pub.survey, pub.fieldwork) if x)
+    ws.write_string(
+        2, 0, neutralise(who or t.get("report.generated", version=pub.version, date=pub.date))
     )
+    messages = [m["text"] for m in sm.key_messages(pub, t)]
+    row = _paragraphs(ws, t["sections.exec_summary"], messages, fmt, start_row=4)
+    cards = [c["sentence"] for c in sm.citation_cards(pub, t)]
+    if cards:
+        cards.append(sm.citation_cards(pub, t)[0]["source"])
+    row = _paragraphs(ws, t["sections.citations"], cards, fmt, start_row=row)
     _paragraphs(ws, t["sections.sdc"], notes, fmt, start_row=row)
+    _print_setup(ws)
 
-    for key, table in (
-        ("sheets.indicators", layout.indicators_table(pub, t)),
-        ("sheets.gaps", layout.gaps_table(pub, t)),
-        ("sheets.disaggregations", layout.disaggregations_table(pub, t)),
-    ):
-        ws = wb.add_worksheet(_sheet_name(t[key]))
-        write_table(ws, table, t, fmt, notes=notes[:2])
-        ws.freeze_panes(1, 1)
-        ws.set_row(0, 45)
+    _table_sheet(wb, t["sheets.priorities"], sm.priorities_table(pub, t, limit=None), t, fmt)
+    _table_sheet(wb, t["sheets.indicators"], layout.indicators_table(pub, t), t, fmt, notes[:2])
+    _table_sheet(wb, t["sheets.gaps"], layout.gaps_table(pub, t), t, fmt, notes[:2])
+    _table_sheet(
+        wb, t["sheets.disaggregations"], layout.disaggregations_table(pub, t), t, fmt, notes[:2]
+    )
+    _tables_sheet(wb, t["sheets.indices"], sm.index_tables(pub, t), t, fmt)
+    _table_sheet(
+        wb, t["sheets.ranking"], layout.ranking_table(pub, t, criteria=False), t, fmt, notes[:1]
+    )
+    _table_sheet(wb, t["sheets.technical"], layout.technical_table(pub, t), t, fmt)
+    _table_sheet(wb, t["sheets.direct"], sm.actions_by_action(pub, t, "direct"), t, fmt)
+    _table_sheet(wb, t["sheets.indirect"], sm.actions_by_action(pub, t, "indirect"), t, fmt)
+    for extra in extra_sections(pub, t):
+        if extra.tables and extra.sheet != "":
+            _tables_sheet(wb, extra.sheet or extra.title, extra.tables, t, fmt)
 
-    ws = wb.add_worksheet(_sheet_name(t["sheets.indices"]))
-    row = 0
-    for table in layout.indices_tables(pub, t):
-        ws.write_string(row, 0, table.title, fmt.heading)
-        row = write_table(ws, table, t, fmt, start_row=row + 1)
-
-    for key, table in (
-        ("sheets.ranking", layout.ranking_table(pub, t)),
-        ("sheets.direct", layout.direct_table(pub, t)),
-        ("sheets.indirect", layout.indirect_table(pub, t)),
-    ):
-        ws = wb.add_worksheet(_sheet_name(t[key]))
-        write_table(ws, table, t, fmt, notes=notes[:1] if key == "sheets.ranking" else ())
-        ws.freeze_panes(1, 2)
-        ws.set_row(0, 45)
-
-    ws = wb.add_worksheet(_sheet_name(t["sheets.quality"]))
-    ws.write_string(0, 0, t["sections.accounting"], fmt.heading)
-    row = write_table(ws, layout.accounting_table(pub, t), t, fmt, start_row=1)
-    ws.write_string(row, 0, t["sections.issues"], fmt.heading)
-    write_table(ws, layout.issues_table(pub, t), t, fmt, start_row=row + 1)
+    _tables_sheet(
+        wb,
+        t["sheets.quality"],
+        [layout.accounting_table(pub, t), layout.issues_table(pub, t)],
+        t,
+        fmt,
+    )
 
     ws = wb.add_worksheet(_sheet_name(t["sheets.methods"]))
     row = _paragraphs(ws, t["sections.methods"], layout.methods_paragraphs(pub, t), fmt)
-    _paragraphs(ws, t["sections.sdc"], notes, fmt, start_row=row)
+    row = _paragraphs(ws, t["sections.sdc"], notes, fmt, start_row=row)
+    terms = [f"{a}: {m}" for a, m in sm.glossary(t)]
+    _paragraphs(ws, t["sections.glossary"], terms, fmt, start_row=row)
+    _print_setup(ws)
 
-    ws = wb.add_worksheet(_sheet_name(t["sheets.provenance"]))
-    write_table(ws, layout.provenance_table(pub, t), t, fmt)
-    ws.freeze_panes(1, 0)
+    _table_sheet(wb, t["sheets.provenance"], layout.provenance_table(pub, t), t, fmt)
 
     wb.set_properties(
         {

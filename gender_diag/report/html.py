@@ -1,8 +1,10 @@
 """Self-contained HTML report, one file per language (jinja2 with autoescaping).
 
 The file needs nothing else: CSS is inline, charts are inline SVG (text kept as text, ids
-salted per chart), there is no script, font, image or link to fetch. Every value is escaped by
-jinja2 except the SVG produced by matplotlib (which escapes its own text). Numbers are
+salted per chart), there is no font, image or link to fetch; the only script is the inline
+workshop script (:mod:`gender_diag.report.workshop`), which fetches nothing. Every value is
+escaped by jinja2 except the SVG produced by matplotlib (which escapes its own text). The long
+gap and disaggregation tables go to a separate annex file. Numbers are
 formatted for the language (decimal comma in es and fr). The output depends only on the input,
 so two runs give identical bytes.
 """
@@ -21,8 +23,6 @@ from gender_diag.report.i18n import Texts
 from gender_diag.report.layout import Table, format_cell
 from gender_diag.report.tables import Published
 
-#: Rows of the ranking shown in the HTML report (the workbook and CSV have all of them).
-RANKING_ROWS = 50
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
 _PROLOG = re.compile(r"^.*?(?=<svg)", re.S)
 _METADATA = re.compile(r"<metadata>.*?</metadata>\s*", re.S)
@@ -68,6 +68,8 @@ def html_table(table: Table, texts: Texts, *, suppressed_title: str = "") -> Htm
             else [False] * len(frame)
         )
         cls = "" if col.kind == "text" else "num"
+        if col.kind == "vtext":
+            cls = "num nowrap"
         cells = []
         for value, flag, unit in zip(frame[col.key].tolist(), flags, units, strict=True):
             if flag:
@@ -75,6 +77,8 @@ def html_table(table: Table, texts: Texts, *, suppressed_title: str = "") -> Htm
                 continue
             text = format_cell(value, col.kind, unit, texts)
             extra = " unreliable" if text == texts["values.unreliable"] else ""
+            if col.kind == "vtext" and len(text) > 14:
+                extra += " wrap"
             cells.append(Cell(text, (cls + extra).strip()))
         columns.append(cells)
     rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
@@ -107,59 +111,8 @@ def _attr(text: str) -> str:
     return str(Markup.escape(text))
 
 
-def render_html(pub: Published, texts: Texts, charts: dict[str, dict[str, object]]) -> str:
-    """Render the report of one language to a string."""
-    t = texts
-    notes = layout.sdc_notes(pub, t)
-    sup_title = notes[0]
-
-    def ht(table: Table) -> HtmlTable:
-        return html_table(table, t, suppressed_title=sup_title)
-
-    ranking = layout.ranking_table(pub, t, criteria=False, limit=RANKING_ROWS)
-    sections = [
-        Section("findings", t["sections.findings"]),
-        Section("charts", t["sections.charts"]),
-        Section(
-            "indicators",
-            t["sections.indicators"],
-            ht(layout.indicators_table(pub, t)),
-            notes=notes[:5],
-        ),
-        Section("gaps", t["sections.gaps"], ht(layout.gaps_table(pub, t)), notes=notes[:1]),
-        Section(
-            "disaggregations",
-            t["sections.disaggregations"],
-            ht(layout.disaggregations_table(pub, t)),
-            notes=notes[:3],
-        ),
-        Section(
-            "indices",
-            t["sections.indices"],
-            tables=[ht(x) for x in layout.indices_tables(pub, t)],
-        ),
-        Section("ranking", t["sections.ranking"], ht(ranking), notes=[*ranking.notes, notes[0]]),
-        Section("direct", t["sections.direct"], ht(layout.direct_table(pub, t))),
-        Section("indirect", t["sections.indirect"], ht(layout.indirect_table(pub, t))),
-        Section(
-            "quality",
-            t["sections.quality"],
-            tables=[ht(layout.accounting_table(pub, t)), ht(layout.issues_table(pub, t))],
-        ),
-        Section("methods", t["sections.methods"]),
-        Section("provenance", t["sections.provenance"]),
-    ]
-    chart_items = [
-        {
-            "name": name,
-            "title": info["title"],
-            "alt": t.get("notes.chart_alt", title=info["title"]),
-            "svg": inline_svg(str(info["svg_text"]), label=str(info["title"]), prefix=name),
-        }
-        for name, info in charts.items()
-        if name != "changes"  # drawn inside the "What changed" section
-    ]
-    env = jinja2.Environment(
+def _env() -> jinja2.Environment:
+    return jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
@@ -167,24 +120,244 @@ def render_html(pub: Published, texts: Texts, charts: dict[str, dict[str, object
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    template = env.get_template("report.html.j2")
+
+
+def _chart_item(name: str, info: dict[str, object], texts: Texts) -> dict[str, object]:
+    return {
+        "name": name,
+        "title": info["title"],
+        "caption": info.get("caption", ""),
+        "alt": texts.get("notes.chart_alt", title=info["title"]),
+        "svg": inline_svg(str(info["svg_text"]), label=str(info["title"]), prefix=name),
+    }
+
+
+def _header(pub: Published, texts: Texts) -> dict[str, str]:
+    t = texts
+    who = ", ".join(x for x in (pub.organisation, pub.survey, pub.fieldwork) if x)
+    return {
+        "title": t["report.title"],
+        "subtitle": t.get("report.subtitle", name=pub.name),
+        "meta": who,
+        "generated": t.get("report.generated", version=pub.version, date=pub.date),
+    }
+
+
+def render_html(
+    pub: Published,
+    texts: Texts,
+    charts: dict[str, dict[str, object]],
+    *,
+    annex_file: str = "",
+) -> str:
+    """Render the main report of one language: a summary first, then the evidence.
+
+    Order: executive summary (key messages, one chart); the priorities (one per concept);
+    figures to cite; direct and indirect actions by action; registered optional sections
+    (:mod:`gender_diag.report.sections`); the workshop page; indicators by sex at the total
+    and district levels; charts; empowerment indices; methods, data quality, disclosure
+    control, acronyms and provenance. The full gap and disaggregation tables are in the annex.
+    """
+    from gender_diag.report import summary as sm
+    from gender_diag.report.sections import extra_sections
+    from gender_diag.report.workshop import workshop_data, workshop_json, workshop_script
+
+    t = texts
+    notes = layout.sdc_notes(pub, t)
+    sup_title = notes[0]
+
+    def ht(table: Table) -> HtmlTable:
+        return html_table(table, t, suppressed_title=sup_title)
+
+    prio = sm.priorities_table(pub, t)
+    blocks: list[dict[str, object]] = []
+
+    def add(id_: str, title: str, kind: str, **kw: object) -> None:
+        blocks.append({"id": id_, "title": title, "kind": kind, **kw})
+
     from gender_diag.report.changes import html_section
 
-    return template.render(
-        changes=Markup(html_section(pub, t, charts)),
-        lang=t.lang,
-        t=t,
-        version=pub.version,
-        name=pub.name,
-        title=t["report.title"],
-        subtitle=t.get("report.subtitle", name=pub.name),
-        generated=t.get("report.generated", version=pub.version, date=pub.date),
-        sections=sections,
-        findings=layout.finding_sentences(pub, t),
-        charts=chart_items,
-        methods=layout.methods_paragraphs(pub, t),
-        notes=notes,
-        provenance=ht(layout.provenance_table(pub, t)),
+    changes = html_section(pub, t, charts)
+    if changes:  # "What changed" first, when rounds are compared (its own partial)
+        add("changes", t["changes.title"], "raw", markup=Markup(changes))
+    summary_chart = charts.get("brief") or charts.get("dumbbell")
+    n_ind = int(pub.indicators["indicator"].nunique()) if len(pub.indicators) else 0
+    add(
+        "summary",
+        t["sections.exec_summary"],
+        "summary",
+        intro=t.get("summary.intro", n=n_ind, name=pub.survey or pub.name),
+        messages=sm.key_messages(pub, t),
+        chart=_chart_item("summary", summary_chart, t) if summary_chart else None,
+        more=t["summary.more"],
+    )
+    add(
+        "priorities",
+        t["sections.ranking"],
+        "tables",
+        tables=[ht(prio)],
+        notes=[*prio.notes, t["notes.unreliable_marked"], t["notes.reliability"]],
+    )
+    add(
+        "citations",
+        t["sections.citations"],
+        "cards",
+        intro=t["citation.intro"],
+        cards=sm.citation_cards(pub, t),
+    )
+    add(
+        "direct",
+        t["sections.direct"],
+        "tables",
+        tables=[ht(sm.actions_by_action(pub, t, "direct"))],
+        notes=[],
+    )
+    add(
+        "indirect",
+        t["sections.indirect"],
+        "tables",
+        tables=[ht(sm.actions_by_action(pub, t, "indirect"))],
+        notes=[],
+    )
+    data = workshop_data(pub, t)
+    if data is not None:
+        add(
+            "workshop",
+            t["sections.workshop"],
+            "workshop",
+            intro=t["workshop.intro"],
+            howto=t["workshop.howto"],
+            criteria=data["criteria"],
+            data=workshop_json(data),
+            script=workshop_script(),
+            decimal="," if t.lang in ("es", "fr") else ".",
+        )
+    annex_note = [t.get("sections.annex_link", file=annex_file)] if annex_file else []
+    add(
+        "indicators",
+        t["sections.indicators"],
+        "tables",
+        tables=[ht(sm.indicators_text_table(pub, t, by="total"))],
+        notes=[*annex_note, notes[0], notes[3]],
+    )
+    if (pub.indicators["by"] == "district").any():
+        add(
+            "districts",
+            t["sections.indicators_district"],
+            "tables",
+            tables=[ht(sm.indicators_text_table(pub, t, by="district"))],
+            notes=[notes[0], notes[1]],
+        )
+    shown = [n for n in charts if n not in ("brief", "dumbbell", "changes")]
+    if shown:
+        add(
+            "charts",
+            t["sections.charts"],
+            "charts",
+            charts=[_chart_item(n, charts[n], t) for n in shown],
+        )
+    index_tables = sm.index_tables(pub, t)
+    if index_tables:
+        add(
+            "indices",
+            t["sections.indices"],
+            "tables",
+            tables=[ht(x) for x in index_tables],
+            notes=[],
+            captions=True,
+        )
+    add(
+        "methods",
+        t["sections.methods"],
+        "methods",
+        text=layout.methods_paragraphs(pub, t),
+        sdc_title=t["sections.sdc"],
+        sdc=notes,
+    )
+    add(
+        "quality",
+        t["sections.quality"],
+        "tables",
+        tables=[ht(layout.accounting_table(pub, t)), ht(layout.issues_table(pub, t))],
+        notes=[],
+        captions=True,
+    )
+    add("glossary", t["sections.glossary"], "glossary", terms=sm.glossary(t))
+    add(
+        "provenance",
+        t["sections.provenance"],
+        "tables",
+        tables=[ht(layout.provenance_table(pub, t))],
+        notes=[],
+    )
+    for extra in extra_sections(pub, t):
+        pos = next((i for i, b in enumerate(blocks) if b["id"] == extra.after), len(blocks) - 1)
+        # after the anchor and any extra section already placed after it
+        while pos + 1 < len(blocks) and blocks[pos + 1].get("extra"):
+            pos += 1
+        blocks.insert(
+            pos + 1,
+            {
+                "id": extra.id,
+                "title": extra.title,
+                "kind": "tables",
+                "extra": True,
+                "paragraphs": extra.paragraphs,
+                "tables": [ht(x) for x in extra.tables],
+                "notes": extra.notes,
+                "captions": len(extra.tables) > 1,
+            },
+        )
+    for b in blocks:
+        b.setdefault("paragraphs", [])
+        b.setdefault("notes", [])
+        b.setdefault("captions", False)
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(
+            lang=t.lang,
+            t=t,
+            version=pub.version,
+            name=pub.name,
+            head=_header(pub, t),
+            blocks=blocks,
+        )
+    )
+
+
+def render_annex(pub: Published, texts: Texts, *, report_file: str = "") -> str:
+    """Render the annex: the full gap and disaggregation tables (long; print-ready)."""
+    t = texts
+    notes = layout.sdc_notes(pub, t)
+
+    def ht(table: Table) -> HtmlTable:
+        return html_table(table, t, suppressed_title=notes[0])
+
+    blocks = [
+        {
+            "id": "gaps",
+            "title": t["sections.gaps"],
+            "kind": "tables",
+            "tables": [ht(layout.gaps_table(pub, t))],
+            "notes": notes[:1] + notes[4:5],
+        },
+        {
+            "id": "disaggregations",
+            "title": t["sections.disaggregations"],
+            "kind": "tables",
+            "tables": [ht(layout.disaggregations_table(pub, t))],
+            "notes": notes[:3],
+        },
+    ]
+    for b in blocks:
+        b.update(paragraphs=[], captions=False)
+    head = _header(pub, t)
+    head["title"] = f"{t['sections.annex']}"
+    return (
+        _env()
+        .get_template("report.html.j2")
+        .render(lang=t.lang, t=t, version=pub.version, name=pub.name, head=head, blocks=blocks)
     )
 
 
@@ -194,8 +367,18 @@ def write_html(
     """Write the report of one language to ``path`` (e.g. ``es/informe.html``)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(render_html(pub, texts, charts), encoding="utf-8", newline="\n")
+    annex = path.with_name(texts["files.annex"])
+    text = render_html(pub, texts, charts, annex_file=annex.name)
+    path.write_text(text, encoding="utf-8", newline="\n")
     return path
 
 
-__all__ = ["html_table", "inline_svg", "render_html", "write_html"]
+def write_annex(pub: Published, texts: Texts, path: Path) -> Path:
+    """Write the annex of one language (e.g. ``es/anexo.html``)."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(render_annex(pub, texts), encoding="utf-8", newline="\n")
+    return path
+
+
+__all__ = ["html_table", "inline_svg", "render_annex", "render_html", "write_annex", "write_html"]

@@ -3,7 +3,7 @@
 A :class:`Table` is a published frame plus an ordered list of :class:`Column` (frame column,
 translated header, value kind). Kinds tell the writers how to format a value:
 
-``text``; ``est`` (an estimate: a percentage when the row's ``unit`` is a proportion, else a
+``text``; ``vtext`` (text already formatted as a value, aligned like a number); ``est`` (an estimate: a percentage when the row's ``unit`` is a proportion, else a
 number); ``gap`` (difference of two estimates: percentage points for proportions); ``num``;
 ``int``; ``prob`` (0–1 shown as a percentage); ``p`` (p- or q-value, 3 decimals).
 
@@ -53,7 +53,7 @@ def format_cell(value: object, kind: str, unit: object, texts: Texts) -> str:
     '3,14'
     """
     lang = texts.lang
-    if kind == "text":
+    if kind in ("text", "vtext"):
         return "" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
     if value is None or pd.isna(value):  # type: ignore[arg-type]
         return "–"
@@ -74,14 +74,32 @@ def format_cell(value: object, kind: str, unit: object, texts: Texts) -> str:
     return format_number(value, lang, digits=2)
 
 
-def _tr_by(frame: pd.DataFrame, texts: Texts, places: dict[str, str]) -> pd.DataFrame:
+def _tr_by(frame: pd.DataFrame, texts: Texts, pub: Published) -> pd.DataFrame:
+    """Disaggregation and group in words: names of places, the form's labels of categories."""
+    from gender_diag.report.summary import value_label
+
     out = frame.copy()
     if "by" in out.columns:
         out["by_label"] = out["by"].map(lambda b: texts.value("by", b))
-    if "by_value" in out.columns:
+    if "by_value" in out.columns and "by" in out.columns:
+        out["by_value"] = [
+            "" if str(b) == "total" else value_label(b, v, pub, texts)
+            for b, v in zip(out["by"], out["by_value"], strict=True)
+        ]
+    elif "by_value" in out.columns:
         codes = out["by_value"].fillna("").astype(str)
-        out["by_value"] = codes.map(lambda c: places.get(c, c))  # community names, not codes
+        out["by_value"] = codes.map(lambda c: pub.places.get(c, c))
     return out
+
+
+def _flags(frame: pd.DataFrame, texts: Texts) -> pd.Series:
+    """``unreliable;tie`` → ``poco confiable; empate``."""
+    return (
+        frame["flags"]
+        .fillna("")
+        .astype(str)
+        .map(lambda f: "; ".join(texts.value("", x) for x in f.split(";") if x))
+    )
 
 
 def _rel(frame: pd.DataFrame, col: str, texts: Texts) -> pd.Series:
@@ -98,7 +116,6 @@ def indicators_table(pub: Published, texts: Texts) -> Table:
     w, m = t["columns.estimate_f"], t["columns.estimate_m"]
     cols = [
         Column("label", t["columns.label"]),
-        Column("indicator", t["columns.indicator"]),
         Column("estimate_f", w, "est", "suppressed_f"),
         Column("ci_low_f", f"{w}: {t['columns.ci_low']}", "est", "suppressed_f"),
         Column("ci_high_f", f"{w}: {t['columns.ci_high']}", "est", "suppressed_f"),
@@ -122,7 +139,7 @@ def indicators_table(pub: Published, texts: Texts) -> Table:
 
 def gaps_table(pub: Published, texts: Texts) -> Table:
     t = texts
-    g = _tr_by(pub.gaps, t, pub.places)
+    g = _tr_by(pub.gaps, t, pub)
     if g.empty:
         return Table("gaps", t["sections.gaps"], g, [])
     g["label"] = g["indicator"].map(label_map(pub, t.lang))
@@ -149,7 +166,7 @@ def gaps_table(pub: Published, texts: Texts) -> Table:
 
 def disaggregations_table(pub: Published, texts: Texts) -> Table:
     t = texts
-    d = _tr_by(pub.indicators[pub.indicators["by"] != "total"], t, pub.places)
+    d = _tr_by(pub.indicators[pub.indicators["by"] != "total"], t, pub)
     d["label"] = d["indicator"].map(label_map(pub, t.lang))
     d["sex_label"] = d["sex"].map(lambda s: t.value("sex", s))
     d["reliability"] = _rel(d, "reliability", t)
@@ -208,7 +225,7 @@ def ranking_table(
     CSV keep everything.
     """
     t = texts
-    r = _tr_by(pub.ranking, t, pub.places)
+    r = _tr_by(pub.ranking, t, pub)
     notes = []
     if limit is not None and len(r) > limit:
         notes.append(t.get("notes.ranking_top", k=limit, n=len(r)))
@@ -216,6 +233,8 @@ def ranking_table(
     if r.empty:
         return Table("ranking", t["sections.ranking"], r, [])
     r["label"] = r["indicator"].map(label_map(pub, t.lang))
+    if "flags" in r.columns:
+        r["flags"] = _flags(r, t)
     why = f"why_{t.lang}"
     cols = [
         Column("rank", t["columns.rank"], "int"),
@@ -223,7 +242,7 @@ def ranking_table(
         Column("by_label", t["columns.by"]),
         Column("by_value", t["columns.by_value"]),
         Column("score", t["columns.score"], "num"),
-        Column("median_rank", t["columns.median_rank"], "num"),
+        Column("median_rank", t["columns.median_rank"], "int"),
         Column("rank_low", f"{t['columns.rank_interval']} (min)", "int"),
         Column("rank_high", f"{t['columns.rank_interval']} (max)", "int"),
         Column("p_top_k", t.get("columns.p_top_k", k=pub.top_k), "prob"),
@@ -253,6 +272,39 @@ def ranking_table(
             )
     cols = [c for c in cols if c.key in r.columns]
     return Table("ranking", t["sections.ranking"], r, cols, notes=notes)
+
+
+def technical_table(pub: Published, texts: Texts) -> Table:
+    """The ranking's technical columns: each criterion's raw value, normalised value (0–1)
+    and contribution to the score, under translated headers; method ranks and P(rank 1)."""
+    t = texts
+    r = _tr_by(pub.ranking, t, pub)
+    if r.empty:
+        return Table("technical", t["sections.technical"], r, [])
+    r["label"] = r["indicator"].map(label_map(pub, t.lang))
+    r["scale"] = "number"
+    cols = [
+        Column("rank", t["columns.rank"], "int"),
+        Column("label", t["columns.label"]),
+        Column("by_label", t["columns.by"]),
+        Column("by_value", t["columns.by_value"]),
+        Column("score", t["columns.score"], "num", "suppressed"),
+    ]
+    names = [c["name"] for c in pub.criteria.get("criteria", [])] or sorted(
+        c[5:] for c in r.columns if c.startswith("crit_")
+    )
+    labels = {
+        c["name"]: c["labels"].get(t.lang, c["name"]) for c in pub.criteria.get("criteria", [])
+    }
+    for part in ("crit", "norm", "contrib"):
+        for name in names:
+            key = f"{part}_{name}"
+            if key in r.columns:
+                head = t.get(f"columns.{part}_of", criterion=labels.get(name, name))
+                cols.append(Column(key, head, "num", "suppressed"))
+    if "p_top_1" in r.columns:
+        cols.append(Column("p_top_1", t["columns.p_top_1"], "prob"))
+    return Table("technical", t["sections.technical"], r, cols)
 
 
 def _action_table(frame: pd.DataFrame, pub: Published, texts: Texts, name: str) -> Table:
@@ -301,22 +353,44 @@ def indirect_table(pub: Published, texts: Texts) -> Table:
 
 def accounting_table(pub: Published, texts: Texts) -> Table:
     t = texts
+    frame = pub.accounting.copy()
+    if "table" in frame.columns:
+        frame["table"] = frame["table"].astype(str).map(lambda x: t.value("table", x))
     cols = [
         Column(c, t[f"columns.{c}"], "text" if c == "table" else "int")
         for c in ("table", "rows_read", "rows_accepted", "rows_quarantined")
-        if c in pub.accounting.columns
+        if c in frame.columns
     ]
-    return Table("accounting", t["sections.accounting"], pub.accounting, cols)
+    return Table("accounting", t["sections.accounting"], frame, cols)
 
 
 def issues_table(pub: Published, texts: Texts) -> Table:
+    """Validation issues; the rule, severity, table and fix in the report language when the
+    issue's ``reason`` code has a translation (``values.reason_<code>``, ``values.fix_<code>``),
+    else as ingest wrote them."""
     t = texts
+    frame = pub.issues.copy()
+    if "reason" in frame.columns:
+        codes = frame["reason"].fillna("").astype(str)
+        rule = frame["rule"] if "rule" in frame.columns else codes
+        frame["rule"] = [
+            t.value("", f"reason_{c}") if f"values.reason_{c}" in t.keys() else str(r)
+            for c, r in zip(codes, rule, strict=True)
+        ]
+        if "fix" in frame.columns:
+            frame["fix"] = [
+                t.value("", f"fix_{c}") if f"values.fix_{c}" in t.keys() else str(f)
+                for c, f in zip(codes, frame["fix"], strict=True)
+            ]
+    for col, group in (("table", "table"), ("severity", "severity")):
+        if col in frame.columns:
+            frame[col] = frame[col].fillna("").astype(str).map(lambda x, g=group: t.value(g, x))
     cols = [
         Column(c, t[f"columns.{c}"], "text")
-        for c in ("file", "table", "row", "column", "rule", "reason", "severity", "fix")
-        if c in pub.issues.columns
+        for c in ("file", "table", "row", "column", "rule", "severity", "fix")
+        if c in frame.columns
     ]
-    return Table("issues", t["sections.issues"], pub.issues, cols)
+    return Table("issues", t["sections.issues"], frame, cols)
 
 
 def provenance_table(pub: Published, texts: Texts) -> Table:

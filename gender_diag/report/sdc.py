@@ -84,6 +84,9 @@ GAP_COLUMNS = (
     "q_value",
 )
 
+#: ``DataFrame.attrs`` key marking a table protected by :func:`apply_sdc`.
+APPLIED = "gender_diag_sdc"
+
 LOG_COLUMNS = ("indicator", "by", "by_value", "sex", "reason", "n", "threshold", "detail")
 
 
@@ -298,32 +301,12 @@ def apply_sdc(
     primary = (n.isna() | (n < limits) | previously).to_numpy()
     logs.append(_log_rows(table, pd.Series(primary, index=table.index), "primary", limits))
 
-    # 3. secondary suppression: one pass settles every group, since adding the smallest
-    # unsuppressed cell to a group with exactly one suppressed cell leaves two suppressed.
-    group = [
-        table["indicator"].astype(str),
-        table["sex"].astype(str),
-        table["by"].astype(str),
-        _parent_values(table, nesting),
-    ]
-    sup = pd.Series(primary, index=table.index)
-    count = sup.groupby(group).transform("sum")
-    size = sup.groupby(group).transform("size")
-    needs = (count == 1) & (size > 1) & ~sup
-    candidates = pd.DataFrame(
-        {"g0": group[0], "g1": group[1], "g2": group[2], "g3": group[3], "n": n.fillna(-1.0)}
-    ).loc[needs]
-    candidates["by_value"] = table.loc[needs, "by_value"]
-    chosen = (
-        candidates.sort_values(["g0", "g1", "g2", "g3", "n", "by_value"], kind="mergesort")
-        .groupby(["g0", "g1", "g2", "g3"], sort=False)
-        .head(1)
-        .index
+    # 3. secondary suppression over the whole hierarchy and every margin published together
+    secondary = secondary_suppression(
+        table, pd.Series(primary, index=table.index), n=n, nesting=nesting, geography=geography
     )
-    secondary = pd.Series(False, index=table.index)
-    secondary.loc[chosen] = True
     logs.append(_log_rows(table, secondary, "secondary", limits))
-    suppressed = sup | secondary
+    suppressed = pd.Series(primary, index=table.index) | secondary
 
     # reliability flags are computed before blanking so that they describe the estimate.
     if "cv" not in table.columns and "se" in table.columns:
@@ -365,7 +348,187 @@ def apply_sdc(
     else:
         log = pd.DataFrame({c: pd.Series(dtype="object") for c in LOG_COLUMNS})
     log = log.loc[:, list(LOG_COLUMNS)].reset_index(drop=True)
+    table.attrs[APPLIED] = settings_key(
+        threshold=threshold,
+        sensitive_threshold=sensitive_threshold,
+        sensitive_min_level=sensitive_min_level,
+        geography=geography,
+    )
     return table, log
+
+
+def settings_key(**settings) -> str:
+    """A stable text of the disclosure-control settings, stored on a protected table."""
+    return repr(sorted((k, tuple(v) if isinstance(v, list) else v) for k, v in settings.items()))
+
+
+def already_applied(table: pd.DataFrame, **settings) -> bool:
+    """Whether ``table`` came out of :func:`apply_sdc` with these settings: disclosure control
+    then happens once, and the writers reuse its decisions instead of running it again.
+
+    >>> t = pd.DataFrame({"indicator": ["x"], "by": ["total"], "by_value": [""], "sex": ["F"],
+    ...                   "estimate": [0.5], "n": [30]})
+    >>> out, _ = apply_sdc(t)
+    >>> already_applied(out, threshold=5, sensitive_threshold=10,
+    ...                 sensitive_min_level="district", geography=DEFAULT_GEOGRAPHY)
+    True
+    >>> already_applied(t, threshold=5)
+    False
+    """
+    return table.attrs.get(APPLIED) == settings_key(**settings)
+
+
+def margin_relations(
+    cells: pd.DataFrame,
+    *,
+    nesting: Mapping[str, Mapping[str, str]] | None = None,
+    geography: Sequence[str] = DEFAULT_GEOGRAPHY,
+) -> list[tuple[int | None, list[int]]]:
+    """The additive relations among the cells of one indicator × sex: ``(parent, children)``.
+
+    Counts and weighted populations add up: every community of a district sums to the
+    district (when ``nesting`` places it), every district to the total, and the values of
+    each other disaggregation (age band, mother tongue, …) to the total. ``cells`` is a frame
+    with ``by`` and ``by_value``, one row per cell; positions are returned. A parent that is not
+    in ``cells`` is ``None``: it is treated as *known* (a margin such as the population of a
+    district may be published elsewhere, e.g. in a census), the cautious assumption.
+
+    Examples
+    --------
+    >>> c = pd.DataFrame({"by": ["total", "district", "district", "community", "age_band"],
+    ...                   "by_value": ["", "d1", "d2", "c1", "15-29"]})
+    >>> margin_relations(c, nesting={"community": {"c1": "d1"}})
+    [(0, [1, 2]), (1, [3]), (0, [4])]
+    """
+    by = cells["by"].astype(str).to_numpy()
+    value = cells["by_value"].astype(str).to_numpy()
+    pos = {(b, v): i for i, (b, v) in enumerate(zip(by, value, strict=True))}
+    total = next((i for i, b in enumerate(by) if b == "total"), None)
+    geo = [g for g in geography if g != "total"]
+    relations: list[tuple[int | None, list[int]]] = []
+    levels = list(dict.fromkeys(by))
+    for level in levels:
+        if level == "total":
+            continue
+        members = [i for i, b in enumerate(by) if b == level]
+        mapping = dict((nesting or {}).get(level, {}))
+        if level in geo and mapping:
+            coarser = geo[geo.index(level) - 1] if geo.index(level) > 0 else None
+            groups: dict[str, list[int]] = {}
+            loose = []
+            for i in members:
+                parent_value = mapping.get(value[i])
+                if parent_value is None or coarser is None:
+                    loose.append(i)
+                else:
+                    groups.setdefault(str(parent_value), []).append(i)
+            for parent_value, kids in groups.items():
+                relations.append((pos.get((coarser, parent_value)), kids))
+            if loose:
+                relations.append((total, loose))
+        else:
+            relations.append((total, members))
+    return relations
+
+
+def disclosed_cells(
+    suppressed: np.ndarray, relations: Sequence[tuple[int | None, list[int]]]
+) -> np.ndarray:
+    """Suppressed cells an attacker can rebuild exactly from the published ones.
+
+    Each relation says ``parent - sum(children) = 0``; with the published cells known, the
+    suppressed cells (and unpublished parents) are the unknowns of a linear system
+    ``A_U x_U = b`` (a parent absent from the table, ``None``, counts as known). A suppressed cell ``u`` is determined iff the unit vector ``e_u`` lies in
+    the row space of ``A_U``, i.e. iff every vector of the null space of ``A_U`` is zero at
+    ``u`` (Willenborg & de Waal 2001, *Elements of Statistical Disclosure Control*, §4.3, for
+    the linear-programming view; the exact linear case is this one).
+
+    Examples
+    --------
+    >>> rel = [(0, [1, 2, 3])]
+    >>> disclosed_cells(np.array([False, True, False, False]), rel).tolist()
+    [False, True, False, False]
+    >>> disclosed_cells(np.array([False, True, True, False]), rel).tolist()
+    [False, False, False, False]
+    """
+    suppressed = np.asarray(suppressed, dtype=bool)
+    n_cells = len(suppressed)
+    matrix = np.zeros((len(relations), n_cells))
+    for r, (parent, kids) in enumerate(relations):
+        if parent is not None:  # a parent absent from the table is taken as known
+            matrix[r, parent] += 1.0
+        matrix[r, kids] -= 1.0
+    cols = np.flatnonzero(suppressed)
+    out = np.zeros(n_cells, dtype=bool)
+    if not len(cols):
+        return out
+    a_u = matrix[:, cols]
+    if not a_u.any():
+        return out
+    _, sv, vt = np.linalg.svd(a_u)
+    rank = int((sv > 1e-9 * max(1.0, sv[0])).sum())
+    null = vt[rank:]  # rows span the null space of A_U
+    determined = (
+        np.ones(len(cols), dtype=bool) if not len(null) else (np.abs(null).max(axis=0) < 1e-9)
+    )
+    involved = np.abs(a_u).sum(axis=0) > 0
+    out[cols] = determined & involved
+    return out
+
+
+def secondary_suppression(
+    table: pd.DataFrame,
+    primary: pd.Series,
+    *,
+    n: pd.Series,
+    nesting: Mapping[str, Mapping[str, str]] | None = None,
+    geography: Sequence[str] = DEFAULT_GEOGRAPHY,
+) -> pd.Series:
+    """Cells to suppress besides ``primary`` so that no suppressed cell can be rebuilt.
+
+    For each indicator × sex the relations of :func:`margin_relations` are audited with
+    :func:`disclosed_cells`; while a suppressed cell is determined, one more cell of a relation
+    holding it is suppressed: a sibling first (then its parent, then its children), the one
+    with the smallest ``n`` (ties by group value, so that indicators with the same counts make
+    the same choice). Every published figure of a cell (estimate, n, population, affected) is
+    suppressed together, so one pattern protects them all.
+    """
+    secondary = pd.Series(False, index=table.index)
+    keys = [table["indicator"].astype(str), table["sex"].astype(str)]
+    size = pd.to_numeric(n, errors="coerce").fillna(-1.0)
+    for _, idx in table.groupby(keys, sort=False).groups.items():
+        cells = table.loc[idx, ["by", "by_value"]].reset_index(drop=True)
+        if len(cells) < 2:
+            continue
+        sup = primary.loc[idx].to_numpy(dtype=bool).copy()
+        if not sup.any():
+            continue
+        relations = margin_relations(cells, nesting=nesting, geography=geography)
+        counts = size.loc[idx].to_numpy()
+        values = cells["by_value"].astype(str).to_numpy()
+        start = sup.copy()
+        hopeless = np.zeros(len(cells), dtype=bool)  # a lone child of a margin kept outside
+        for _ in range(2 * len(cells)):
+            open_ = disclosed_cells(sup, relations) & ~hopeless
+            if not open_.any():
+                break
+            u = int(np.flatnonzero(open_)[0])
+            candidates = []
+            for parent, kids in relations:
+                if u in kids:
+                    candidates += [(0, k) for k in kids if k != u]
+                    if parent is not None:
+                        candidates.append((1, parent))
+                elif u == parent:
+                    candidates += [(2, k) for k in kids]
+            candidates = [(rank, c) for rank, c in candidates if not sup[c]]
+            if not candidates:
+                hopeless[u] = True
+                continue
+            _, pick = min(candidates, key=lambda rc: (rc[0], counts[rc[1]], values[rc[1]]))
+            sup[pick] = True
+        secondary.loc[idx] = sup & ~start
+    return secondary
 
 
 def withheld_keys(indicators: pd.DataFrame, published: pd.DataFrame) -> set[tuple[str, str, str]]:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -21,6 +21,7 @@ import pandas as pd
 from gender_diag.report.sdc import (
     DEFAULT_GEOGRAPHY,
     LOG_COLUMNS,
+    already_applied,
     apply_sdc,
     as_flag,
     protect_gap_rows,
@@ -90,6 +91,19 @@ class Published:
     extra: dict[str, Any] = field(default_factory=dict)
     #: District and community codes → names (from the XLSForm choice lists), for display.
     places: dict[str, str] = field(default_factory=dict)
+    #: One row per concept (best-ranked published gap), see
+    #: :func:`gender_diag.prioritise.concepts.concept_priorities`.
+    priorities: pd.DataFrame = field(default_factory=pd.DataFrame)
+    #: Disaggregation → code → {lang: label} from the form's choice lists (mother tongue…).
+    value_labels: dict[str, dict[str, dict[str, str]]] = field(default_factory=dict)
+    #: Citation source: organisation, survey name, fieldwork period (``[diagnostic]``).
+    organisation: str = ""
+    survey: str = ""
+    fieldwork: str = ""
+    #: Ranking method, criteria and weights, for the workshop page (``workshop.criteria_info``).
+    criteria: dict[str, Any] = field(default_factory=dict)
+    #: Community code → district code (charts group communities by district).
+    community_district: dict[str, str] = field(default_factory=dict)
 
 
 _KEEP_NUMBERS = frozenset({"rank", "median_rank", "rank_low", "rank_high", "p_top_k"})
@@ -116,6 +130,38 @@ def place_names(survey: Any) -> dict[str, str]:
         return {}
     rows = choices[choices["list_name"].isin(["district", "community"])].dropna(subset=["label_es"])
     return dict(zip(rows["name"].astype(str), rows["label_es"].astype(str), strict=True))
+
+
+def value_labels(survey: Any, by: Sequence[str] = ()) -> dict[str, dict[str, dict[str, str]]]:
+    """Labels of the codes of each disaggregation that is a select_one question of the form.
+
+    Returns ``{by: {code: {"es": label, "fr": label, "en": label}}}``; a language without a
+    label in the form falls back to the Spanish label, then to the code.
+    """
+    choices = getattr(survey, "choices", None)
+    variables = getattr(survey, "variables", None)
+    if not isinstance(choices, pd.DataFrame) or not isinstance(variables, pd.DataFrame):
+        return {}
+    if "list_name" not in variables.columns or "name" not in variables.columns:
+        return {}
+    lists = variables.dropna(subset=["list_name"]).drop_duplicates("name")
+    lists = dict(zip(lists["name"].astype(str), lists["list_name"].astype(str), strict=True))
+    out: dict[str, dict[str, dict[str, str]]] = {}
+    for name in by or lists:
+        if name not in lists:
+            continue
+        rows = choices[choices["list_name"] == lists[name]]
+        codes: dict[str, dict[str, str]] = {}
+        for r in rows.to_dict("records"):
+            code = str(r["name"])
+            base = r.get("label_es")
+            base = code if base is None or pd.isna(base) else str(base)
+            codes[code] = {}
+            for lang in ("es", "fr", "en"):
+                v = r.get(f"label_{lang}")
+                codes[code][lang] = base if v is None or pd.isna(v) else str(v)
+        out[name] = codes
+    return out
 
 
 def nesting_from_survey(survey: Any) -> dict[str, dict[str, str]]:
@@ -320,20 +366,23 @@ def publish(
     indicators = result.indicators
     if not isinstance(indicators, pd.DataFrame):
         raise TypeError("RunResult.indicators must be a DataFrame")
-    nesting = nesting_from_survey(result.survey)
-    table, log = apply_sdc(
-        indicators,
+    settings = dict(
         threshold=threshold,
         sensitive_threshold=sensitive_threshold,
         sensitive_min_level=sensitive_min_level,
         geography=geography,
-        nesting=nesting,
     )
+    prior = getattr(result, "sdc_log", None)
+    if already_applied(indicators, **settings) and isinstance(prior, pd.DataFrame):
+        # the pipeline's one disclosure-control step already ran with these settings
+        table, log = indicators.copy(), prior
+    else:
+        table, log = apply_sdc(indicators, nesting=nesting_from_survey(result.survey), **settings)
+        log = _merge_logs(prior, log)
     for col in ("unit", "domain", "direction"):
         if col not in table.columns:
             table[col] = ""
     table["scale"] = display_scale(table)
-    log = _merge_logs(getattr(result, "sdc_log", None), log)
     withheld = withheld_keys(indicators, table)
     fine = geography[geography.index(sensitive_min_level) + 1 :]
     sensitive = frozenset(table.loc[table["sensitive"], "indicator"].astype(str))
@@ -428,14 +477,35 @@ def publish(
         sensitive_threshold=sensitive_threshold,
         sensitive_min_level=sensitive_min_level,
         name=str(name),
-        year=str(_first(config, "year", "survey.year", default=date[:4])),
+        year=str(_first(config, "diagnostic.year", "year", "survey.year", default=date[:4])),
         version=str(version),
         date=date,
         config_sha=str(config_sha or _sha(_without_secrets(config)))[:12],
         top_k=top_k,
         extra=protected_extra,
         places=place_names(result.survey),
+        priorities=_priorities(ranking, labels),
+        value_labels=value_labels(result.survey),
+        organisation=str(_first(config, "diagnostic.organisation", default="") or ""),
+        survey=str(_first(config, "diagnostic.survey", default="") or ""),
+        fieldwork=str(_first(config, "diagnostic.fieldwork", default="") or ""),
+        criteria=_criteria(result),
+        community_district=dict(nesting_from_survey(result.survey).get("community", {})),
     )
+
+
+def _criteria(result: Any) -> dict[str, Any]:
+    from gender_diag.report.workshop import criteria_info
+
+    return criteria_info(result)
+
+
+def _priorities(ranking: pd.DataFrame, labels: pd.DataFrame) -> pd.DataFrame:
+    from gender_diag.prioritise.concepts import concept_map, concept_priorities
+
+    if ranking.empty or "rank" not in ranking.columns:
+        return pd.DataFrame()
+    return concept_priorities(ranking, concept_map(labels))
 
 
 def display_scale(indicators: pd.DataFrame) -> pd.Series:

@@ -38,8 +38,10 @@ def write_reports(
         out_dir/sdc_log.csv                 what was suppressed and why (no true n)
         out_dir/interno/sdc_log.csv         the same with the true n (never shared)
         out_dir/csv/*.csv                   tidy tables (language-independent)
+        out_dir/csv/<dictionary>.csv        their columns described, one file per language
         out_dir/charts/<lang>/*.png|svg     charts labelled in each language
-        out_dir/<lang>/<report>.html        self-contained HTML report
+        out_dir/<lang>/<report>.html        self-contained HTML report (summary first)
+        out_dir/<lang>/<annex>.html         full gap and disaggregation tables
         out_dir/<lang>/<workbook>.xlsx      Excel workbook
         out_dir/<lang>/<brief>.docx         Word policy brief
 
@@ -66,9 +68,10 @@ def write_reports(
     from gender_diag.report.changes import change_extra
     from gender_diag.report.changes import write_chart as write_change_chart
     from gender_diag.report.charts import write_charts
+    from gender_diag.report.dictionary import write_dictionary
     from gender_diag.report.docx import write_brief
     from gender_diag.report.excel import write_excel
-    from gender_diag.report.html import write_html
+    from gender_diag.report.html import write_annex, write_html
 
     langs = list(languages)
     if not langs or any(lang not in LANGUAGES for lang in langs):
@@ -95,8 +98,10 @@ def write_reports(
         charts.update(write_charts(pub, texts, out / "charts" / lang))
         for info in charts.values():
             written += [info["png"], info["svg"]]
+        written.append(write_dictionary(pub, texts, out / "csv"))
         folder = out / lang
         written.append(write_html(pub, texts, charts, folder / _file_name(texts, "files.report")))
+        written.append(write_annex(pub, texts, folder / _file_name(texts, "files.annex")))
         written.append(write_excel(pub, texts, folder / _file_name(texts, "files.workbook")))
         written.append(write_brief(pub, texts, folder / _file_name(texts, "files.brief")))
     return [Path(p) for p in written]

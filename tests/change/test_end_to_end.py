@@ -89,10 +89,11 @@ def test_run_writes_what_changed_first(two_forms, capsys):
     assert {"change_f", "change_gap", "did_gap"} <= set(changes["quantity"])
     assert (out / "csv" / "changes_not_comparable.csv").is_file()
     for lang, word in (("en", "What changed"), ("es", "Qué cambió")):
-        html = next((out / lang).glob("*.html")).read_text(encoding="utf-8")
+        report = {"en": "report.html", "es": "informe.html"}[lang]  # not the annex
+        html = (out / lang / report).read_text(encoding="utf-8")
         start = html.index('<section id="changes">')
         assert word in html[start : start + 200]
-        assert start < html.index('<section id="findings">')
+        assert start < html.index('<section id="summary">')
         assert "95 %" in html[start : html.index("</section>", start)]
         xlsx = next((out / lang).glob("*.xlsx"))
         assert openpyxl.load_workbook(xlsx, read_only=True).sheetnames[0].startswith(word[:10])

@@ -148,8 +148,8 @@ def test_literals_are_escaped_not_concatenated():
 
 def test_auto_engine_by_size():
     assert resolve_engine("auto", rows=1000) == "pandas"
-    assert resolve_engine("auto", rows=5_000_000) == "duckdb"
-    assert resolve_engine("pandas", rows=5_000_000) == "pandas"
+    assert resolve_engine("auto", rows=50_000_000) == "duckdb"
+    assert resolve_engine("pandas", rows=50_000_000) == "pandas"
 
 
 @pytest.mark.slow

@@ -242,6 +242,10 @@ def test_cli_validate_with_mapping_writes_the_full_issue_list(foreign, tmp_path,
     assert out.index("sex_unknown") < out.index("issue(s); first")  # summary by rule first
     issues = pd.read_csv(tmp_path / "val" / "validation_issues.csv")
     assert "sex_unknown" in set(issues["reason"])
+    # default deny: the shareable list has no values; the internal folder stays inside --out
+    assert "value" not in issues.columns
+    assert (tmp_path / "val" / "interno" / "README.md").exists()
+    assert not (tmp_path / "interno").exists()
 
 
 def test_odk_csv_set_reads_with_the_same_mapping(foreign, tmp_path):

@@ -56,20 +56,21 @@ def test_report_in_headless_chromium(report_file, tmp_path):
             page.on("request", lambda r: requests.append(r.url))
             page.goto(url, wait_until="load")
             for table in (
-                "table-indicators",
-                "table-gaps",
-                "table-disaggregations",
-                "table-ranking",
+                "table-priorities",
+                "table-indicators_total",
+                "table-indicators_district",
                 "table-direct",
                 "table-indirect",
                 "table-accounting",
                 "table-provenance",
             ):
                 assert page.locator(f"#{table} tbody tr").count() > 0, table
-            assert page.locator("section#findings li").count() >= 3
-            assert page.locator("#charts svg").count() == 5
+            assert page.locator("section#summary ol.messages li").count() >= 3
+            assert page.locator("section#citations .card").count() >= 3
+            assert page.locator("#charts svg").count() >= 3
             assert page.locator("nav.toc a").count() >= 10
-            assert "Hallazgos principales" in page.inner_text("body")
+            body = page.inner_text("body")
+            assert "Resumen ejecutivo" in body and "desventaja para" in body
             shot = tmp_path / "report.png"
             page.screenshot(path=str(shot), full_page=False)
         finally:

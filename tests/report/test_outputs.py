@@ -64,11 +64,13 @@ def test_excel_sheets_and_marks(written):
             t[f"sheets.{k}"]
             for k in (
                 "summary",
+                "priorities",
                 "indicators",
                 "gaps",
                 "disaggregations",
                 "indices",
                 "ranking",
+                "technical",
                 "direct",
                 "indirect",
                 "quality",
@@ -83,7 +85,22 @@ def test_excel_sheets_and_marks(written):
         assert "s" in values  # suppressed cells are marked
         assert t.get("notes.suppressed", threshold=5, sensitive_threshold=10) in values
         ind = wb[t["sheets.indicators"]]
-        assert ind.cell(row=2, column=3).number_format == "0.0%"
+        assert ind.cell(row=2, column=2).number_format == "0.0%"
+        gap_col = [c.value for c in ind[1]].index(t["columns.gap"]) + 1
+        assert ind.cell(row=2, column=gap_col).number_format == '0.0" pp"'
+        for name in expected:
+            ws = wb[name]
+            assert ws.page_setup.orientation == "landscape", name
+            assert ws.page_setup.paperSize in (9, "9"), name
+            assert ws.sheet_properties.pageSetUpPr.fitToPage, name
+        for name in (t["sheets.indicators"], t["sheets.gaps"], t["sheets.ranking"]):
+            assert wb[name].auto_filter.ref, name  # filter on the table
+            assert wb[name].freeze_panes == "B2"
+        # technical criteria columns only on their own sheet, under translated headers
+        rank_heads = [c.value for c in wb[t["sheets.ranking"]][1]]
+        assert not any(str(h).startswith(("crit", "norm", "contrib")) for h in rank_heads)
+        tech_heads = [c.value for c in wb[t["sheets.technical"]][1]]
+        assert not any("_" in str(h) for h in tech_heads)
         assert wb.properties.modified.isoformat() == "2026-11-28T09:00:00"
 
 
@@ -94,14 +111,19 @@ def test_word_brief_has_findings_and_proposals(written):
         d = docx.Document(str(out / lang / FILES[lang][2]))
         text = "\n".join(p.text for p in d.paragraphs)
         assert t["report.brief_title"] in text
-        assert t["sections.findings"] in text
-        assert (
-            text.count(t.get("sentences.source", name="Acomayo 2026", year="2026", version="0.1.0"))
-            >= 3
-        )
+        assert t["sections.headline"] in text
+        # A4, no software version or hash for advocates
+        assert round(d.sections[0].page_width.cm, 1) == 21.0
+        assert round(d.sections[0].page_height.cm, 1) == 29.7
+        body = text + "\n".join(c.text for tb in d.tables for row in tb.rows for c in row.cells)
+        assert "0.1.0" not in body and "SHA" not in body and "c0ffee" not in body
         assert len(d.inline_shapes) == 1  # one chart
         cells = [c.text for tb in d.tables for row in tb.rows for c in row.cells]
-        assert t["columns.authority"] in cells and t["columns.instrument"] in cells
+        assert t["columns.who"] in cells and t["columns.evidence"] in cells
+        assert any(t["sections.key_asks"] in c for c in cells)
+        policy = next(tb for tb in d.tables if t["columns.evidence"] in tb.rows[0].cells[-1].text)
+        assert policy.rows[0]._tr.xpath("./w:trPr/w:tblHeader")  # header repeats
+        assert all(row._tr.xpath("./w:trPr/w:cantSplit") for row in policy.rows[1:])
         assert d.core_properties.created.year == 2026
 
 
@@ -182,11 +204,21 @@ def test_suppressed_gap_rows_lose_their_numbers(written):
     assert row["rank"].notna().all()
 
 
-def test_html_escapes_upstream_text(written):
-    out, _ = written
-    html = (out / "en" / FILES["en"][0]).read_text(encoding="utf-8")
-    assert "&lt;b&gt;" in html and "<b>" not in html  # why_en carries "<b>" in the fixture
-    assert "<script" not in html and "<link" not in html and "<img" not in html
+def test_html_escapes_upstream_text(tmp_path, result_factory):
+    from gender_diag.report import write_reports
+
+    result = result_factory()
+    labels = result.labels.copy()
+    labels.loc[0, "label_en"] = "Owns <b>land</b> </script><script>alert(1)</script>"
+    result.labels = labels
+    write_reports(result, tmp_path, languages=["en"])
+    for name in ("report.html", "annex.html"):
+        html = (tmp_path / "en" / name).read_text(encoding="utf-8")
+        assert "Owns &lt;b&gt;land&lt;/b&gt;" in html and "<b>" not in html
+        assert "alert(1)</script>" not in html  # not even inside the workshop's JSON
+        assert "<link" not in html and "<img" not in html and "src=" not in html
+        # the only scripts: the workshop's data block and its inline code
+        assert html.count("<script") <= 2
 
 
 def test_missing_required_column_is_named(tmp_path, result_factory):
