@@ -76,8 +76,6 @@ def format_cell(value: object, kind: str, unit: object, texts: Texts) -> str:
 
 def _tr_by(frame: pd.DataFrame, texts: Texts, pub: Published) -> pd.DataFrame:
     """Disaggregation and group in words: names of places, the form's labels of categories."""
-    from gender_diag.report.summary import value_label
-
     out = frame.copy()
     if "by" in out.columns:
         out["by_label"] = out["by"].map(lambda b: texts.value("by", b))
@@ -488,3 +486,29 @@ def all_tables(pub: Published, texts: Texts) -> list[Table]:
         issues_table(pub, texts),
         provenance_table(pub, texts),
     ]
+
+
+def value_label(by: object, code: object, pub: Published, texts: Texts) -> str:
+    """Display label of a disaggregation value in the report language (from the form)."""
+    by, code = str(by or ""), "" if code is None or pd.isna(code) else str(code)
+    if by in ("", "total"):
+        return texts["values.total"]
+    if code in pub.places:
+        return pub.places[code]
+    labels = pub.value_labels.get(by, {})
+    if code in labels:
+        return labels[code].get(texts.lang) or code
+    if by in ("sex", "head_sex"):
+        return texts.value(by, code)
+    if by == "age_band":
+        if code.endswith("+"):
+            return texts.get("values.age_plus", age=code[:-1])
+        return texts.get("values.age_range", low=code.split("-")[0], high=code.split("-")[-1])
+    return code
+
+
+def place_text(by: object, code: object, pub: Published, texts: Texts) -> str:
+    """``Distrito: Pomacanchi`` or ``Total``."""
+    if str(by or "") in ("", "total"):
+        return texts["values.total"]
+    return f"{texts.value('by', by)}: {value_label(by, code, pub, texts)}"

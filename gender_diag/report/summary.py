@@ -18,7 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.report.i18n import Texts, format_number, format_percent
-from gender_diag.report.layout import Column, Table
+from gender_diag.report.layout import Column, Table, place_text, value_label
 from gender_diag.report.tables import Published, is_percent, label_map, scale_map, sex_wide
 
 #: Priorities shown in the executive summary and given a citation card.
@@ -102,32 +102,6 @@ def gap_words(gap: object, direction: object, unit: str, texts: Texts) -> str:
         return texts["gap_words.none"] if not math.isnan(_num(gap)) else "–"
     key = "gap_words.women" if who else "gap_words.men"
     return texts.get(key, size=gap_size_text(gap, unit, texts))
-
-
-def value_label(by: object, code: object, pub: Published, texts: Texts) -> str:
-    """Display label of a disaggregation value in the report language (from the form)."""
-    by, code = str(by or ""), "" if code is None or pd.isna(code) else str(code)
-    if by in ("", "total"):
-        return texts["values.total"]
-    if code in pub.places:
-        return pub.places[code]
-    labels = pub.value_labels.get(by, {})
-    if code in labels:
-        return labels[code].get(texts.lang) or code
-    if by in ("sex", "head_sex"):
-        return texts.value(by, code)
-    if by == "age_band":
-        if code.endswith("+"):
-            return texts.get("values.age_plus", age=code[:-1])
-        return texts.get("values.age_range", low=code.split("-")[0], high=code.split("-")[-1])
-    return code
-
-
-def place_text(by: object, code: object, pub: Published, texts: Texts) -> str:
-    """``Distrito: Pomacanchi`` or ``Total``."""
-    if str(by or "") in ("", "total"):
-        return texts["values.total"]
-    return f"{texts.value('by', by)}: {value_label(by, code, pub, texts)}"
 
 
 def _reliability(row: pd.Series | dict, texts: Texts) -> str:

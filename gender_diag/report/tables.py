@@ -100,7 +100,7 @@ class Published:
     organisation: str = ""
     survey: str = ""
     fieldwork: str = ""
-    #: Ranking method, criteria and weights, for the workshop page (``workshop.criteria_info``).
+    #: Ranking method, criteria and weights, for the workshop page (``prioritise.workshop_spec.criteria_info``).
     criteria: dict[str, Any] = field(default_factory=dict)
     #: Community code → district code (charts group communities by district).
     community_district: dict[str, str] = field(default_factory=dict)
@@ -495,7 +495,7 @@ def publish(
 
 
 def _criteria(result: Any) -> dict[str, Any]:
-    from gender_diag.report.workshop import criteria_info
+    from gender_diag.prioritise.workshop_spec import criteria_info
 
     return criteria_info(result)
 

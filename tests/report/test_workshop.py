@@ -20,10 +20,11 @@ from gender_diag.prioritise import rank_gaps
 from gender_diag.prioritise.concepts import concept_priorities
 from gender_diag.prioritise.criteria import read_team_scores, read_team_weights
 from gender_diag.prioritise.fixtures import example_gap_table
+from gender_diag.prioritise.workshop_spec import criteria_info
 from gender_diag.report.html import render_html
 from gender_diag.report.i18n import load_texts
 from gender_diag.report.tables import publish
-from gender_diag.report.workshop import criteria_info, workshop_data
+from gender_diag.report.workshop import workshop_data
 
 pytestmark = pytest.mark.browser
 
