@@ -103,7 +103,8 @@ def test_init_infers_the_mapping(scaffolded):
 
 def test_planted_gap_is_recovered_inside_its_ci(scaffolded):
     from gender_diag import indicators as ind
-    from gender_diag.pipeline import _design_config, design_columns
+    from gender_diag.design import DesignSpec
+    from gender_diag.design.stage import design_config
 
     name, folder, truth, _, n_indicators = scaffolded
     result = run(folder, until="ingest")
@@ -123,7 +124,7 @@ def test_planted_gap_is_recovered_inside_its_ci(scaffolded):
     table = ind.compute_indicators(
         survey,
         catalogue,
-        design=design_columns(_design_config(cfg, survey), survey.design),
+        design=DesignSpec.from_config(design_config(cfg, survey), survey.design),
         indicators=[planted],
         by=(),
     )
