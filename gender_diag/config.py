@@ -204,11 +204,14 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
         problems += parse_mapping(mapping, source=source)[1]
     extra: dict[str, Any] = {}
     if "rounds" in raw or "evaluation" in raw:  # change over time: gender_diag.change.rounds
-        from gender_diag.change.rounds import validate_rounds
+        from gender_diag.change.rounds import ConfigReader, validate_rounds
 
         rounds = {k: raw[k] for k in ("rounds", "evaluation") if k in raw}
         rest = {k: v for k, v in raw.items() if k not in rounds}
-        extra, raw, found = validate_rounds(rounds, rest, base_dir=base_dir, source=source)
+        reader = ConfigReader(tuple(SCHEMA["input"]), load_config, validate_config)
+        extra, raw, found = validate_rounds(
+            rounds, rest, base_dir=base_dir, source=source, reader=reader
+        )
         problems += found
     for section in raw:
         if section not in SCHEMA:

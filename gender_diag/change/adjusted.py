@@ -121,7 +121,7 @@ def adjusted_changes(
     >>> bool(abs(out.loc["change_f", "estimate"] - 1) < 0.3)
     True
     """
-    from gender_diag.change.estimate import _inference
+    from gender_diag.change.estimate import t_inference
 
     data = design.data
     r = pd.to_numeric(data[round_col], errors="coerce").to_numpy(dtype=float)
@@ -170,7 +170,7 @@ def adjusted_changes(
             vec = np.array([c.get(k, 0.0) for k in keys])
             est = float(sum(ames[k] * wgt for k, wgt in c.items()))
             se = float(np.sqrt(max(vec @ V @ vec, 0.0)))
-            lo, hi, p = _inference(np.array([est]), np.array([se]), fit.df, confidence)
+            lo, hi, p = t_inference(np.array([est]), np.array([se]), fit.df, confidence)
             rows.append({
                 "indicator": v, "by": "total", "by_value": "", "round_from": rounds[0],
                 "round_to": rounds[1], "quantity": q, "estimate": est, "se": se,

@@ -124,7 +124,7 @@ def read_treatment(design_file: str | Path | pd.DataFrame, column: str) -> pd.Se
     return values[~values.index.duplicated()].dropna().astype(int)
 
 
-def _apply_rename(survey, rename: Mapping[str, str]):
+def apply_rename(survey, rename: Mapping[str, str]):
     """This round's variables under the baseline's names, in every table and the variable list.
 
     Returns a new Survey (the caller's object is left as it is).
@@ -166,7 +166,7 @@ def rounds_from_config(config) -> tuple[list[RoundData], dict]:
                 f"validate` on that round.",
                 report=survey.report,
             )
-        survey = _apply_rename(survey, spec["rename"])
+        survey = apply_rename(survey, spec["rename"])
         treat = None
         if ev["treatment"]:
             design_file = rcfg["input"]["design"]

@@ -159,7 +159,7 @@ def _contrast_block(design, z, rows_coef, place, P):
     return taylor_var(design, Z, place, P)
 
 
-def _inference(est, se, df, confidence):
+def t_inference(est, se, df, confidence):
     crit = float(critical_value(df, confidence=confidence))
     with np.errstate(divide="ignore", invalid="ignore"):
         t = est / se
@@ -337,7 +337,7 @@ def _finish(rows, rounds, df, confidence, columns) -> pd.DataFrame:
     out = out.loc[np.isfinite(out["estimate"].to_numpy(dtype=float))].reset_index(drop=True)
     est = out["estimate"].to_numpy(dtype=float)
     se = out["se"].to_numpy(dtype=float)
-    lo, hi, p = _inference(est, se, df, confidence)
+    lo, hi, p = t_inference(est, se, df, confidence)
     out["ci_low"], out["ci_high"], out["p_value"] = lo, hi, p
     out["df"] = df
     out["round_from"], out["round_to"] = rounds

@@ -27,16 +27,33 @@ reports describe the latest round and what changed since the first).
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gender_diag.config import SCHEMA
 from gender_diag.errors import ConfigError
 
-__all__ = ["ROUND_KEYS", "EVALUATION_KEYS", "validate_rounds"]
+__all__ = ["ROUND_OWN_KEYS", "EVALUATION_KEYS", "ConfigReader", "validate_rounds"]
 
-INPUT_KEYS = tuple(SCHEMA["input"])  # inline round keys: those of [input]
-ROUND_KEYS = ("name", "date", "config", "rename", *INPUT_KEYS)
+#: Keys of a round besides the inline ``[input]`` keys.
+ROUND_OWN_KEYS = ("name", "date", "config", "rename")
+
+
+@dataclass(frozen=True)
+class ConfigReader:
+    """How a round's own configuration is read: given by :mod:`gender_diag.config`, which owns
+    the schema (passed in rather than imported, so that config and rounds form no cycle).
+
+    ``input_keys`` are the ``[input]`` keys a round may give inline; ``load(path)`` reads and
+    validates a diagnostic.toml; ``validate(raw, base_dir=, source=)`` validates parsed TOML.
+    """
+
+    input_keys: tuple[str, ...] = ()
+    load: Callable[[Path], dict] | None = None
+    validate: Callable[..., dict] | None = None
+
+
 EVALUATION_KEYS = {"treatment": "", "panel": "auto", "controls": []}
 PANEL_CHOICES = ("auto", "yes", "no")
 
@@ -48,10 +65,10 @@ def _raw_value(value: Any) -> Any:
     return str(value) if isinstance(value, Path) else value
 
 
-def _round_config(entry: dict, index: int, top: dict, *, base_dir: Path, source: str):
+def _round_config(
+    entry: dict, index: int, top: dict, *, base_dir: Path, source: str, reader: ConfigReader
+):
     """Validated configuration of one round (its own file, or the top file + inline input)."""
-    from gender_diag.config import load_config, validate_config
-
     where = f"[[rounds]] #{index + 1}"
     if "config" in entry:
         path = (base_dir / str(entry["config"])).resolve()
@@ -62,14 +79,19 @@ def _round_config(entry: dict, index: int, top: dict, *, base_dir: Path, source:
                 f"{where} config: file {entry['config']!r} does not exist (looked in "
                 f"{base_dir}). Fix: give the round's diagnostic.toml relative to this file."
             )
-        return load_config(path)
+        return reader.load(path)
     raw = {k: v for k, v in top.items() if k not in ("input",)}
-    raw["input"] = {k: entry[k] for k in INPUT_KEYS if k in entry}
-    return validate_config(raw, base_dir=base_dir, source=f"{source} {where}")
+    raw["input"] = {k: entry[k] for k in reader.input_keys if k in entry}
+    return reader.validate(raw, base_dir=base_dir, source=f"{source} {where}")
 
 
 def validate_rounds(
-    sections: dict[str, Any], raw: dict[str, Any], *, base_dir: Path, source: str
+    sections: dict[str, Any],
+    raw: dict[str, Any],
+    *,
+    base_dir: Path,
+    source: str,
+    reader: ConfigReader = ConfigReader(),
 ) -> tuple[dict[str, Any], dict[str, Any], list[str]]:
     """Check ``[[rounds]]`` and ``[evaluation]``; fill a missing ``[input]`` from the last round.
 
@@ -83,6 +105,8 @@ def validate_rounds(
         Folder of the configuration file.
     source : str
         File name for messages.
+    reader : ConfigReader
+        How a round's own configuration is read (``gender_diag.config`` passes its loader).
 
     Returns
     -------
@@ -148,9 +172,11 @@ def validate_rounds(
     for i, entry in enumerate(rounds):
         where = f"[[rounds]] #{i + 1}"
         for key in entry:
-            if key not in ROUND_KEYS:
+            if key not in (*ROUND_OWN_KEYS, *reader.input_keys):
                 problems.append(
-                    f"{where} unknown key {key!r}. Fix: use one of " + ", ".join(ROUND_KEYS) + "."
+                    f"{where} unknown key {key!r}. Fix: use one of "
+                    + ", ".join((*ROUND_OWN_KEYS, *reader.input_keys))
+                    + "."
                 )
         name = entry.get("name")
         if not isinstance(name, str) or not name.strip():
@@ -163,7 +189,7 @@ def validate_rounds(
         if not isinstance(date, str):
             date = str(date)  # a TOML date literal (2018-06-01) is fine too
         has_config = "config" in entry
-        inline = [k for k in INPUT_KEYS if k in entry]
+        inline = [k for k in reader.input_keys if k in entry]
         if has_config and inline:
             problems.append(
                 f"{where} ({name}) gives both config and inline input keys "
@@ -185,7 +211,7 @@ def validate_rounds(
             )
             rename = {}
         try:
-            cfg = _round_config(entry, i, raw, base_dir=base_dir, source=source)
+            cfg = _round_config(entry, i, raw, base_dir=base_dir, source=source, reader=reader)
         except ConfigError as exc:
             problems.append(f"{where} ({name}): {exc}")
             continue

@@ -20,11 +20,11 @@ def rename_current(survey: Any, cfg: dict) -> Any:
     The run describes the latest round (its ``[input]`` defaults to the last round's), so a
     question renamed in the new form keeps the baseline's name in the current tables too.
     """
-    from gender_diag.change.compare import _apply_rename
+    from gender_diag.change.compare import apply_rename
 
     last = cfg["evaluation"]["rounds"][-1]
     if last["rename"] and last["config"]["input"]["path"] == cfg["input"]["path"]:
-        return _apply_rename(survey, last["rename"])
+        return apply_rename(survey, last["rename"])
     return survey
 
 

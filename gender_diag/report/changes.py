@@ -254,7 +254,7 @@ def chart_changes(pub, texts: Texts):
     """Gap at baseline (hollow) and at the latest round (filled) for each priority."""
     import matplotlib.pyplot as plt
 
-    from gender_diag.report.charts import WOMEN, _wrap
+    from gender_diag.report.charts import WOMEN, wrap_label
 
     table = priority_changes(pub)
     if not len(table):
@@ -264,7 +264,7 @@ def chart_changes(pub, texts: Texts):
         return None
     labels = _labels(pub, texts.lang)
     names = [
-        _wrap(labels.get(r.indicator, r.indicator) + _place(pub, texts, r.by, r.by_value))
+        wrap_label(labels.get(r.indicator, r.indicator) + _place(pub, texts, r.by, r.by_value))
         for r in table.itertuples()
     ]
     scale = np.where(table["unit"].map(is_percent), 100.0, 1.0)
@@ -318,48 +318,6 @@ def write_chart(pub, texts: Texts, out_dir: Path) -> dict[str, dict[str, object]
             "title": texts["changes.chart_title"],
         }
     }
-
-
-def html_section(pub, texts: Texts, charts: dict) -> str:
-    """The section as HTML (its own template partial, ``templates/changes.html.j2``)."""
-    import jinja2
-
-    from gender_diag.report.html import inline_svg
-
-    if not has_changes(pub):
-        return ""
-    env = jinja2.Environment(
-        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
-        autoescape=True,
-        undefined=jinja2.StrictUndefined,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    chart = charts.get("changes")
-    svg = None
-    if chart is not None:
-        svg = inline_svg(str(chart["svg_text"]), label=str(chart["title"]), prefix="changes")
-    skipped = pub.extra.get("changes_not_comparable", pd.DataFrame())
-    return env.get_template("changes.html.j2").render(
-        t=texts,
-        intro=intro(pub, texts),
-        sentences=change_sentences(pub, texts),
-        chart=svg,
-        chart_title=chart["title"] if chart else "",
-        not_comparable=texts.get("changes.not_comparable", n=len(skipped)) if len(skipped) else "",
-    )
-
-
-def excel_sheet(wb, pub, texts: Texts, fmt) -> None:
-    """Add the "What changed" sheet: the sentences, then every change with its interval."""
-    from gender_diag.report.excel import _paragraphs, _sheet_name, write_table
-
-    if not has_changes(pub):
-        return
-    t = texts
-    ws = wb.add_worksheet(_sheet_name(t["changes.sheet"]))
-    row = _paragraphs(ws, t["changes.title"], [intro(pub, t), *change_sentences(pub, t)], fmt)
-    write_table(ws, changes_table(pub, t), t, fmt, start_row=row, notes=changes_table(pub, t).notes)
 
 
 def docx_section(doc, pub, texts: Texts) -> None:

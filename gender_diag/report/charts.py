@@ -59,7 +59,7 @@ RC = {
 CHART_NAMES = ("dumbbell", "gaps", "weai", "priority", "communities")
 
 
-def _wrap(text: str, width: int = 38) -> str:
+def wrap_label(text: str, width: int = 38) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
 
@@ -128,7 +128,7 @@ def chart_dumbbell(
         lw=0.6,
         zorder=0,
     )
-    ax.set_yticks(y, [_wrap(labels.get(i, i), 45) for i in wide["indicator"]])
+    ax.set_yticks(y, [wrap_label(labels.get(i, i), 45) for i in wide["indicator"]])
     ax.set_xlim(0, 100)
     _percent_axis(ax, texts.lang)
     ax.set_xlabel(texts["charts.dumbbell_x"])
@@ -174,7 +174,7 @@ def chart_gaps(pub: Published, texts: Texts, *, limit: int = 25) -> Figure | Non
     ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=8)
     ax.errorbar(gap, y, xerr=np.nan_to_num(np.abs(err)), fmt="none", ecolor="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(y, [_wrap(labels.get(i, i), 45) for i in wide["indicator"]])
+    ax.set_yticks(y, [wrap_label(labels.get(i, i), 45) for i in wide["indicator"]])
     _percent_axis(ax, texts.lang, points=True)
     ax.set_xlabel(texts["charts.gaps_x"])
     _title(fig, texts["charts.gaps_title"])
@@ -264,7 +264,7 @@ def chart_weai(pub: Published, texts: Texts) -> Figure | None:
         label = texts["charts.women" if sfx == "f" else "charts.men"]
         ax.barh(y + off, est, h, color=colour, alpha=0.85, label=label)
         ax.errorbar(est, y + off, xerr=err, fmt="none", ecolor="#333333", lw=0.8)
-    ax.set_yticks(y, [_wrap(_weai_label(texts, k), 34) for k in data["key"]])
+    ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in data["key"]])
     ax.set_xlim(0, 100)
     _percent_axis(ax, texts.lang)
     ax.set_xlabel(texts["charts.weai_x"])
@@ -285,7 +285,7 @@ def _weai_contribution_bars(name: str, contrib: pd.DataFrame, texts: Texts) -> F
             label = texts["charts.women" if sfx == "f" else "charts.men"]
             est = data[f"estimate_{sfx}"].to_numpy(float) * 100
             ax.barh(y + off, est, h, color=colour, label=label)
-    ax.set_yticks(y, [_wrap(_weai_label(texts, k), 34) for k in data["indicator"]])
+    ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in data["indicator"]])
     _number_axis(ax, texts.lang, digits=0)
     ax.set_xlabel(texts["charts.weai_contrib_x"])
     _title(fig, f"{texts['charts.weai_contrib_title']} ({name.upper().replace('PRO-', 'pro-')})")
@@ -296,7 +296,7 @@ def _weai_contribution_bars(name: str, contrib: pd.DataFrame, texts: Texts) -> F
 
 def _title(fig: Figure, text: str) -> None:
     """Figure title at the left edge (an axes title would run off a narrow figure)."""
-    fig.suptitle(_wrap(text, 80), x=0.01, ha="left", fontsize=11)
+    fig.suptitle(wrap_label(text, 80), x=0.01, ha="left", fontsize=11)
 
 
 def _layout(fig: Figure) -> None:
@@ -375,7 +375,7 @@ def chart_priority_dots(pub: Published, texts: Texts, *, limit: int = 15) -> Fig
     ax.plot(score[~reliable], y[~reliable], "o", mfc="white", mec=WOMEN, ms=6)
     ax.hlines(y, np.nanmin(score) * 0.95 if np.isfinite(score).any() else 0, score,
               color="#dddddd", lw=0.8, zorder=0)  # fmt: skip
-    labels = [_wrap(f"{r.priority}. {r.label} — {r.place}", 60) for r in rows]
+    labels = [wrap_label(f"{r.priority}. {r.label} — {r.place}", 60) for r in rows]
     ax.set_yticks(y, labels)
     _number_axis(ax, texts.lang, "x", digits=2)
     ax.set_xlabel(texts["charts.priority_x"])
@@ -431,7 +431,7 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
             ax.vlines(x[ok] + off, lo[ok], hi[ok], color=colour, lw=0.5, alpha=0.5)
             ax.plot(x[ok & ~weak] + off, est[ok & ~weak], "o", color=colour, ms=4)
             ax.plot(x[ok & weak] + off, est[ok & weak], "o", mfc="white", mec=colour, ms=4)
-        ax.set_title(_wrap(labels.get(ind, ind), 34), fontsize=8, loc="left")
+        ax.set_title(wrap_label(labels.get(ind, ind), 34), fontsize=8, loc="left")
         ax.set_ylim(0, 100)
         _percent_axis(ax, texts.lang, "y")
         names = [pub.places.get(v, v) for v in values]

@@ -221,9 +221,7 @@ def write_excel(pub: Published, texts: Texts, path: Path) -> Path:
     fmt = _Formats(wb)
     notes = layout.sdc_notes(pub, t)
 
-    from gender_diag.report.changes import excel_sheet
-
-    excel_sheet(wb, pub, t, fmt)  # "What changed" first, when rounds are compared
+    _changes_sheet(wb, pub, t, fmt)  # "What changed" first, when rounds are compared
     ws = wb.add_worksheet(_sheet_name(t["sheets.summary"]))
     ws.write_string(0, 0, t["report.title"], fmt.title)
     ws.write_string(1, 0, neutralise(t.get("report.subtitle", name=pub.name)))
@@ -284,3 +282,15 @@ def write_excel(pub: Published, texts: Texts, path: Path) -> Path:
     )
     wb.close()
     return path
+
+
+def _changes_sheet(wb, pub: Published, texts: Texts, fmt: _Formats) -> None:
+    """Add the "What changed" sheet: the sentences, then every change with its interval."""
+    from gender_diag.report.changes import change_sentences, changes_table, has_changes, intro
+
+    if not has_changes(pub):
+        return
+    t = texts
+    ws = wb.add_worksheet(_sheet_name(t["changes.sheet"]))
+    row = _paragraphs(ws, t["changes.title"], [intro(pub, t), *change_sentences(pub, t)], fmt)
+    write_table(ws, changes_table(pub, t), t, fmt, start_row=row, notes=changes_table(pub, t).notes)

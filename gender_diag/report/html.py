@@ -175,9 +175,7 @@ def render_html(
     def add(id_: str, title: str, kind: str, **kw: object) -> None:
         blocks.append({"id": id_, "title": title, "kind": kind, **kw})
 
-    from gender_diag.report.changes import html_section
-
-    changes = html_section(pub, t, charts)
+    changes = changes_section(pub, t, charts)
     if changes:  # "What changed" first, when rounds are compared (its own partial)
         add("changes", t["changes.title"], "raw", markup=Markup(changes))
     summary_chart = charts.get("brief") or charts.get("dumbbell")
@@ -382,3 +380,31 @@ def write_annex(pub: Published, texts: Texts, path: Path) -> Path:
 
 
 __all__ = ["html_table", "inline_svg", "render_annex", "render_html", "write_annex", "write_html"]
+
+
+def changes_section(pub: Published, texts: Texts, charts: dict) -> str:
+    """The "What changed" section as HTML (its own partial, ``templates/changes.html.j2``)."""
+    from gender_diag.report.changes import change_sentences, has_changes, intro
+
+    if not has_changes(pub):
+        return ""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader(Path(__file__).resolve().parent / "templates"),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    chart = charts.get("changes")
+    svg = None
+    if chart is not None:
+        svg = inline_svg(str(chart["svg_text"]), label=str(chart["title"]), prefix="changes")
+    skipped = pub.extra.get("changes_not_comparable", ())
+    return env.get_template("changes.html.j2").render(
+        t=texts,
+        intro=intro(pub, texts),
+        sentences=change_sentences(pub, texts),
+        chart=svg,
+        chart_title=chart["title"] if chart else "",
+        not_comparable=texts.get("changes.not_comparable", n=len(skipped)) if len(skipped) else "",
+    )
