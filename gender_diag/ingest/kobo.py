@@ -23,7 +23,13 @@ def _sheet_tables(sheets: dict, form: Form | None, sheet_map: dict | None) -> di
     repeats = dict(DEFAULT_REPEAT_TABLES)
     if form is not None:
         repeats.update(form.repeats)
-    out = {}
+    return _place_sheets(sheets, repeats)
+
+
+def _place_sheets(sheets: dict, repeats: dict[str, str]) -> dict[str, str]:
+    """Sheet → table: a sheet named as a repeat is that repeat's table; the first sheet
+    without ``_parent_index`` is the main table; other sheets are left out."""
+    out: dict[str, str] = {}
     main_found = False
     for name, df in sheets.items():
         low = name.strip().lower()
@@ -55,24 +61,7 @@ def _mapped_sheets(sheets: dict, form: Form | None, survey_map) -> dict[str, str
         return {}
     repeats = dict(form.repeats) if form is not None else {}
     repeats.update(survey_map.repeat_tables())
-    out: dict[str, str] = {}
-    main_found = False
-    for name, df in sheets.items():
-        low = name.strip().lower()
-        hit = next(
-            (
-                t
-                for r, t in repeats.items()
-                if low == r.lower() or (len(low) >= 31 and r.lower().startswith(low))
-            ),
-            None,
-        )
-        if hit is not None:
-            out[name] = hit
-        elif "_parent_index" not in df.columns and not main_found and len(df.columns):
-            out[name] = MAIN_TABLE
-            main_found = True
-    return out
+    return _place_sheets(sheets, repeats)
 
 
 def read_kobo(

@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 
 # the one CV reliability rule of the package (CV_* re-exported for older imports)
+from gender_diag.contracts.columns import PAIR_GAP_COLUMNS
 from gender_diag.contracts.reliability import CV_CAUTION, CV_UNRELIABLE  # noqa: F401
 from gender_diag.contracts.reliability import reliability_from_cv as cv_rule
 from gender_diag.errors import ConfigError, bad_parameter
@@ -72,17 +73,7 @@ CELL_VALUE_COLUMNS = (
 )
 
 #: Columns blanked on both rows of a pair when either sex is suppressed.
-GAP_COLUMNS = (
-    "gap",
-    "gap_se",
-    "gap_ci_low",
-    "gap_ci_high",
-    "ratio",
-    "ratio_ci_low",
-    "ratio_ci_high",
-    "p_value",
-    "q_value",
-)
+GAP_COLUMNS = PAIR_GAP_COLUMNS
 
 #: ``DataFrame.attrs`` key marking a table protected by :func:`apply_sdc`.
 APPLIED = "gender_diag_sdc"
