@@ -247,6 +247,20 @@ def _to_numeric(s: pd.Series) -> pd.Series:
     return num
 
 
+def stripped_text(col: pd.Series) -> pd.Series:
+    """``col`` as text with surrounding blanks removed and empty cells missing.
+
+    Computed once per distinct value and spread back by position: survey columns repeat a few
+    codes over many rows, so this is several times faster than stripping every cell.
+
+    >>> stripped_text(pd.Series([" a", "b ", "", None, " a"])).tolist()
+    ['a', 'b', <NA>, <NA>, 'a']
+    """
+    codes, uniques = pd.factorize(col.astype("string"))
+    clean = pd.Series(uniques, dtype="string").str.strip().replace("", pd.NA).array
+    return pd.Series(clean.take(codes, allow_fill=True), index=col.index, name=col.name)
+
+
 def coerce_table(
     df: pd.DataFrame,
     *,
@@ -288,7 +302,7 @@ def coerce_table(
         col = r.name
         if col not in out.columns:
             continue
-        s = out[col].astype("string").str.strip().replace("", pd.NA)
+        s = stripped_text(out[col])
         present = s.notna()
         if r.type in NUMERIC_TYPES or (r.type == "calculate" and col not in ("hhid",)):
             num = _to_numeric(s)
