@@ -245,14 +245,14 @@ def build_parser() -> argparse.ArgumentParser:
             help="indicators engine (default: [engine] kind of the config)",
         )
 
-    def languages_arg(p):
+    def languages_arg(p, *, default_note="[diagnostic] languages of the config"):
         p.add_argument(
             "--lang",
             dest="languages",
             nargs="+",
             choices=["es", "fr", "en"],
             default=None,
-            help="report languages (default: [diagnostic] languages of the config)",
+            help=f"report languages (default: {default_note})",
         )
 
     p = sub.add_parser("run", help="run the whole diagnostic and write every report")
@@ -332,14 +332,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--form", default=None, help="your XLSForm: the diagnostic is built for it")
     p.add_argument("--data", default=None, help="its Kobo export (XLSX with repeat sheets)")
     p.add_argument("--design", default=None, help="design file: weights per community")
-    p.add_argument(
-        "--lang",
-        dest="languages",
-        nargs="+",
-        choices=["es", "fr", "en"],
-        default=None,
-        help="report languages (default: the form's languages)",
-    )
+    languages_arg(p, default_note="the form's languages")
     p.add_argument(
         "--country",
         default=None,

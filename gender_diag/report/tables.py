@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from gender_diag.contracts.columns import PAIR_GAP_COLUMNS
 from gender_diag.report.sdc import (
     DEFAULT_GEOGRAPHY,
     LOG_COLUMNS,
@@ -43,15 +44,7 @@ GAP_VALUE_COLUMNS = (
     "ci_high_m",
     "n_f",
     "n_m",
-    "gap",
-    "gap_se",
-    "gap_ci_low",
-    "gap_ci_high",
-    "ratio",
-    "ratio_ci_low",
-    "ratio_ci_high",
-    "p_value",
-    "q_value",
+    *PAIR_GAP_COLUMNS,
     "affected",
 )
 RANKING_REQUIRED = ("rank", "gap_id", "indicator", "score")
