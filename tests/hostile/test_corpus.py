@@ -27,6 +27,8 @@ import pytest
 
 import gender_diag as gd
 from gender_diag.cli import main
+from tests.pipeline.outputs import output_texts
+from tests.report.attacker import recoverable
 
 N = 60
 SALT = "S4lt-Secreto-2026"
@@ -180,21 +182,6 @@ def hostile(base, tmp_path_factory):
     }
     result = gd.run(config)
     return {"result": result, "out": out, "secrets": secrets, "frames": frames, "root": root}
-
-
-def output_texts(folder: Path):
-    """(path, text) of every file under ``folder``; Office files from their XML parts."""
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix == ".png":
-            continue
-        if path.suffix in (".xlsx", ".docx"):
-            with zipfile.ZipFile(path) as z:
-                text = "".join(
-                    z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml")
-                )
-        else:
-            text = path.read_text(encoding="utf-8", errors="ignore")
-        yield path, text
 
 
 def _leaks(folder: Path, values: set[str]) -> list[tuple[str, str]]:
@@ -359,17 +346,8 @@ def _rebuilt(table: pd.DataFrame, nesting: dict[str, str]) -> list:
         unknown = np.flatnonzero(cells["n"].isna().to_numpy())
         if not len(unknown):
             continue
-        a = np.zeros((len(eqs), len(cells)))
-        for r, (parent, kids) in enumerate(eqs):
-            a[r, parent] += 1
-            a[r, kids] -= 1
-        a_u = a[:, unknown]
-        rank = np.linalg.matrix_rank(a_u)
-        for j, u in enumerate(unknown):
-            e = np.zeros((1, len(unknown)))
-            e[0, j] = 1
-            if np.linalg.matrix_rank(np.vstack([a_u, e])) == rank:
-                out.append(tuple(cells.loc[u, ["indicator", "sex", "by", "by_value"]]))
+        for u in recoverable(eqs, len(cells), unknown):
+            out.append(tuple(cells.loc[u, ["indicator", "sex", "by", "by_value"]]))
     return out
 
 

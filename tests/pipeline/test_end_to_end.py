@@ -8,7 +8,6 @@ and a blocking data problem that stops the run with the validation report writte
 from __future__ import annotations
 
 import re
-import zipfile
 from pathlib import Path
 
 import docx
@@ -19,6 +18,7 @@ import pytest
 import gender_diag as gd
 from gender_diag.cli import main
 from gender_diag.resources import example_dir
+from tests.pipeline.outputs import output_texts
 
 EXAMPLE = example_dir()
 DRAWS = 1000  # fewer robustness draws than the default keep the suite fast
@@ -51,21 +51,6 @@ def identifier_values() -> set[str]:
             if re.search(r"(member_name|phone|dni_number|gps|interviewer)$", column):
                 values |= {v for v in frame[column].dropna() if len(v) >= 5}
     return values
-
-
-def output_texts(folder: Path):
-    """(path, text) of every output file; Office files are read from their XML parts."""
-    for path in sorted(folder.rglob("*")):
-        if not path.is_file() or path.suffix == ".png":
-            continue
-        if path.suffix in (".xlsx", ".docx"):
-            with zipfile.ZipFile(path) as z:
-                text = "".join(
-                    z.read(n).decode("utf-8", "ignore") for n in z.namelist() if n.endswith(".xml")
-                )
-        else:
-            text = path.read_text(encoding="utf-8", errors="ignore")
-        yield path, text
 
 
 def test_outputs_in_three_languages_open(example_run):

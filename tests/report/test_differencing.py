@@ -21,6 +21,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from gender_diag.report.sdc import OFFERED_THRESHOLDS, apply_sdc
+from tests.report.attacker import recoverable
 
 ADDITIVE = ("n", "population", "affected")
 
@@ -83,17 +84,8 @@ def rebuilt(published: pd.DataFrame, nesting: dict, column: str) -> list[tuple[s
         unknown = np.flatnonzero(cells[column].isna().to_numpy())
         if not len(unknown):
             continue
-        a = np.zeros((len(eqs), len(cells)))
-        for r, (parent, kids) in enumerate(eqs):
-            a[r, parent] += 1
-            a[r, kids] -= 1
-        a_u = a[:, unknown]
-        rank = np.linalg.matrix_rank(a_u)
-        for j, u in enumerate(unknown):
-            e = np.zeros((1, len(unknown)))
-            e[0, j] = 1
-            if np.linalg.matrix_rank(np.vstack([a_u, e])) == rank:
-                out.append((cells.loc[u, "by"], cells.loc[u, "by_value"]))
+        for u in recoverable(eqs, len(cells), unknown):
+            out.append((cells.loc[u, "by"], cells.loc[u, "by_value"]))
     return out
 
 
