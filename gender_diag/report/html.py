@@ -16,11 +16,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from gender_diag.report import layout
 from gender_diag.report.i18n import Texts
-from gender_diag.report.layout import Table, format_cell
+from gender_diag.report.layout import Table, format_cells
 from gender_diag.report.tables import Published
 
 _TEMPLATES = Path(__file__).resolve().parent / "templates"
@@ -32,18 +32,13 @@ _URL = re.compile(r"url\(#([^)]+)\)")
 
 
 @dataclass
-class Cell:
-    text: str
-    cls: str = ""
-    title: str = ""
-
-
-@dataclass
 class HtmlTable:
+    """A table ready for the template: ``rows`` hold each row's cells as escaped markup."""
+
     name: str
     title: str
     headers: list[str]
-    rows: list[list[Cell]]
+    rows: list[Markup]
 
 
 @dataclass
@@ -55,34 +50,51 @@ class Section:
     notes: list[str] = field(default_factory=list)
 
 
+def _escaped(values: list[str]) -> list[str]:
+    """HTML-escape a column, each distinct text once (labels and groups repeat down a column)."""
+    done = {v: str(escape(v)) for v in set(values)}
+    return [done[v] for v in values]
+
+
 def html_table(table: Table, texts: Texts, *, suppressed_title: str = "") -> HtmlTable:
-    """Format a layout table into strings (suppressed values shown as the mark)."""
+    """Format a layout table into escaped ``<td>`` cells (suppressed values shown as the
+    mark), column by column: one formatting pass and one escape per distinct text."""
     frame = table.frame.reset_index(drop=True)
+    n = len(frame)
     mark = texts["values.suppressed_mark"]
-    units = frame["scale"].tolist() if "scale" in frame.columns else [None] * len(frame)
+    unreliable = texts["values.unreliable"]
+    units = frame["scale"].tolist() if "scale" in frame.columns else [None] * n
+    sup = f'<td class="sup"{_title_attr(suppressed_title)}>{escape(mark)}</td>'
     columns = []
     for col in table.columns:
         flags = (
             frame[col.flag].fillna(False).astype(bool).tolist()
             if col.flag and col.flag in frame.columns
-            else [False] * len(frame)
+            else [False] * n
         )
         cls = "" if col.kind == "text" else "num"
         if col.kind == "vtext":
             cls = "num nowrap"
+        text = format_cells(frame[col.key], col.kind, units, texts)
+        html = _escaped(text)
+        wrap = col.kind == "vtext"
         cells = []
-        for value, flag, unit in zip(frame[col.key].tolist(), flags, units, strict=True):
+        for t, h, flag in zip(text, html, flags, strict=True):
             if flag:
-                cells.append(Cell(mark, "sup", suppressed_title))
+                cells.append(sup)
                 continue
-            text = format_cell(value, col.kind, unit, texts)
-            extra = " unreliable" if text == texts["values.unreliable"] else ""
-            if col.kind == "vtext" and len(text) > 14:
-                extra += " wrap"
-            cells.append(Cell(text, (cls + extra).strip()))
+            c = cls + (" unreliable" if t == unreliable else "")
+            if wrap and len(t) > 14:
+                c += " wrap"
+            c = c.strip()
+            cells.append(f'<td class="{escape(c)}">{h}</td>' if c else f"<td>{h}</td>")
         columns.append(cells)
-    rows = [list(r) for r in zip(*columns, strict=True)] if columns else []
+    rows = [Markup("".join(r)) for r in zip(*columns, strict=True)] if columns else []
     return HtmlTable(table.name, table.title, [c.header for c in table.columns], rows)
+
+
+def _title_attr(title: str) -> str:
+    return f' title="{escape(title)}"' if title else ""
 
 
 def inline_svg(svg: str, *, label: str, prefix: str = "") -> Markup:

@@ -15,10 +15,24 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import numpy as np
 import pandas as pd
 
-from gender_diag.report.i18n import Texts, format_number, format_percent
-from gender_diag.report.tables import Published, is_percent, label_map, scale_map, sex_wide
+from gender_diag.report.i18n import (
+    Texts,
+    format_number,
+    format_numbers,
+    format_percent,
+    format_percents,
+)
+from gender_diag.report.tables import (
+    PERCENT_UNITS,
+    Published,
+    is_percent,
+    label_map,
+    scale_map,
+    sex_wide,
+)
 from gender_diag.report.wording import is_headed
 
 
@@ -72,6 +86,46 @@ def format_cell(value: object, kind: str, unit: object, texts: Texts) -> str:
     if kind == "p":
         return format_number(value, lang, digits=3)
     return format_number(value, lang, digits=2)
+
+
+def format_cells(values: object, kind: str, units: object, texts: Texts) -> list[str]:
+    """:func:`format_cell` of a whole column at once (same strings): one formatting pass per
+    number format instead of one call per cell.
+
+    ``units`` holds each row's display scale (or one value for all rows).
+
+    >>> from gender_diag.report.i18n import load_texts
+    >>> format_cells([0.4567, None, 3.0], "est", ["proportion", "proportion", "hours"],
+    ...              load_texts("es"))
+    ['45,7\xa0%', '–', '3,00']
+    """
+    vals = pd.Series(values, dtype="object").reset_index(drop=True)
+    n = len(vals)
+    if kind in ("text", "vtext"):
+        missing = vals.map(lambda v: v is None or (isinstance(v, float) and v != v)).to_numpy(bool)
+        out = vals.astype(str)
+        out[missing] = ""
+        return out.tolist()
+    lang = texts.lang
+    if kind in ("est", "gap"):
+        scales = units if isinstance(units, list | tuple | pd.Series | np.ndarray) else [units] * n
+        pct = pd.Series(list(scales), dtype="object").astype(str).isin(PERCENT_UNITS).to_numpy()
+    else:
+        pct = np.zeros(n, dtype=bool)
+    out = np.empty(n, dtype=object)
+    if kind == "est":
+        out[pct] = format_percents(vals[pct], lang)
+        out[~pct] = format_numbers(vals[~pct], lang, digits=2)
+    elif kind == "gap":
+        num = pd.to_numeric(vals[pct], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
+        out[pct] = [x if x == "–" else x + " pp" for x in format_numbers(num * 100, lang, digits=1)]
+        out[~pct] = format_numbers(vals[~pct], lang, digits=2)
+    elif kind == "prob":
+        out[:] = format_percents(vals, lang, digits=0)
+    else:
+        digits = {"int": 0, "p": 3}.get(kind, 2)
+        out[:] = format_numbers(vals, lang, digits=digits)
+    return out.tolist()
 
 
 def _tr_by(frame: pd.DataFrame, texts: Texts, pub: Published) -> pd.DataFrame:

@@ -97,6 +97,23 @@ class Published:
     criteria: dict[str, Any] = field(default_factory=dict)
     #: Community code → district code (charts group communities by district).
     community_district: dict[str, str] = field(default_factory=dict)
+    #: Language-independent frames derived from the tables above (:func:`memo`), computed
+    #: once per run and shared by every writer and language.
+    cache: dict[Any, Any] = field(default_factory=dict, init=False, repr=False, compare=False)
+
+
+def memo(pub: Published, key: tuple, build: Any, *, reads: tuple = ()) -> Any:
+    """``build()`` computed once per ``pub`` and ``key``.
+
+    The writers ask for the same derived tables once per language and per output; the
+    tables of a Published are not modified in place after :func:`publish`. ``reads`` are
+    the frames ``build`` reads: a bundle whose frames were replaced since recomputes (their
+    identities are part of the key, and they are kept alive so that an id is not reused).
+    """
+    full = (*key, *(id(r) for r in reads))
+    if full not in pub.cache:
+        pub.cache[full] = (reads, build())
+    return pub.cache[full][1]
 
 
 _KEEP_NUMBERS = frozenset({"rank", "median_rank", "rank_low", "rank_high", "p_top_k"})
@@ -563,7 +580,13 @@ def sex_wide(pub: Published, *, by: str | None = "total") -> pd.DataFrame:
 
     Columns: ``indicator, by, by_value, unit, estimate_f, ci_low_f, ci_high_f, n_f,
     reliability_f, suppressed_f`` and the same for ``_m``, then the gap columns.
+    Computed once per bundle and level; each call gets its own copy.
     """
+    reads = (pub.indicators, pub.labels)
+    return memo(pub, ("sex_wide", by), lambda: _sex_wide(pub, by=by), reads=reads).copy()
+
+
+def _sex_wide(pub: Published, *, by: str | None) -> pd.DataFrame:
     ind = pub.indicators
     if by is not None:
         ind = ind[ind["by"] == by]
