@@ -26,7 +26,7 @@ from gender_diag.report import layout
 from gender_diag.report.i18n import Texts
 from gender_diag.report.layout import Table
 from gender_diag.report.reproducible import fixed_datetime
-from gender_diag.report.tables import Published, is_percent
+from gender_diag.report.tables import PERCENT_UNITS, Published, is_percent
 from gender_diag.safe_output import neutralise
 
 PURPLE = "#5B2C6F"
@@ -85,42 +85,44 @@ def _is_missing(value: object) -> bool:
 def write_table(
     ws, table: Table, texts: Texts, fmt: _Formats, *, start_row: int = 0, notes=()
 ) -> int:
-    """Write ``table`` with its header at ``start_row`` (0-based); return the next free row."""
+    """Write ``table`` with its header at ``start_row`` (0-based); return the next free row.
+
+    Column by column: a numeric column is converted, scaled and given its number formats in
+    one pass; only the XlsxWriter call remains per cell.
+    """
     mark = texts["values.suppressed_mark"]
     widths = [min(len(c.header), 40) for c in table.columns]
     for j, col in enumerate(table.columns):
         ws.write_string(start_row, j, neutralise(col.header), fmt.header)
     frame = table.frame.reset_index(drop=True)
-    units = frame["scale"].tolist() if "scale" in frame.columns else [None] * len(frame)
+    n = len(frame)
+    units = frame["scale"].tolist() if "scale" in frame.columns else [None] * n
+    pct = pd.Series(units, dtype="object").astype(str).isin(PERCENT_UNITS).to_numpy()
+    first = start_row + 1
     for j, col in enumerate(table.columns):
-        values = frame[col.key].tolist()
+        series = frame[col.key]
         flags = (
-            frame[col.flag].fillna(False).astype(bool).tolist()
+            frame[col.flag].fillna(False).astype(bool).to_numpy()
             if col.flag and col.flag in frame.columns
-            else [False] * len(frame)
+            else np.zeros(n, dtype=bool)
         )
         numeric = col.kind != "text"
-        for i, (value, flag, unit) in enumerate(zip(values, flags, units, strict=True)):
-            row = start_row + 1 + i
-            if flag:
-                ws.write_string(row, j, mark, fmt.suppressed)
-            elif _is_missing(value):
-                continue
-            elif numeric and isinstance(value, int | float) and not isinstance(value, bool):
-                number = float(value) * (100 if col.kind == "gap" and is_percent(unit) else 1)
-                ws.write_number(row, j, number, fmt.number(number_format(col.kind, unit)))
-            else:
-                if isinstance(value, bool | np.bool_):
-                    text = texts.value("", str(bool(value)))
-                else:
-                    text = str(value.item() if hasattr(value, "item") else value)
-                ws.write_string(row, j, neutralise(text), fmt.wrap if len(text) > 30 else None)
-                widths[j] = max(widths[j], min(len(text), 50))
+        if (
+            numeric
+            and pd.api.types.is_numeric_dtype(series)
+            and not pd.api.types.is_bool_dtype(series)
+        ):
+            _number_column(ws, j, first, series, flags, pct, col.kind, mark, fmt)
+        else:
+            longest = _text_column(
+                ws, j, first, series.tolist(), flags, pct, col.kind, texts, mark, fmt
+            )
+            widths[j] = max(widths[j], longest)
         if numeric:
             widths[j] = max(widths[j], 10)
     for j, w in enumerate(widths):
         ws.set_column(j, j, min(w + 2, 52))
-    last = start_row + len(frame)
+    last = start_row + n
     if table.columns:
         # filter and sort on every table; frozen header when it is the sheet's first table
         if start_row == 0:
@@ -128,11 +130,62 @@ def write_table(
             ws.freeze_panes(start_row + 1, 1)
             ws.repeat_rows(start_row)
         _print_setup(ws)
-    row = start_row + 1 + len(frame) + 1
+    row = start_row + 1 + n + 1
     for note in notes:
         ws.write_string(row, 0, neutralise(note), fmt.note)
         row += 1
     return row + 1
+
+
+def _number_column(ws, j, first, series, flags, pct, kind, mark, fmt) -> None:
+    """A numeric column: suppressed cells get the mark, blanks stay empty, numbers keep their
+    value (gaps of proportions × 100, in percentage points) with their number format."""
+    values = series.to_numpy(dtype=float, na_value=np.nan)
+    if kind == "gap":
+        values = np.where(pct, values * 100, values)
+    # formats are created on first use, as before, so that styles.xml keeps its order
+    formats: dict[bool, object] = {}
+    write_number, write_string = ws.write_number, ws.write_string
+    blank = np.isnan(values)
+    for i, (value, flag, is_pct, skip) in enumerate(
+        zip(values.tolist(), flags.tolist(), pct.tolist(), blank.tolist(), strict=True)
+    ):
+        if flag:
+            write_string(first + i, j, mark, fmt.suppressed)
+        elif not skip:
+            if is_pct not in formats:
+                unit = "proportion" if is_pct else None
+                formats[is_pct] = fmt.number(number_format(kind, unit))
+            write_number(first + i, j, value, formats[is_pct])
+
+
+def _text_column(ws, j, first, values, flags, pct, kind, texts, mark, fmt) -> int:
+    """A text (or mixed) column cell by cell; returns the longest text (capped at 50)."""
+    numeric = kind != "text"
+    longest = 0
+    safe: dict[str, object] = {}
+    for i, (value, flag, is_pct) in enumerate(
+        zip(values, flags.tolist(), pct.tolist(), strict=True)
+    ):
+        row = first + i
+        if flag:
+            ws.write_string(row, j, mark, fmt.suppressed)
+        elif _is_missing(value):
+            continue
+        elif numeric and isinstance(value, int | float) and not isinstance(value, bool):
+            number = float(value) * (100 if kind == "gap" and is_pct else 1)
+            unit = "proportion" if is_pct else None
+            ws.write_number(row, j, number, fmt.number(number_format(kind, unit)))
+        else:
+            if isinstance(value, bool | np.bool_):
+                text = texts.value("", str(bool(value)))
+            else:
+                text = str(value.item() if hasattr(value, "item") else value)
+            if text not in safe:
+                safe[text] = neutralise(text)
+            ws.write_string(row, j, safe[text], fmt.wrap if len(text) > 30 else None)
+            longest = max(longest, min(len(text), 50))
+    return longest
 
 
 def _print_setup(ws) -> None:
