@@ -21,6 +21,8 @@ priorities are a ranked dot chart. Each chart has its own caption (``charts.<nam
 from __future__ import annotations
 
 import textwrap
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -31,6 +33,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import TightLayoutEngine
 from matplotlib.ticker import FuncFormatter
 
 from gender_diag.errors import ConfigError
@@ -59,6 +62,35 @@ RC = {
 CHART_NAMES = ("dumbbell", "gaps", "weai", "priority", "communities")
 
 
+@dataclass
+class Drawn:
+    """A chart's geometry, drawn once, and the function that writes one language's texts
+    (titles, axis labels and tick labels, legends, number formats) onto it.
+
+    The data of a chart do not depend on the language; only its texts do. So every
+    language relabels the same figure instead of drawing it again: :meth:`labelled` puts
+    the subplot parameters back to those of the freshly drawn figure, writes the texts and
+    lays the figure out, which gives the figure a fresh drawing in that language would.
+    """
+
+    fig: Figure
+    label: Callable[[Texts], None]
+
+    def __post_init__(self) -> None:
+        sp = self.fig.subplotpars
+        self._params = {k: getattr(sp, k) for k in ("left", "right", "bottom", "top")}
+        self._params.update(wspace=sp.wspace, hspace=sp.hspace)
+
+    def labelled(self, texts: Texts) -> Figure:
+        self.fig.subplots_adjust(**self._params)
+        self.label(texts)
+        return self.fig
+
+
+def _labelled(drawn: Drawn | None, texts: Texts) -> Figure | None:
+    return None if drawn is None else drawn.labelled(texts)
+
+
 def wrap_label(text: str, width: int = 38) -> str:
     return "\n".join(textwrap.wrap(str(text), width)) or str(text)
 
@@ -84,6 +116,10 @@ def chart_dumbbell(
     pub: Published, texts: Texts, *, limit: int = 25, indicators: list[str] | None = None
 ) -> Figure | None:
     """Women vs men by indicator, total level, with 95 % CIs (proportions, in %)."""
+    return _labelled(_dumbbell(pub, limit=limit, indicators=indicators), texts)
+
+
+def _dumbbell(pub: Published, *, limit: int = 25, indicators: list[str] | None = None):
     wide = _percent_rows(pub)
     if indicators is not None:
         pos = {k: i for i, k in enumerate(indicators)}
@@ -98,9 +134,9 @@ def chart_dumbbell(
     wide = wide.head(limit)
     if wide.empty:
         return None
-    labels = label_map(pub, texts.lang)
     y = np.arange(len(wide))[::-1]
     fig, ax = plt.subplots(figsize=(8, 0.32 * len(wide) + 1.4))
+    keyed = []
     for sfx, colour, name in (("f", WOMEN, "women"), ("m", MEN, "men")):
         est = wide[f"estimate_{sfx}"].to_numpy(dtype=float) * 100
         lo = wide[f"ci_low_{sfx}"].to_numpy(dtype=float) * 100
@@ -109,14 +145,8 @@ def chart_dumbbell(
         weak = wide[f"reliability_{sfx}"].isin(["caution", "unreliable"]).to_numpy()
         offset = 0.12 if sfx == "f" else -0.12
         ax.hlines(y[ok] + offset, lo[ok], hi[ok], color=colour, lw=1.2, alpha=0.7)
-        ax.plot(
-            est[ok & ~weak],
-            y[ok & ~weak] + offset,
-            "o",
-            color=colour,
-            ms=5,
-            label=texts[f"charts.{name}"],
-        )
+        (line,) = ax.plot(est[ok & ~weak], y[ok & ~weak] + offset, "o", color=colour, ms=5)
+        keyed.append((line, f"charts.{name}"))
         # estimates flagged by their CV are drawn hollow
         ax.plot(est[ok & weak], y[ok & weak] + offset, "o", mfc="white", mec=colour, ms=5)
     both = wide[["estimate_f", "estimate_m"]].notna().all(axis=1).to_numpy()
@@ -128,15 +158,22 @@ def chart_dumbbell(
         lw=0.6,
         zorder=0,
     )
-    ax.set_yticks(y, [wrap_label(labels.get(i, i), 45) for i in wide["indicator"]])
     ax.set_xlim(0, 100)
-    _percent_axis(ax, texts.lang)
-    ax.set_xlabel(texts["charts.dumbbell_x"])
-    _title(fig, texts["charts.dumbbell_title"])
-    ax.legend(loc="lower right", frameon=False)
     ax.grid(axis="x", color="#dddddd", lw=0.5)
-    _layout(fig)
-    return fig
+    indicators_shown = wide["indicator"].tolist()
+
+    def label(texts: Texts) -> None:
+        labels = label_map(pub, texts.lang)
+        ax.set_yticks(y, [wrap_label(labels.get(i, i), 45) for i in indicators_shown])
+        _percent_axis(ax, texts.lang)
+        ax.set_xlabel(texts["charts.dumbbell_x"])
+        _title(fig, texts["charts.dumbbell_title"])
+        for line, key in keyed:
+            line.set_label(texts[key])
+        ax.legend(loc="lower right", frameon=False)
+        _layout(fig)
+
+    return Drawn(fig, label)
 
 
 def _oriented(wide: pd.DataFrame) -> np.ndarray:
@@ -148,6 +185,10 @@ def _oriented(wide: pd.DataFrame) -> np.ndarray:
 def chart_gaps(pub: Published, texts: Texts, *, limit: int = 25) -> Figure | None:
     """Gaps at the total level in percentage points, oriented (right = women worse off) and
     sorted, with 95 % CIs."""
+    return _labelled(_gaps(pub, limit=limit), texts)
+
+
+def _gaps(pub: Published, *, limit: int = 25) -> Drawn | None:
     wide = _percent_rows(pub)
     wide = wide[wide["gap"].notna()].copy()
     if wide.empty:
@@ -160,7 +201,6 @@ def chart_gaps(pub: Published, texts: Texts, *, limit: int = 25) -> Figure | Non
     wide["abs"] = wide["o"].abs()
     wide = wide.sort_values(["abs", "indicator"], ascending=[False, True]).head(limit)
     wide = wide.sort_values(["o", "indicator"], ascending=[True, False], kind="mergesort")
-    labels = label_map(pub, texts.lang)
     y = np.arange(len(wide))
     gap = wide["o"].to_numpy(dtype=float)
     err = np.vstack([gap - wide["o_lo"].to_numpy(float), wide["o_hi"].to_numpy(float) - gap])
@@ -168,18 +208,25 @@ def chart_gaps(pub: Published, texts: Texts, *, limit: int = 25) -> Figure | Non
     fig, ax = plt.subplots(figsize=(8, 0.3 * len(wide) + 1.6))
     ax.barh(y, gap, color=np.where(women_behind, WOMEN, MEN), alpha=0.8)
     handles = [
-        plt.Rectangle((0, 0), 1, 1, color=WOMEN, alpha=0.8, label=texts["charts.women_behind"]),
-        plt.Rectangle((0, 0), 1, 1, color=MEN, alpha=0.8, label=texts["charts.men_behind"]),
+        plt.Rectangle((0, 0), 1, 1, color=WOMEN, alpha=0.8),
+        plt.Rectangle((0, 0), 1, 1, color=MEN, alpha=0.8),
     ]
-    ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=8)
     ax.errorbar(gap, y, xerr=np.nan_to_num(np.abs(err)), fmt="none", ecolor="#333333", lw=0.8)
     ax.axvline(0, color="#333333", lw=0.8)
-    ax.set_yticks(y, [wrap_label(labels.get(i, i), 45) for i in wide["indicator"]])
-    _percent_axis(ax, texts.lang, points=True)
-    ax.set_xlabel(texts["charts.gaps_x"])
-    _title(fig, texts["charts.gaps_title"])
-    _layout(fig)
-    return fig
+    indicators_shown = wide["indicator"].tolist()
+
+    def label(texts: Texts) -> None:
+        labels = label_map(pub, texts.lang)
+        for handle, key in zip(handles, ("women_behind", "men_behind"), strict=True):
+            handle.set_label(texts[f"charts.{key}"])
+        ax.legend(handles=handles, loc="lower right", frameon=False, fontsize=8)
+        ax.set_yticks(y, [wrap_label(labels.get(i, i), 45) for i in indicators_shown])
+        _percent_axis(ax, texts.lang, points=True)
+        ax.set_xlabel(texts["charts.gaps_x"])
+        _title(fig, texts["charts.gaps_title"])
+        _layout(fig)
+
+    return Drawn(fig, label)
 
 
 def _weai_label(texts: Texts, key: object) -> str:
@@ -227,12 +274,16 @@ def chart_weai(pub: Published, texts: Texts) -> Figure | None:
     The contributions to disempowerment carry no standard error upstream, so the chart shows
     the inadequacy rates behind them, which do; the contributions are in the indices table.
     """
+    return _labelled(_weai(pub), texts)
+
+
+def _weai(pub: Published) -> Drawn | None:
     found = _weai_contributions(pub)
     if found is None:
         return None
     name, contrib = found
     if "weai_key" not in pub.labels.columns:
-        return _weai_contribution_bars(name, contrib, texts)
+        return _weai_contribution_bars(name, contrib)
     keys = dict(zip(pub.labels["weai_key"].astype(str), pub.labels["indicator"].astype(str),
                     strict=True))  # fmt: skip
     wide = sex_wide(pub, by="total").set_index("indicator")
@@ -253,45 +304,61 @@ def chart_weai(pub: Published, texts: Texts) -> Figure | None:
             }
         )
     if not rows:
-        return _weai_contribution_bars(name, contrib, texts)
+        return _weai_contribution_bars(name, contrib)
     data = pd.DataFrame(rows).sort_values(["est_f", "key"], kind="mergesort")
     y = np.arange(len(data))
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.6))
     h = 0.38
+    keyed = []
     for sfx, colour, off in (("f", WOMEN, h / 2), ("m", MEN, -h / 2)):
         est = data[f"est_{sfx}"].to_numpy(float)
         err = np.nan_to_num(np.abs(np.vstack([est - data[f"lo_{sfx}"], data[f"hi_{sfx}"] - est])))
-        label = texts["charts.women" if sfx == "f" else "charts.men"]
-        ax.barh(y + off, est, h, color=colour, alpha=0.85, label=label)
+        bars = ax.barh(y + off, est, h, color=colour, alpha=0.85)
+        keyed.append((bars, "charts.women" if sfx == "f" else "charts.men"))
         ax.errorbar(est, y + off, xerr=err, fmt="none", ecolor="#333333", lw=0.8)
-    ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in data["key"]])
     ax.set_xlim(0, 100)
-    _percent_axis(ax, texts.lang)
-    ax.set_xlabel(texts["charts.weai_x"])
-    _title(fig, f"{texts['charts.weai_title']} ({name.upper().replace('PRO-', 'pro-')})")
-    ax.legend(loc="lower right", frameon=False)
-    _layout(fig)
-    return fig
+    keys = data["key"].tolist()
+    index = name.upper().replace("PRO-", "pro-")
+
+    def label(texts: Texts) -> None:
+        ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in keys])
+        _percent_axis(ax, texts.lang)
+        ax.set_xlabel(texts["charts.weai_x"])
+        _title(fig, f"{texts['charts.weai_title']} ({index})")
+        for bars, key in keyed:
+            bars.set_label(texts[key])
+        ax.legend(loc="lower right", frameon=False)
+        _layout(fig)
+
+    return Drawn(fig, label)
 
 
-def _weai_contribution_bars(name: str, contrib: pd.DataFrame, texts: Texts) -> Figure:
+def _weai_contribution_bars(name: str, contrib: pd.DataFrame) -> Drawn:
     """Contributions to disempowerment (no CI upstream), when no adequacy indicator is known."""
     data = contrib.sort_values(["estimate_f", "indicator"], kind="mergesort")
     y = np.arange(len(data))
     fig, ax = plt.subplots(figsize=(7, 0.45 * len(data) + 1.6))
     h = 0.38
+    keyed = []
     for sfx, colour, off in (("f", WOMEN, h / 2), ("m", MEN, -h / 2)):
         if f"estimate_{sfx}" in data.columns:
-            label = texts["charts.women" if sfx == "f" else "charts.men"]
             est = data[f"estimate_{sfx}"].to_numpy(float) * 100
-            ax.barh(y + off, est, h, color=colour, label=label)
-    ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in data["indicator"]])
-    _number_axis(ax, texts.lang, digits=0)
-    ax.set_xlabel(texts["charts.weai_contrib_x"])
-    _title(fig, f"{texts['charts.weai_contrib_title']} ({name.upper().replace('PRO-', 'pro-')})")
-    ax.legend(loc="lower right", frameon=False)
-    _layout(fig)
-    return fig
+            bars = ax.barh(y + off, est, h, color=colour)
+            keyed.append((bars, "charts.women" if sfx == "f" else "charts.men"))
+    keys = data["indicator"].tolist()
+    index = name.upper().replace("PRO-", "pro-")
+
+    def label(texts: Texts) -> None:
+        ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in keys])
+        _number_axis(ax, texts.lang, digits=0)
+        ax.set_xlabel(texts["charts.weai_contrib_x"])
+        _title(fig, f"{texts['charts.weai_contrib_title']} ({index})")
+        for bars, key in keyed:
+            bars.set_label(texts[key])
+        ax.legend(loc="lower right", frameon=False)
+        _layout(fig)
+
+    return Drawn(fig, label)
 
 
 def _title(fig: Figure, text: str) -> None:
@@ -299,13 +366,20 @@ def _title(fig: Figure, text: str) -> None:
     fig.suptitle(wrap_label(text, 80), x=0.01, ha="left", fontsize=11)
 
 
-def _layout(fig: Figure) -> None:
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
+def _layout(fig: Figure, rect: tuple[float, ...] | None = None) -> None:
+    """``fig.tight_layout(rect=...)`` without leaving a placeholder layout engine on the
+    figure, which would make every ``savefig`` draw the whole figure once more first."""
+    rect = rect or (0, 0, 1, 1 - 0.5 / fig.get_figheight())
+    TightLayoutEngine(rect=rect).execute(fig)
 
 
 def chart_priority(pub: Published, texts: Texts, *, limit: int = 20) -> Figure | None:
     """Priority matrix of the ``limit`` top-ranked published gaps: size against feasibility,
     points labelled by rank."""
+    return _labelled(_priority(pub, texts, limit=limit), texts)
+
+
+def _priority(pub: Published, texts: Texts, *, limit: int = 20) -> Drawn | None:
     rk = pub.ranking
     if not rk.empty:
         rk = rk[~rk["suppressed"].astype(bool)].sort_values("rank", kind="mergesort").head(limit)
@@ -319,7 +393,7 @@ def chart_priority(pub: Published, texts: Texts, *, limit: int = 20) -> Figure |
         return None
     scored = "team_scored" in rk.columns and rk["team_scored"].fillna(False).astype(bool).any()
     if y_col is None or not scored:
-        return chart_priority_dots(pub, texts)
+        return _priority_dots(pub, texts)
     size = rk[x_col] if x_col else rk.get("gap", pd.Series(np.nan, index=rk.index)).abs()
     data = pd.DataFrame(
         {
@@ -350,18 +424,27 @@ def chart_priority(pub: Published, texts: Texts, *, limit: int = 20) -> Figure |
         ax.annotate(label, (x, yv), textcoords="offset points", xytext=offset, fontsize=8)
     ax.axvline(data["x"].median(), color="#bbbbbb", lw=0.8, ls="--")
     ax.axhline(data["y"].median(), color="#bbbbbb", lw=0.8, ls="--")
-    _number_axis(ax, texts.lang, "x", digits=2)
-    _number_axis(ax, texts.lang, "y", digits=1)
-    ax.set_xlabel(texts["charts.matrix_x"])
-    ax.set_ylabel(texts["charts.matrix_y"])
-    _title(fig, texts["charts.matrix_title"])
-    _layout(fig)
-    return fig
+
+    def label(texts: Texts) -> None:
+        _number_axis(ax, texts.lang, "x", digits=2)
+        _number_axis(ax, texts.lang, "y", digits=1)
+        ax.set_xlabel(texts["charts.matrix_x"])
+        ax.set_ylabel(texts["charts.matrix_y"])
+        _title(fig, texts["charts.matrix_title"])
+        _layout(fig)
+
+    return Drawn(fig, label)
 
 
 def chart_priority_dots(pub: Published, texts: Texts, *, limit: int = 15) -> Figure | None:
     """The distinct priorities (one per concept) ranked, as a dot chart of their scores with
     the 90 % rank interval under weight uncertainty written beside each dot."""
+    return _labelled(_priority_dots(pub, texts, limit=limit), texts)
+
+
+def _priority_dots(pub: Published, texts: Texts, *, limit: int = 15) -> Drawn | None:
+    """The dot chart; ``texts`` serve only to list the priorities (their order, scores and
+    reliability do not depend on the language)."""
     from gender_diag.report.summary import priorities
 
     rows = priorities(pub, texts, limit=limit)
@@ -375,13 +458,16 @@ def chart_priority_dots(pub: Published, texts: Texts, *, limit: int = 15) -> Fig
     ax.plot(score[~reliable], y[~reliable], "o", mfc="white", mec=WOMEN, ms=6)
     ax.hlines(y, np.nanmin(score) * 0.95 if np.isfinite(score).any() else 0, score,
               color="#dddddd", lw=0.8, zorder=0)  # fmt: skip
-    labels = [wrap_label(f"{r.priority}. {r.label} — {r.place}", 60) for r in rows]
-    ax.set_yticks(y, labels)
-    _number_axis(ax, texts.lang, "x", digits=2)
-    ax.set_xlabel(texts["charts.priority_x"])
-    _title(fig, texts["charts.priority_title"])
-    _layout(fig)
-    return fig
+
+    def label(texts: Texts) -> None:
+        named = priorities(pub, texts, limit=limit)
+        ax.set_yticks(y, [wrap_label(f"{r.priority}. {r.label} — {r.place}", 60) for r in named])
+        _number_axis(ax, texts.lang, "x", digits=2)
+        ax.set_xlabel(texts["charts.priority_x"])
+        _title(fig, texts["charts.priority_title"])
+        _layout(fig)
+
+    return Drawn(fig, label)
 
 
 def _as_float(v: object) -> float:
@@ -393,6 +479,10 @@ def _as_float(v: object) -> float:
 
 def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figure | None:
     """Small multiples: women and men by community for the top-ranked proportion indicators."""
+    return _labelled(_communities(pub, panels=panels), texts)
+
+
+def _communities(pub: Published, *, panels: int = 6) -> Drawn | None:
     comm = _percent_rows(pub, by="community")
     if comm.empty:
         return None
@@ -404,7 +494,6 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
     order = [i for i in ranked if i in set(comm["indicator"])]
     order += [i for i in comm["indicator"].drop_duplicates() if i not in order]
     order = order[:panels]
-    labels = label_map(pub, texts.lang)
     ncol = 2
     nrow = int(np.ceil(len(order) / ncol))
     fig, axes = plt.subplots(nrow, ncol, figsize=(10, 3.2 * nrow), sharex=True, squeeze=False)
@@ -431,9 +520,7 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
             ax.vlines(x[ok] + off, lo[ok], hi[ok], color=colour, lw=0.5, alpha=0.5)
             ax.plot(x[ok & ~weak] + off, est[ok & ~weak], "o", color=colour, ms=4)
             ax.plot(x[ok & weak] + off, est[ok & weak], "o", mfc="white", mec=colour, ms=4)
-        ax.set_title(wrap_label(labels.get(ind, ind), 34), fontsize=8, loc="left")
         ax.set_ylim(0, 100)
-        _percent_axis(ax, texts.lang, "y")
         names = [pub.places.get(v, v) for v in values]
         ax.set_xticks(x, names, rotation=90, fontsize=5.5)
         for d in dict.fromkeys(districts):
@@ -446,17 +533,32 @@ def chart_communities(pub: Published, texts: Texts, *, panels: int = 6) -> Figur
     for ax in list(axes.flat)[len(order) :]:
         ax.set_visible(False)
     handles = [
-        plt.Line2D([], [], marker="o", ls="", color=WOMEN, label=texts["charts.women"]),
-        plt.Line2D([], [], marker="o", ls="", color=MEN, label=texts["charts.men"]),
+        plt.Line2D([], [], marker="o", ls="", color=WOMEN),
+        plt.Line2D([], [], marker="o", ls="", color=MEN),
     ]
-    fig.legend(handles=handles, loc="upper right", frameon=False, ncol=2)
-    fig.suptitle(texts["charts.communities_title"], x=0.01, ha="left", fontsize=11)
-    fig.tight_layout(rect=(0, 0, 1, 0.95))
-    return fig
+
+    def label(texts: Texts) -> None:
+        labels = label_map(pub, texts.lang)
+        for ax, ind in zip(axes.flat, order, strict=False):
+            ax.set_title(wrap_label(labels.get(ind, ind), 34), fontsize=8, loc="left")
+            _percent_axis(ax, texts.lang, "y")
+        for legend in list(fig.legends):  # the previous language's
+            legend.remove()
+        for handle, key in zip(handles, ("charts.women", "charts.men"), strict=True):
+            handle.set_label(texts[key])
+        fig.legend(handles=handles, loc="upper right", frameon=False, ncol=2)
+        fig.suptitle(texts["charts.communities_title"], x=0.01, ha="left", fontsize=11)
+        _layout(fig, rect=(0, 0, 1, 0.95))
+
+    return Drawn(fig, label)
 
 
 def chart_brief(pub: Published, texts: Texts, *, limit: int = 8) -> Figure | None:
     """The policy-brief chart: women vs men for the top-ranked proportion indicators."""
+    return _labelled(_brief(pub, limit=limit), texts)
+
+
+def _brief(pub: Published, *, limit: int = 8) -> Drawn | None:
     ranked = (
         pub.priorities["indicator"].astype(str).tolist()
         if len(pub.priorities)
@@ -467,8 +569,8 @@ def chart_brief(pub: Published, texts: Texts, *, limit: int = 8) -> Figure | Non
     pct = set(_percent_rows(pub)["indicator"])
     chosen = [i for i in ranked if i in pct][:limit]
     if not chosen:
-        return chart_dumbbell(pub, texts, limit=limit)
-    return chart_dumbbell(pub, texts, limit=limit, indicators=chosen)
+        return _dumbbell(pub, limit=limit)
+    return _dumbbell(pub, limit=limit, indicators=chosen)
 
 
 BUILDERS = {
@@ -480,23 +582,57 @@ BUILDERS = {
     "brief": chart_brief,
 }
 
+#: The geometry of each chart, drawn once for every language (:class:`Drawn`); the
+#: builders that need texts use them only to find what to draw, never for its wording.
+DRAWERS: dict[str, Callable[[Published, Texts], Drawn | None]] = {
+    "dumbbell": lambda pub, _t: _dumbbell(pub),
+    "gaps": lambda pub, _t: _gaps(pub),
+    "weai": lambda pub, _t: _weai(pub),
+    "priority": lambda pub, t: _priority(pub, t),
+    "communities": lambda pub, _t: _communities(pub),
+    "brief": lambda pub, _t: _brief(pub),
+}
+
 
 def render_chart(name: str, pub: Published, texts: Texts) -> tuple[bytes, str] | None:
     """Draw one chart and return ``(png_bytes, svg_text)``, or ``None`` if nothing to draw."""
+    drawn = render_charts(name, pub, [texts])
+    return None if drawn is None else drawn[texts.lang]
+
+
+def render_charts(
+    name: str, pub: Published, languages: Sequence[Texts]
+) -> dict[str, tuple[bytes, str]] | None:
+    """Draw one chart once and save it labelled in each language.
+
+    Returns ``{lang: (png_bytes, svg_text)}``, or ``None`` if there is nothing to draw. The
+    geometry is drawn once (:class:`Drawn`); each language writes its texts on it, is laid
+    out and saved as a 200 dpi PNG and an SVG, the same files as a drawing per language.
+    """
     import io
 
-    rc = dict(RC, **{"svg.hashsalt": f"gender_diag-{name}-{texts.lang}"})
-    with matplotlib.rc_context(rc):
-        fig = BUILDERS[name](pub, texts)
-        if fig is None:
-            return None
-        try:
-            png, svg = io.BytesIO(), io.StringIO()
-            fig.savefig(png, format="png", metadata={"Software": None})
-            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-        finally:
-            plt.close(fig)
-    return png.getvalue(), svg.getvalue()
+    if not languages:
+        return {}
+
+    def rc(texts: Texts) -> dict[str, object]:
+        return dict(RC, **{"svg.hashsalt": f"gender_diag-{name}-{texts.lang}"})
+
+    with matplotlib.rc_context(rc(languages[0])):
+        drawn = DRAWERS[name](pub, languages[0])
+    if drawn is None:
+        return None
+    out: dict[str, tuple[bytes, str]] = {}
+    try:
+        for texts in languages:
+            with matplotlib.rc_context(rc(texts)):
+                fig = drawn.labelled(texts)
+                png, svg = io.BytesIO(), io.StringIO()
+                fig.savefig(png, format="png", metadata={"Software": None})
+                fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+            out[texts.lang] = (png.getvalue(), svg.getvalue())
+    finally:
+        plt.close(drawn.fig)
+    return out
 
 
 def write_charts(pub: Published, texts: Texts, out_dir: Path) -> dict[str, dict[str, object]]:
@@ -508,8 +644,18 @@ def write_charts(pub: Published, texts: Texts, out_dir: Path) -> dict[str, dict[
         Chart name → ``{"png": Path, "svg": Path, "png_bytes": bytes, "svg_text": str,
         "title": str}`` for the charts that could be drawn.
     """
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
+    return write_charts_languages(pub, [texts], {texts.lang: Path(out_dir)})[texts.lang]
+
+
+def write_charts_languages(
+    pub: Published, languages: Sequence[Texts], out_dirs: dict[str, Path]
+) -> dict[str, dict[str, dict[str, object]]]:
+    """:func:`write_charts` for several languages, each chart drawn once for all of them.
+
+    ``out_dirs`` maps each language to its folder; returns ``{lang: write_charts(...)}``.
+    """
+    for folder in out_dirs.values():
+        Path(folder).mkdir(parents=True, exist_ok=True)
     titles = {
         "brief": "charts.brief_title",
         "dumbbell": "charts.dumbbell_title",
@@ -524,25 +670,27 @@ def write_charts(pub: Published, texts: Texts, out_dir: Path) -> dict[str, dict[
     )
     if not scored:
         titles["priority"] = "charts.priority_title"
-    written: dict[str, dict[str, object]] = {}
+    written: dict[str, dict[str, dict[str, object]]] = {t.lang: {} for t in languages}
     for name in ("brief", *CHART_NAMES):
-        drawn = render_chart(name, pub, texts)
+        drawn = render_charts(name, pub, languages)
         if drawn is None:
             continue
-        png, svg = drawn
-        png_path, svg_path = out_dir / f"{name}.png", out_dir / f"{name}.svg"
-        png_path.write_bytes(png)
-        svg_path.write_text(svg, encoding="utf-8", newline="\n")
-        written[name] = {
-            "png": png_path,
-            "svg": svg_path,
-            "png_bytes": png,
-            "svg_text": svg,
-            "title": texts[titles[name]],
-            "caption": " ".join(
-                [texts[f"charts.{_caption_key(name, scored)}_caption"], texts["charts.hollow"]]
-            ),
-        }
+        for texts in languages:
+            png, svg = drawn[texts.lang]
+            out_dir = Path(out_dirs[texts.lang])
+            png_path, svg_path = out_dir / f"{name}.png", out_dir / f"{name}.svg"
+            png_path.write_bytes(png)
+            svg_path.write_text(svg, encoding="utf-8", newline="\n")
+            written[texts.lang][name] = {
+                "png": png_path,
+                "svg": svg_path,
+                "png_bytes": png,
+                "svg_text": svg,
+                "title": texts[titles[name]],
+                "caption": " ".join(
+                    [texts[f"charts.{_caption_key(name, scored)}_caption"], texts["charts.hollow"]]
+                ),
+            }
     return written
 
 

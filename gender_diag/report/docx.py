@@ -94,7 +94,9 @@ def _space(paragraph, before: float = 0, after: float = 3) -> None:
     fmt.space_before, fmt.space_after = Pt(before), Pt(after)
 
 
-def build_brief(pub: Published, texts: Texts) -> docx.document.Document:
+def build_brief(
+    pub: Published, texts: Texts, *, chart_png: bytes | None = None
+) -> docx.document.Document:
     """Build the policy brief in memory (see :func:`write_brief`).
 
     Two A4 pages: title and source; a key-asks box (the policy proposals, by action); the
@@ -162,9 +164,11 @@ def build_brief(pub: Published, texts: Texts) -> docx.document.Document:
     else:
         doc.add_paragraph(t["report.none"])
 
-    drawn = render_chart("brief", pub, t)
-    if drawn is not None:
-        doc.add_picture(io.BytesIO(drawn[0]), width=Cm(13.5))
+    if chart_png is None:
+        drawn = render_chart("brief", pub, t)
+        chart_png = None if drawn is None else drawn[0]
+    if chart_png is not None:
+        doc.add_picture(io.BytesIO(chart_png), width=Cm(13.5))
         cap = doc.add_paragraph(f"{t['charts.brief_title']}. {t['charts.hollow']}")
         _small(cap, 8)
         cap.runs[0].italic = True
@@ -234,10 +238,16 @@ def _first_sentence(text: str) -> str:
     return text if end < 0 else text[: end + 1]
 
 
-def write_brief(pub: Published, texts: Texts, path: Path) -> Path:
-    """Write the policy brief of one language (e.g. ``es/resumen_politicas.docx``)."""
+def write_brief(
+    pub: Published, texts: Texts, path: Path, *, chart_png: bytes | None = None
+) -> Path:
+    """Write the policy brief of one language (e.g. ``es/resumen_politicas.docx``).
+
+    ``chart_png``: the brief chart already drawn in this language (the report's), else it
+    is drawn here.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    build_brief(pub, texts).save(str(path))
+    build_brief(pub, texts, chart_png=chart_png).save(str(path))
     normalise_zip(path, fixed_datetime(pub.date))
     return path

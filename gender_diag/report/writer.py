@@ -67,7 +67,7 @@ def write_reports(
     # that ``import gender_diag`` stays light (tested in tests/pipeline/test_architecture.py)
     from gender_diag.report.changes import change_extra
     from gender_diag.report.changes import write_chart as write_change_chart
-    from gender_diag.report.charts import write_charts
+    from gender_diag.report.charts import write_charts_languages
     from gender_diag.report.dictionary import write_dictionary
     from gender_diag.report.docx import write_brief
     from gender_diag.report.excel import write_excel
@@ -92,10 +92,15 @@ def write_reports(
     written.append(write_csv(internal_log, out / INTERNAL_DIR / "sdc_log.csv"))
     written.append(write_readme(out / INTERNAL_DIR))
     written += write_csvs(pub, out / "csv")
-    for lang in langs:
-        texts = load_texts(lang)
+    # each chart is drawn once and labelled in every language (the data do not change)
+    languages = [load_texts(lang) for lang in langs]
+    drawn = write_charts_languages(
+        pub, languages, {t.lang: out / "charts" / t.lang for t in languages}
+    )
+    for texts in languages:
+        lang = texts.lang
         charts = write_change_chart(pub, texts, out / "charts" / lang)
-        charts.update(write_charts(pub, texts, out / "charts" / lang))
+        charts.update(drawn[lang])
         for info in charts.values():
             written += [info["png"], info["svg"]]
         written.append(write_dictionary(pub, texts, out / "csv"))
@@ -103,5 +108,7 @@ def write_reports(
         written.append(write_html(pub, texts, charts, folder / _file_name(texts, "files.report")))
         written.append(write_annex(pub, texts, folder / _file_name(texts, "files.annex")))
         written.append(write_excel(pub, texts, folder / _file_name(texts, "files.workbook")))
-        written.append(write_brief(pub, texts, folder / _file_name(texts, "files.brief")))
+        brief = folder / _file_name(texts, "files.brief")
+        png = charts["brief"]["png_bytes"] if "brief" in charts else None
+        written.append(write_brief(pub, texts, brief, chart_png=png))
     return [Path(p) for p in written]
