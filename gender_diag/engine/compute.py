@@ -244,7 +244,8 @@ def compute_indicators_sql(
     spark_master: str = "local[2]",
     backend: Backend | None = None,
     by: Sequence[str] = C.DEFAULT_BY,
-    alpha: float = 0.05,
+    confidence: float | None = None,
+    alpha: float | None = None,
     ci_method: str = "logit",
     indicators: Iterable[str] | None = None,
     include_sensitive_by: Iterable[str] = (),
@@ -267,12 +268,15 @@ def compute_indicators_sql(
         Design roles; required with ``files`` (``weight`` at least).
 
     Other parameters are those of ``compute_indicators``; the result is the same table
-    (equal to 1e-9), except that the rules are evaluated in the engine.
+    (equal to 1e-9), except that the rules are evaluated in the engine; ``confidence``
+    (or the older ``alpha``) defaults, as there, to the design's confidence level.
     """
-    if not 0 < alpha < 1:
-        from gender_diag.errors import bad_parameter
+    from gender_diag.contracts.parameters import resolve_confidence
 
-        raise bad_parameter("alpha", "compute_indicators", "a number in (0, 1)", alpha)
+    level = None  # default: the design's confidence, as compute_indicators
+    if confidence is not None or alpha is not None:  # a wrong level fails before any work
+        c = 0.95 if confidence is None else confidence
+        level = resolve_confidence(c, alpha, owner="compute_indicators")
     catalogue = C.as_catalogue(catalogue)
     if files is None:
         _, spec = C.tables_and_design(survey, design)
@@ -311,7 +315,7 @@ def compute_indicators_sql(
                 schemas[name] = backend.schema(name)
         meta = {i.id: i for i in catalogue.indicators}
         types = {i.id: i.type for i in catalogue.indicators}
-        level = 1 - alpha
+        level = spec.confidence if level is None else level
         parts = []
         for unit, table in UNIT_TABLES.items():
             inds = [i for i in catalogue.indicators if i.unit == unit]

@@ -258,8 +258,12 @@ def rank_gaps(
     for m, s in all_scores.items():
         methods[f"rank_{m}"] = rank_scores(s, tol=tol) if len(g) else []
         methods[f"score_{m}"] = s
+    # agreement of the rankings (ties within ``tol`` as the ranks have them): Kendall's tau on
+    # raw scores would count floating-point noise between tied scores as an order, and differ
+    # by engine
+    ranked = {m: _tied_ranks(s, tol) for m, s in all_scores.items()}
     agreement = (
-        method_agreement(all_scores)
+        method_agreement(ranked)
         if len(g) > 1
         else pd.DataFrame(columns=["method_a", "method_b", "tau", "p_value"])
     )
@@ -383,3 +387,18 @@ def explain(
                 )
             )
     return result
+
+
+def _tied_ranks(scores: np.ndarray, tol: float) -> np.ndarray:
+    """Ranks of ``scores`` with ties within ``tol`` (``rank_scores``), NaN scores kept NaN
+    (so Kendall's tau treats them as the raw scores would).
+
+    >>> _tied_ranks(np.array([0.5, 0.5 + 1e-15, np.nan, 0.2]), 1e-9).tolist()
+    [1.0, 1.0, nan, 3.0]
+    """
+    s = np.asarray(scores, dtype=float)
+    if not len(s):
+        return s
+    ranks = rank_scores(s, tol=tol).astype(float)
+    ranks[np.isnan(s)] = np.nan
+    return ranks

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gender_diag.contracts.display import settle
 from gender_diag.report.i18n import Texts, format_number, format_percent
 from gender_diag.report.layout import Column, Table, place_text, value_label
 from gender_diag.report.tables import Published, is_percent, label_map, scale_map, sex_wide
@@ -88,7 +89,7 @@ def women_worse(gap: object, direction: object) -> bool | None:
     >>> women_worse(0.39, "higher_worse"), women_worse(-0.44, "higher_better")
     (True, True)
     """
-    g = _num(gap)
+    g = settle(_num(gap))  # noise around an exact zero is no gap, whichever engine ran
     if math.isnan(g) or g == 0:
         return None
     worse = g > 0 if str(direction) == "higher_worse" else g < 0

@@ -18,6 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gender_diag.config import read_yaml
+from gender_diag.contracts.display import for_display
 from gender_diag.errors import ConfigError
 
 LANGUAGES = ("es", "fr", "en")
@@ -173,6 +174,16 @@ def format_number(x: object, lang: str, *, digits: int = 1, missing: str = "–"
     '−0,0'
     >>> format_number(float("nan"), "en")
     '–'
+
+    The value is first settled to 12 significant digits and an exact tie is rounded half
+    away from zero, as Excel shows it (:func:`gender_diag.contracts.display.for_display`),
+    so that floating-point noise from the engine that computed it cannot move it across a
+    rounding tie:
+
+    >>> format_number(93.74999999999999, "en"), format_number(93.75000000000001, "en")
+    ('93.8', '93.8')
+    >>> format_number(6.25, "en"), format_number(-6.25, "en")
+    ('6.3', '−6.3')
     """
     try:
         value = float(x)  # type: ignore[arg-type]
@@ -180,6 +191,7 @@ def format_number(x: object, lang: str, *, digits: int = 1, missing: str = "–"
         return missing
     if math.isnan(value) or math.isinf(value):
         return missing
+    value = for_display(value)  # the same digits whichever engine computed the value
     decimal, thousands = _separators(lang)
     text = f"{abs(value):,.{digits}f}"
     text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
@@ -214,7 +226,8 @@ def format_percent(
 def format_numbers(values: object, lang: str, *, digits: int = 1, missing: str = "–") -> list[str]:
     """:func:`format_number` of every value of an array, in one pass (same strings).
 
-    Values that are not numbers, NaN or infinite give ``missing``. The body of every number
+    Values that are not numbers, NaN or infinite give ``missing``; values are settled and
+    ties rounded half away from zero as there. The body of every number
     is formatted by one bound ``str.format`` and the separators of the language are put in
     with one ``str.translate`` over all of them joined, instead of a function call, a
     ``float()`` conversion and three ``replace`` calls per value.
@@ -232,6 +245,8 @@ def format_numbers(values: object, lang: str, *, digits: int = 1, missing: str =
     ok = np.isfinite(v)
     if ok.any():
         decimal, thousands = _separators(lang)
+        v = v.copy()
+        v[ok] = [for_display(x) for x in v[ok].tolist()]  # as format_number
         body = "\x01".join(map(f"{{:,.{digits}f}}".format, np.abs(v[ok]).tolist()))
         if lang != "en":
             body = body.translate(str.maketrans({",": thousands, ".": decimal}))
