@@ -284,9 +284,10 @@ def write_excel(pub: Published, texts: Texts, path: Path) -> Path:
     )
     messages = [m["text"] for m in sm.key_messages(pub, t)]
     row = _paragraphs(ws, t["sections.exec_summary"], messages, fmt, start_row=4)
-    cards = [c["sentence"] for c in sm.citation_cards(pub, t)]
+    found = sm.citation_cards(pub, t)
+    cards = [c["sentence"] for c in found]
     if cards:
-        cards.append(sm.citation_cards(pub, t)[0]["source"])
+        cards.append(found[0]["source"])
     row = _paragraphs(ws, t["sections.citations"], cards, fmt, start_row=row)
     _paragraphs(ws, t["sections.sdc"], notes, fmt, start_row=row)
     _print_setup(ws)

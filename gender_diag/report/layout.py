@@ -132,12 +132,17 @@ def _tr_by(frame: pd.DataFrame, texts: Texts, pub: Published) -> pd.DataFrame:
     """Disaggregation and group in words: names of places, the form's labels of categories."""
     out = frame.copy()
     if "by" in out.columns:
-        out["by_label"] = out["by"].map(lambda b: texts.value("by", b))
+        out["by_label"] = _each_distinct(out["by"], lambda b: texts.value("by", b))
     if "by_value" in out.columns and "by" in out.columns:
-        out["by_value"] = [
-            "" if str(b) == "total" else value_label(b, v, pub, texts)
-            for b, v in zip(out["by"], out["by_value"], strict=True)
-        ]
+        # one label per distinct (by, value) pair: tables repeat them down every indicator
+        done: dict[tuple, str] = {}
+        labels = []
+        for b, v in zip(out["by"].tolist(), out["by_value"].tolist(), strict=True):
+            key = (b, None if v is None or (isinstance(v, float) and v != v) else v)
+            if key not in done:
+                done[key] = "" if str(b) == "total" else value_label(b, v, pub, texts)
+            labels.append(done[key])
+        out["by_value"] = labels
     elif "by_value" in out.columns:
         codes = out["by_value"].fillna("").astype(str)
         out["by_value"] = codes.map(lambda c: pub.places.get(c, c))
@@ -155,7 +160,15 @@ def _flags(frame: pd.DataFrame, texts: Texts) -> pd.Series:
 
 
 def _rel(frame: pd.DataFrame, col: str, texts: Texts) -> pd.Series:
-    return frame[col].fillna("").astype(str).map(lambda r: texts.value("", r) if r else "")
+    return _each_distinct(
+        frame[col].fillna("").astype(str), lambda r: texts.value("", r) if r else ""
+    )
+
+
+def _each_distinct(values: pd.Series, func) -> pd.Series:
+    """``values.map(func)`` calling ``func`` once per distinct value."""
+    distinct = pd.unique(values.to_numpy(dtype=object))
+    return values.map(dict(zip(distinct, map(func, distinct), strict=True)))
 
 
 def indicators_table(pub: Published, texts: Texts) -> Table:
@@ -220,7 +233,7 @@ def disaggregations_table(pub: Published, texts: Texts) -> Table:
     t = texts
     d = _tr_by(pub.indicators[pub.indicators["by"] != "total"], t, pub)
     d["label"] = d["indicator"].map(label_map(pub, t.lang))
-    d["sex_label"] = d["sex"].map(lambda s: t.value("sex", s))
+    d["sex_label"] = _each_distinct(d["sex"], lambda s: t.value("sex", s))
     d["reliability"] = _rel(d, "reliability", t)
     cols = [
         Column("label", t["columns.label"]),

@@ -20,7 +20,14 @@ import pandas as pd
 from gender_diag.contracts.display import settle
 from gender_diag.report.i18n import Texts, format_number, format_percent
 from gender_diag.report.layout import Column, Table, place_text, value_label
-from gender_diag.report.tables import Published, is_percent, label_map, scale_map, sex_wide
+from gender_diag.report.tables import (
+    Published,
+    is_percent,
+    label_map,
+    memo,
+    scale_map,
+    sex_wide,
+)
 
 #: Priorities shown in the executive summary and given a citation card.
 TOP = 5
@@ -239,6 +246,18 @@ def _citable_row(pub: Published, indicator: str, prefer: dict) -> dict | None:
     return None
 
 
+def _per_language(pub: Published, texts: Texts, key: tuple, build, reads: tuple = ()):
+    """``build()`` once per bundle, language and ``key``: the HTML report, the workbook and
+    the brief each ask for the same summary tables of a language."""
+    reads = (texts, pub.ranking, pub.priorities, pub.indicators, *reads)
+    return memo(pub, (*key, texts.lang), build, reads=reads)
+
+
+def _copy_table(table: Table) -> Table:
+    return Table(table.name, table.title, table.frame.copy(), list(table.columns),
+                 list(table.notes))  # fmt: skip
+
+
 def citation_cards(pub: Published, texts: Texts, *, limit: int = TOP) -> list[dict[str, str]]:
     """One citable sentence per top priority: women's and men's estimates with 95 % CI and n,
     the gap in words, the place; and the source line (organisation, survey, fieldwork, year).
@@ -246,6 +265,12 @@ def citation_cards(pub: Published, texts: Texts, *, limit: int = TOP) -> list[di
     Only reliable estimates are quoted: a priority whose estimates are all imprecise gets a
     card saying so instead of numbers (``"cited": False``).
     """
+    key = ("citation_cards", limit)
+    cards = _per_language(pub, texts, key, lambda: _citation_cards(pub, texts, limit=limit))
+    return [dict(c) for c in cards]
+
+
+def _citation_cards(pub: Published, texts: Texts, *, limit: int) -> list[dict[str, str]]:
     t = texts
     labels = label_map(pub, t.lang)
     scales = scale_map(pub)
@@ -326,6 +351,12 @@ def _pick(row: dict, key: str, lang: str) -> str:
 def actions_by_action(pub: Published, texts: Texts, kind: str) -> Table:
     """One row per distinct action with the priorities and places it answers, who does it,
     the counterpart, the budget line or instrument, the indicator to follow and the evidence."""
+    reads = (pub.direct, pub.indirect)
+    table = _per_language(pub, texts, ("actions", kind), lambda: _actions(pub, texts, kind), reads)
+    return _copy_table(table)
+
+
+def _actions(pub: Published, texts: Texts, kind: str) -> Table:
     t = texts
     frame = pub.direct if kind == "direct" else pub.indirect
     title = t[f"sections.{kind}"]
@@ -444,6 +475,11 @@ def index_tables(pub: Published, texts: Texts) -> list[Table]:
     """Empowerment indices as readers read them: one table of measures (women, men, with
     95 % CI) and one of indicator contributions per WEAI-family index; the local gap index by
     area and rights component."""
+    tables = _per_language(pub, texts, ("indices",), lambda: _indices(pub, texts), (pub.indices,))
+    return [_copy_table(x) for x in tables]
+
+
+def _indices(pub: Published, texts: Texts) -> list[Table]:
     t = texts
     out: list[Table] = []
     for name, frame in pub.indices.items():
