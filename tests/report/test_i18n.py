@@ -7,10 +7,19 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gender_diag.errors import ConfigError
 from gender_diag.report import i18n
-from gender_diag.report.i18n import LANGUAGES, format_number, format_percent, load_texts
+from gender_diag.report.i18n import (
+    LANGUAGES,
+    format_number,
+    format_numbers,
+    format_percent,
+    format_percents,
+    load_texts,
+)
 
 I18N_DIR = Path(i18n.__file__).parent
 
@@ -83,6 +92,46 @@ def test_number_format_edge_cases():
     assert format_number(None, "es") == "–"
     assert format_number("abc", "es") == "–"
     assert format_number(float("inf"), "en") == "–"
-    assert format_number(-1234.5, "en", digits=0) == "−1,234"  # round half to even
+    # exact ties round half away from zero, as Excel shows the workbook's values (issue 13:
+    # before, Python's half-to-even on the binary value made the digit depend on the engine)
+    assert format_number(-1234.5, "en", digits=0) == "−1,235"
+    assert format_number(0.9375 * 100, "en") == format_number(93.74999999999999, "en") == "93.8"
+    assert format_number(-2.2e-14, "es") == format_number(2.2e-14, "es") == "0,0"
     assert format_number(0.05, "es", digits=1) == "0,1"  # 0.05 is stored as 0.05000000000000000277
     assert format_percent(1, "fr", digits=0) == "100\u00a0%"
+
+
+_TIES = [k / 16 * 10.0**e for k in range(-24, 25) for e in range(-2, 4)]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    st.lists(
+        st.one_of(
+            st.floats(allow_nan=True, allow_infinity=True),
+            st.sampled_from(_TIES).flatmap(
+                lambda t: st.sampled_from([t, t * (1 + 2.2e-16), t * (1 - 2.2e-16)])
+            ),
+            st.none(),
+        ),
+        max_size=30,
+    ),
+    st.sampled_from(["es", "fr", "en"]),
+    st.integers(0, 3),
+)
+def test_column_formatting_equals_cell_formatting(values, lang, digits):
+    """format_numbers / format_percents (one pass per column) give format_number's strings,
+    ties and engine noise included."""
+    assert format_numbers(values, lang, digits=digits) == [
+        format_number(v, lang, digits=digits) for v in values
+    ]
+    assert format_percents(values, lang, digits=digits) == [
+        format_percent(v, lang, digits=digits) for v in values
+    ]
+
+
+def test_engine_noise_does_not_move_a_shown_digit():
+    """15/16 computed in two orders: the same text (issue 13, reports equal across engines)."""
+    for t in _TIES:
+        noisy = {format_number(t * (1 + e), "es", digits=1) for e in (-4.4e-16, 0, 4.4e-16)}
+        assert len(noisy) == 1, (t, noisy)

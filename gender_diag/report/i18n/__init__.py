@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gender_diag.config import read_yaml
-from gender_diag.contracts.display import for_display
+from gender_diag.contracts.display import ZERO, for_display
 from gender_diag.errors import ConfigError
 
 LANGUAGES = ("es", "fr", "en")
@@ -246,7 +246,14 @@ def format_numbers(values: object, lang: str, *, digits: int = 1, missing: str =
     if ok.any():
         decimal, thousands = _separators(lang)
         v = v.copy()
-        v[ok] = [for_display(x) for x in v[ok].tolist()]  # as format_number
+        # as format_number, but only where it can change a digit: within 1e-10 (relative) of
+        # a rounding tie at these digits, or about zero (elsewhere a move of < 1e-11 cannot
+        # cross a tie, so the text is the same)
+        a = np.abs(v)
+        r = a * 10.0**digits
+        with np.errstate(invalid="ignore"):
+            near = ok & ((np.abs(r - np.floor(r) - 0.5) <= 1e-10 * r) | (a < ZERO))
+        v[near] = [for_display(x) for x in v[near].tolist()]
         body = "\x01".join(map(f"{{:,.{digits}f}}".format, np.abs(v[ok]).tolist()))
         if lang != "en":
             body = body.translate(str.maketrans({",": thousands, ".": decimal}))
