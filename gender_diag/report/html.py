@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import jinja2
+import numpy as np
 from markupsafe import Markup, escape
 
 from gender_diag.report import layout
@@ -68,26 +69,30 @@ def html_table(table: Table, texts: Texts, *, suppressed_title: str = "") -> Htm
     columns = []
     for col in table.columns:
         flags = (
-            frame[col.flag].fillna(False).astype(bool).tolist()
+            frame[col.flag].fillna(False).astype(bool).to_numpy()
             if col.flag and col.flag in frame.columns
-            else [False] * n
+            else np.zeros(n, dtype=bool)
         )
         cls = "" if col.kind == "text" else "num"
         if col.kind == "vtext":
             cls = "num nowrap"
         text = format_cells(frame[col.key], col.kind, units, texts)
         html = _escaped(text)
-        wrap = col.kind == "vtext"
-        cells = []
-        for t, h, flag in zip(text, html, flags, strict=True):
-            if flag:
-                cells.append(sup)
-                continue
-            c = cls + (" unreliable" if t == unreliable else "")
-            if wrap and len(t) > 14:
+        # the column's class on every cell, then the few exceptions fixed one by one
+        start = f'<td class="{cls}">' if cls else "<td>"
+        cells = [f"{start}{h}</td>" for h in html]
+        words = np.asarray(text, dtype=object)
+        odd = words == unreliable
+        if col.kind == "vtext":
+            odd |= np.fromiter((len(w) > 14 for w in text), dtype=bool, count=n)
+        for i in np.flatnonzero(odd & ~flags).tolist():
+            c = cls + (" unreliable" if text[i] == unreliable else "")
+            if col.kind == "vtext" and len(text[i]) > 14:
                 c += " wrap"
             c = c.strip()
-            cells.append(f'<td class="{escape(c)}">{h}</td>' if c else f"<td>{h}</td>")
+            cells[i] = f'<td class="{escape(c)}">{html[i]}</td>' if c else f"<td>{html[i]}</td>"
+        for i in np.flatnonzero(flags).tolist():
+            cells[i] = sup
         columns.append(cells)
     rows = [Markup("".join(r)) for r in zip(*columns, strict=True)] if columns else []
     return HtmlTable(table.name, table.title, [c.header for c in table.columns], rows)
