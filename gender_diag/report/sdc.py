@@ -533,11 +533,15 @@ def withheld_keys(indicators: pd.DataFrame, published: pd.DataFrame) -> set[tupl
     [('v', 'community', 'c1')]
     """
 
-    def keys(frame: pd.DataFrame) -> set[tuple[str, str, str]]:
-        bv = frame["by_value"].fillna("").astype(str)
-        return set(zip(frame["indicator"].astype(str), frame["by"].astype(str), bv, strict=True))
+    return set(_cell_keys(indicators)) - set(_cell_keys(published))
 
-    return keys(indicators) - keys(published)
+
+def _cell_keys(frame: pd.DataFrame) -> list[tuple[str, str, str]]:
+    """``(indicator, by, by_value)`` of every row, as plain strings (read as NumPy object
+    arrays: iterating pandas string arrays element by element is several times slower)."""
+    cols = [frame["indicator"], frame["by"], frame["by_value"].fillna("")]
+    arrays = [c.astype(str).to_numpy(dtype=object) for c in cols]
+    return list(zip(*arrays, strict=True))
 
 
 def protect_gap_rows(
@@ -565,14 +569,7 @@ def protect_gap_rows(
         out["suppressed"] = pd.Series(dtype=bool)
         return out
     if {"indicator", "by", "by_value"} <= set(out.columns):
-        key = list(
-            zip(
-                out["indicator"].astype(str),
-                out["by"].astype(str),
-                out["by_value"].fillna("").astype(str),
-                strict=True,
-            )
-        )
+        key = _cell_keys(out)
     elif "gap_id" in out.columns:
         key = [tuple((str(g).split("|") + ["", "", ""])[:3]) for g in out["gap_id"]]
     else:
@@ -581,16 +578,7 @@ def protect_gap_rows(
     # withheld cells, and any other row about a sensitive indicator below the allowed level
     fine = set(too_fine)
     drop = key_s.isin(withheld) | key_s.map(lambda k: k[0] in sensitive and k[1] in fine)
-    pub_key = pd.Series(
-        list(
-            zip(
-                published["indicator"].astype(str),
-                published["by"].astype(str),
-                published["by_value"].fillna("").astype(str),
-                strict=True,
-            )
-        )
-    )
+    pub_key = pd.Series(_cell_keys(published))
     sup_flag = published.get("gap_suppressed", published["suppressed"]).astype(bool)
     sup_keys = set(pub_key[sup_flag.to_numpy()])
     sup = key_s.isin(sup_keys) & ~drop
