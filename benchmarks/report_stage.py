@@ -1,0 +1,77 @@
+"""Profile of the report stage alone (issue #13 item 5). A script, not a timed test.
+
+Runs the pipeline once without writing (synthetic ODK export of N households), then writes
+every report (CSV, charts, HTML, annex, Excel, Word in es/fr/en) under cProfile and prints
+the report functions by cumulative time, with the load average (the machine is shared:
+compare proportions and call counts, not seconds)::
+
+    python benchmarks/report_stage.py 30000 [--engine pandas] [--top 30] [--stats out.prof]
+"""
+
+from __future__ import annotations
+
+import argparse
+import cProfile
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("households", type=int)
+    parser.add_argument("--engine", default="pandas")
+    parser.add_argument("--top", type=int, default=30)
+    parser.add_argument("--stats", default="")
+    args = parser.parse_args()
+
+    import gender_diag as gd
+    from gender_diag.report.writer import write_reports
+
+    tmp = Path(tempfile.mkdtemp())
+    synth = gd.synth.generate(args.households, seed=7)
+    data = gd.synth.write_survey(synth, tmp / "data", formats=("odk_csv",))
+    del synth
+    config = {
+        "diagnostic": {"name": f"report{args.households}", "output_dir": str(tmp / "out")},
+        "input": {
+            "format": "odk",
+            "path": str(data["odk_csv"][0]),
+            "form": str(data["form"]),
+            "design": str(data["design"]),
+        },
+        "ranking": {"draws": 1000},
+        "engine": {"kind": args.engine},
+    }
+    result = gd.run(config, write=False)
+    # the writers' imports (matplotlib, xlsxwriter, python-docx, jinja2) outside the profile
+    from gender_diag.report import charts, docx, excel, html  # noqa: F401
+
+    print("load average before", os.getloadavg())
+    profile = cProfile.Profile()
+    start = time.perf_counter()
+    profile.enable()
+    paths = write_reports(result, tmp / "reports")
+    profile.disable()
+    took = time.perf_counter() - start
+    print(f"write_reports: {len(paths)} files in {took:.1f} s (under cProfile)")
+    print("load average after", os.getloadavg())
+    stats = pstats.Stats(profile)
+    if args.stats:
+        stats.dump_stats(args.stats)
+    rows = [
+        (ct, nc, f"{Path(file).name}:{fn}")
+        for (file, _line, fn), (_cc, nc, _tt, ct, _callers) in stats.stats.items()
+        if "gender_diag" in file or fn in ("savefig", "close")
+    ]
+    for ct, nc, name in sorted(rows, reverse=True)[: args.top]:
+        print(f"{ct:8.2f} s {nc:8d} calls  {name}")
+
+
+if __name__ == "__main__":
+    main()
