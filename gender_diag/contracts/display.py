@@ -6,9 +6,8 @@ on a rounding tie — 15/16 = 93.75 % shown with one decimal, common with small 
 93.74999999999999 and 93.75000000000001 round apart. :func:`settle` rounds a value to
 :data:`DIGITS` significant digits (and values closer to zero than :data:`ZERO` to zero) before it
 is formatted, so a report shows the same digits whichever engine computed it.
-:func:`for_display` then rounds a value that sits exactly on a tie half away from zero, as
-Excel shows the same value stored in the workbook (15/16 → 93.8 %, 1/16 → 6.3 %), where
-Python's formatting would round the exact tie to even.
+An exact tie is then rounded as Python formats it (half to even: 93.75 → 93.8, 6.25 → 6.2),
+the same rule whichever engine ran.
 """
 
 from __future__ import annotations
@@ -39,22 +38,3 @@ def settle(x: float) -> float:
     if abs(x) < ZERO:
         return 0.0
     return float(f"{x:.{DIGITS}g}")
-
-
-#: Relative nudge away from zero: moves a settled value off an exact rounding tie (it is
-#: 10x smaller than the spacing of settled values, so it moves nothing else across a tie).
-NUDGE = 1e-13
-
-
-def for_display(x: float) -> float:
-    """``x`` ready for ``format``: settled, then nudged away from zero so that an exact tie
-    rounds half away from zero.
-
-    Examples
-    --------
-    >>> [f"{for_display(v):.1f}" for v in (93.74999999999999, 93.75, 6.25, -6.25, 0.04)]
-    ['93.8', '93.8', '6.3', '-6.3', '0.0']
-    >>> f"{for_display(1.6249999):.2f}", f"{for_display(-2e-14):.1f}"
-    ('1.62', '0.0')
-    """
-    return settle(x) * (1 + NUDGE)

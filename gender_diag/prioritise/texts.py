@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gender_diag.config import read_yaml
-from gender_diag.contracts.display import for_display
+from gender_diag.contracts.display import settle
 from gender_diag.errors import ConfigError
 from gender_diag.resources import catalogue_dir
 
@@ -89,7 +89,7 @@ def fmt_number(x: float, lang: str, digits: int = 1) -> str:
     """
     if x is None or (isinstance(x, float) and math.isnan(x)):
         return "–"
-    x = for_display(float(x))  # the same digits whichever engine computed x
+    x = settle(float(x))  # the same digits whichever engine computed x
     s = f"{x:.{digits}f}"
     return s.replace(".", ",") if lang in ("es", "fr") else s
 

@@ -18,7 +18,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from gender_diag.config import read_yaml
-from gender_diag.contracts.display import ZERO, for_display
+from gender_diag.contracts.display import ZERO, settle
 from gender_diag.errors import ConfigError
 
 LANGUAGES = ("es", "fr", "en")
@@ -175,15 +175,15 @@ def format_number(x: object, lang: str, *, digits: int = 1, missing: str = "–"
     >>> format_number(float("nan"), "en")
     '–'
 
-    The value is first settled to 12 significant digits and an exact tie is rounded half
-    away from zero, as Excel shows it (:func:`gender_diag.contracts.display.for_display`),
-    so that floating-point noise from the engine that computed it cannot move it across a
-    rounding tie:
+    The value is first settled to 12 significant digits
+    (:func:`gender_diag.contracts.display.settle`), so that floating-point noise from the
+    engine that computed it cannot move it across a rounding tie; an exact tie rounds half to
+    even:
 
     >>> format_number(93.74999999999999, "en"), format_number(93.75000000000001, "en")
     ('93.8', '93.8')
     >>> format_number(6.25, "en"), format_number(-6.25, "en")
-    ('6.3', '−6.3')
+    ('6.2', '−6.2')
     """
     try:
         value = float(x)  # type: ignore[arg-type]
@@ -191,7 +191,7 @@ def format_number(x: object, lang: str, *, digits: int = 1, missing: str = "–"
         return missing
     if math.isnan(value) or math.isinf(value):
         return missing
-    value = for_display(value)  # the same digits whichever engine computed the value
+    value = settle(value)  # the same digits whichever engine computed the value
     decimal, thousands = _separators(lang)
     text = f"{abs(value):,.{digits}f}"
     text = text.replace(",", "\0").replace(".", decimal).replace("\0", thousands)
@@ -226,8 +226,8 @@ def format_percent(
 def format_numbers(values: object, lang: str, *, digits: int = 1, missing: str = "–") -> list[str]:
     """:func:`format_number` of every value of an array, in one pass (same strings).
 
-    Values that are not numbers, NaN or infinite give ``missing``; values are settled and
-    ties rounded half away from zero as there. The body of every number
+    Values that are not numbers, NaN or infinite give ``missing``; values are settled as
+    there. The body of every number
     is formatted by one bound ``str.format`` and the separators of the language are put in
     with one ``str.translate`` over all of them joined, instead of a function call, a
     ``float()`` conversion and three ``replace`` calls per value.
@@ -246,14 +246,14 @@ def format_numbers(values: object, lang: str, *, digits: int = 1, missing: str =
     if ok.any():
         decimal, thousands = _separators(lang)
         v = v.copy()
-        # as format_number, but only where it can change a digit: within 1e-10 (relative) of
-        # a rounding tie at these digits, or about zero (elsewhere a move of < 1e-11 cannot
-        # cross a tie, so the text is the same)
+        # settled as in format_number, but only where it can change a digit: within 1e-10
+        # (relative) of a rounding tie at these digits, or about zero (elsewhere a move of
+        # < 1e-11 cannot cross a tie, so the text is the same)
         a = np.abs(v)
         r = a * 10.0**digits
         with np.errstate(invalid="ignore"):
             near = ok & ((np.abs(r - np.floor(r) - 0.5) <= 1e-10 * r) | (a < ZERO))
-        v[near] = [for_display(x) for x in v[near].tolist()]
+        v[near] = [settle(x) for x in v[near].tolist()]
         body = "\x01".join(map(f"{{:,.{digits}f}}".format, np.abs(v[ok]).tolist()))
         if lang != "en":
             body = body.translate(str.maketrans({",": thousands, ".": decimal}))
