@@ -200,15 +200,19 @@ def run(
     n_domains : int
     total : bool
         Estimate totals ``Σ w m a`` instead of ratios.
-    contrasts : callable, optional
+    contrasts : callable or sequence of callables, optional
         ``contrasts(est_chunk) -> Contrast`` from the estimates (G, kc) of a chunk of
         columns; the Taylor variance of the contrast is returned as ``contrast_var``
-        (T, k). Replicate designs return ``reps`` and the caller applies the contrast.
+        (T, k). A sequence asks for several contrasts of the same cell sums (e.g. the
+        difference and the ratio gap): their variances come back as the list
+        ``contrast_vars``, in order. Replicate designs return ``reps`` and the caller
+        applies the contrast.
 
     Returns
     -------
     dict of arrays (G, k): ``estimate, var, n, population, numerator, denominator, deff``;
-    ``reps`` (R, G, k) for replicate designs; ``contrast_var`` (T, k) when asked.
+    ``reps`` (R, G, k) for replicate designs; ``contrast_var`` (T, k) (or the list
+    ``contrast_vars``) when asked.
     """
     n = design.weights.size
     k = len(columns)
@@ -239,6 +243,34 @@ def run(
         out["var"] = ps.rep.var(out["estimate"], out["reps"])
     out["deff"] = _deff(out, out["deff"], total)
     return out
+
+
+def each_contrast(contrasts) -> list:
+    """``(store, builder)`` of every contrast asked for; ``store(out, con, k)`` is its array.
+
+    One callable fills ``out["contrast_var"]``; a sequence fills ``out["contrast_vars"][i]``.
+    """
+    if contrasts is None:
+        return []
+    if callable(contrasts):
+        fns, key = [contrasts], None
+    else:
+        fns, key = list(contrasts), "contrast_vars"
+
+    def store(i):
+        def get(out, con, k):
+            if key is None:
+                if "contrast_var" not in out:
+                    out["contrast_var"] = np.full((con.n_targets, k), np.nan)
+                return out["contrast_var"]
+            arrays = out.setdefault(key, [None] * len(fns))
+            if arrays[i] is None:
+                arrays[i] = np.full((con.n_targets, k), np.nan)
+            return arrays[i]
+
+        return get
+
+    return [(store(i), fn) for i, fn in enumerate(fns)]
 
 
 def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
@@ -280,11 +312,9 @@ def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
             "qr,rgj->qgj", ps.cal.pinv, lin(xa.reshape(-1, G, kc), xb.reshape(-1, G, xb.shape[-1]))
         )
     out["var"][:, sl] = _taylor(ps.design, z1, z2, ps.ssu, beta, G)
-    if contrasts is not None:
-        con = contrasts(est)
-        if "contrast_var" not in out:
-            out["contrast_var"] = np.full((con.n_targets, k), np.nan)
-        out["contrast_var"][:, sl] = _contrast_var(ps.design, con, z1, z2, ps.ssu, beta)
+    for store, build in each_contrast(contrasts):
+        con = build(est)
+        store(out, con, k)[:, sl] = _contrast_var(ps.design, con, z1, z2, ps.ssu, beta)
 
 
 def m_or_ones(a: np.ndarray, m) -> np.ndarray:

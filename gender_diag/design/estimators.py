@@ -563,13 +563,20 @@ def _one_gap(design, columns, codes, keys, tkeys, pair, *, kind, total_est, crit
     """The gap frame of one focal group against the reference."""
     G = len(keys)
     out = _engine.run(design, columns, codes, G, total=total_est, contrasts=pair.contrast(kind, G))
+    return _gap_frame(
+        design, out, out.get("contrast_var"), tkeys, pair, kind=kind, crit=crit, ci=ci
+    )
+
+
+def _gap_frame(design, out, contrast_var, tkeys, pair, *, kind, crit, ci):
+    """The gap frame of one focal group from an engine result (``contrast_var`` its variance)."""
     ef, em = pair.take(out["estimate"])
     value = _gap_value(kind, ef, em)
     if design.is_replicate:
         rf, rm = pair.take(np.moveaxis(out["reps"], 0, 1))
         var = design.replicates.var(value, np.moveaxis(_gap_value(kind, rf, rm), 1, 0))
     else:
-        var = out["contrast_var"]
+        var = contrast_var
     undefined = ~pair.both[:, None] | ~np.isfinite(value)
     value[undefined] = np.nan
     se = np.sqrt(var)
@@ -668,3 +675,72 @@ def gap(
             f"{owner}: {between!r} has no group other than the reference {reference!r}."
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def mean_and_gaps(
+    design,
+    variables,
+    *,
+    between: str = "sex",
+    reference="M",
+    kinds=("difference",),
+    by=None,
+    ci: str = "t",
+    confidence=None,
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Means by ``by`` × ``between`` and their gaps of several kinds, from ONE engine pass.
+
+    The same frames as ``mean(design, variables, by=[*by, between])`` and, for each kind,
+    ``gap(design, variables, between=between, reference=reference, kind=kind, by=by)``
+    (estimator ``mean``): the means and every contrast share the cell sums of one
+    :func:`gender_diag.design._engine.run` call, so the rows are summed once instead of
+    once per estimator and per gap kind.
+
+    Returns
+    -------
+    (DataFrame, list of DataFrame)
+        The means, and one gap frame per kind (in the order of ``kinds``).
+    """
+    owner = "SurveyDesign.gap"
+    names = _names(variables, owner)
+    _check_ci(ci, owner)
+    by_cols = _by(by)
+    for kind in kinds:
+        _check_gap_inputs(design, names, between, reference, by_cols, "mean", kind, owner)
+    codes, keys = design.domain_codes(by_cols + [between])
+    columns = _numeric_names(design, names, owner)
+    groups = keys[between]
+    if not (groups == reference).any():
+        raise EstimationError(
+            f"{owner}: the reference group {reference!r} does not occur in {between!r} "
+            f"(values: {sorted(map(str, groups.unique()))}). Fix: pass reference= one of them."
+        )
+    t_of_g, tkeys = _gap_targets(keys, by_cols)
+    confidence = _confidence(design, confidence)
+    crit = critical_value(design.df, confidence=confidence, ci=ci)
+    G = len(keys)
+    focals = sorted((lv for lv in pd.unique(groups) if lv != reference), key=str)
+    if not focals:
+        raise EstimationError(
+            f"{owner}: {between!r} has no group other than the reference {reference!r}."
+        )
+    pairs = [_Pair(groups, t_of_g, len(tkeys), focal, reference) for focal in focals]
+    wanted = [(kind, pair) for kind in kinds for pair in pairs]
+    out = _engine.run(
+        design, columns, codes, G, contrasts=[pair.contrast(kind, G) for kind, pair in wanted]
+    )
+    means = _symmetric_frame(design, keys, names, out, confidence, ci)
+    variances = out.get("contrast_vars") or [None] * len(wanted)
+    gaps = []
+    for kind in kinds:
+        frames = []
+        for (k_, pair), var in zip(wanted, variances, strict=True):
+            if k_ != kind:
+                continue
+            frame = _gap_frame(design, out, var, tkeys, pair, kind=kind, crit=crit, ci=ci)
+            frame.insert(len(tkeys.columns), "variable", np.repeat(names, pair.T))
+            frame.insert(len(tkeys.columns) + 1, "focal", focals[pairs.index(pair)])
+            frame.insert(len(tkeys.columns) + 2, "reference", reference)
+            frames.append(frame)
+        gaps.append(pd.concat(frames, ignore_index=True))
+    return means, gaps

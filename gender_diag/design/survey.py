@@ -306,16 +306,26 @@ class SurveyDesign:
         )
 
     def evolve(
-        self, *, weights=None, calibration=_KEEP, replicates=_KEEP, domain=None
+        self, *, weights=None, calibration=_KEEP, replicates=_KEEP, domain=None, data=None
     ) -> SurveyDesign:
-        """A copy with new weights, calibration state, replicates or domain mask.
+        """A copy with new weights, calibration state, replicates, domain mask or data.
 
         Used by the calibration and replicate code of the design stage; the structure
-        (strata, PSUs, fpc) is shared, never recomputed.
+        (strata, PSUs, fpc) is shared, never recomputed. ``data`` replaces the sample data
+        by a frame with the same rows in the same order whose design columns are unchanged
+        (added columns, or other columns recoded — e.g. a by-column as text): every
+        estimate then uses the structure already built instead of factorising the strata
+        and PSUs again.
         """
         new = object.__new__(SurveyDesign)
         new.__dict__.update(self.__dict__)
         new._cache = {}
+        if data is not None:
+            if not isinstance(data, pd.DataFrame) or data.shape[0] != self._w.size:
+                raise bad_parameter(
+                    "data", "SurveyDesign.evolve", f"a DataFrame with {self._w.size} rows", data
+                )
+            new._data = data
         if weights is not None:
             new._w = np.asarray(weights, dtype=float)
         if calibration is not _KEEP:

@@ -389,9 +389,14 @@ def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
     props = [i for i in ids if types[i] in ("proportion", "mean")]
     shares = [i for i in ids if types[i] == "share_women"]
     rows = []
-    byc = ["sex"] if b is None else [b, "sex"]
     if props:
-        est = d.mean(props, by=byc, confidence=level)
+        from gender_diag.design.estimators import mean_and_gaps
+
+        # means by sex and both gap kinds from one pass over the rows
+        est, (gd, gr) = mean_and_gaps(
+            d, props, between="sex", reference="M", kinds=("difference", "ratio"), by=b,
+            confidence=level,
+        )  # fmt: skip
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         is_prop = est["variable"].map(types).eq("proportion").to_numpy()
         if is_prop.any():
@@ -407,8 +412,6 @@ def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
             )
             est.loc[is_prop, "ci_low"] = lo[is_prop]
             est.loc[is_prop, "ci_high"] = hi[is_prop]
-        gd = d.gap(props, between="sex", reference="M", kind="difference", by=b, confidence=level)
-        gr = d.gap(props, between="sex", reference="M", kind="ratio", by=b, confidence=level)
         gd = gd.rename(columns={b: "by_value"}) if b else gd.assign(by_value="")
         gr = gr.rename(columns={b: "by_value"}) if b else gr.assign(by_value="")
         g = gd[["by_value", "variable", "estimate", "se", "ci_low", "ci_high", "p_value"]].rename(
@@ -452,7 +455,7 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
     for i in ids:  # share of women = mean of 1[F] over the indicator's universe
         inside = ~np.isnan(frame[i].to_numpy(dtype=float))
         cols[i] = np.where(inside, female, np.nan)
-    d2 = make_design(frame.assign(**cols), spec)
+    d2 = d.evolve(data=frame.assign(**cols))  # same rows and design: no new structure
     return share_women_rows(d2.mean(ids, by=b, confidence=level), b, level=level)
 
 
@@ -568,13 +571,16 @@ def compute_indicators(
     parts = []
     for unit, frame in frames.items():
         ids = [c for c in frame.columns if c in meta]
+        base = None
         for b in _by_list(frame, by, unit):
             use = ids
             if b in _SENSITIVE_EXCLUDED_BY and b not in set(include_sensitive_by):
                 use = [i for i in ids if not meta[i].sensitive]
             if not use:
                 continue
-            d = make_design(_as_by(frame, b), spec)
+            if base is None:  # strata, PSUs and weights factorised once per unit
+                base = make_design(frame, spec)
+            d = base if b is None else base.evolve(data=_as_by(base.data, b))
             parts.append(
                 _estimate_unit(d, use, b, level=level, ci_method=ci_method, types=types, spec=spec)
             )
@@ -741,7 +747,7 @@ def couple_comparisons(
     from gender_diag.design.intervals import proportion_ci
 
     for b in [None] + [c for c in by if c in couples.columns]:
-        dd = make_design(_as_by(couples, b), spec) if b else d
+        dd = d.evolve(data=_as_by(d.data, b)) if b else d
         est = dd.mean(ids + list(better) + list(equal), by=b, confidence=level)
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         est["by"] = b or "total"

@@ -95,10 +95,13 @@ def oriented_ratio(f, m, *, direction, kind):
     return np.minimum(r, 1.0)
 
 
-def _group_means(W: np.ndarray, Y: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Weighted means of every column of Y under every weight column of W: (R, K)."""
-    num = W.T @ np.where(known, Y, 0.0)
-    den = W.T @ known.astype(float)
+def _group_means(W: np.ndarray, Y0: np.ndarray, K1: np.ndarray) -> np.ndarray:
+    """Weighted means of every column of Y under every weight column of W: (R, K).
+
+    ``Y0`` holds the values with 0 where unknown, ``K1`` 1.0 where known (rows of one group).
+    """
+    num = W.T @ Y0
+    den = W.T @ K1
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / den, np.nan)
 
@@ -139,8 +142,13 @@ def _ratio_gradient(f, m, direction, kind):
     return gf, gm
 
 
-def _influence(w, Y, known, mask, sex, f, m, dirs, kinds, r_idx, n_rights):
-    """Influence variables (n, 1 + D) of the overall and domain indices (delta method)."""
+def _influence(w, Y0, known, rows_f, rows_m, f, m, dirs, kinds, r_idx, n_rights):
+    """Influence variables (n, 1 + D) of the overall and domain indices (delta method).
+
+    ``Y0`` is the indicator matrix with 0 where unknown; ``rows_f`` / ``rows_m`` the rows of
+    the area's women and men: the mean influence is zero elsewhere, so only those rows are
+    formed (the cost is the area's size, not the sample's).
+    """
     r = oriented_ratio(f, m, direction=dirs, kind=kinds)
     avail = ~np.isnan(r)
     counts = np.bincount(r_idx[avail], minlength=n_rights).astype(float)
@@ -150,15 +158,14 @@ def _influence(w, Y, known, mask, sex, f, m, dirs, kinds, r_idx, n_rights):
     n_dom = max(int((counts > 0).sum()), 1)
     A = np.vstack([a_dom.sum(axis=0) / n_dom, a_dom])  # (1 + D, K)
     gf, gm = _ratio_gradient(f, m, dirs, kinds)
-    zs = []
-    for target, g, mean in (("F", gf, f), ("M", gm, m)):
-        dom = (mask & (sex == target))[:, None] & known
-        wd = np.where(dom, w[:, None], 0.0)
+    out = np.zeros((w.size, A.shape[0]))
+    for rows, g, mean in ((rows_f, gf, f), (rows_m, gm, m)):
+        wd = np.where(known[rows], w[rows, None], 0.0)
         n_hat = wd.sum(axis=0)
         with np.errstate(divide="ignore", invalid="ignore"):
-            z = wd * (np.where(known, Y, 0.0) - mean) / np.where(n_hat > 0, n_hat, 1.0)
-        zs.append(z @ (A * np.nan_to_num(g)).T)
-    return zs[0] + zs[1]
+            z = wd * (Y0[rows] - mean) / np.where(n_hat > 0, n_hat, 1.0)
+        out[rows] += z @ (A * np.nan_to_num(g)).T
+    return out
 
 
 class LocalGapResult(Mapping):
@@ -276,12 +283,20 @@ def local_gap_index(
         jk, W, df = None, d.weights[:, None], d.df
     Y = frame[ids].to_numpy(dtype=float)
     known = ~np.isnan(Y)
+    Y0 = np.where(known, Y, 0.0)  # formed once, not per area
+    K1 = known.astype(float)
     sex = frame["sex"].astype(str).to_numpy()
-    areas = [("territory", "", np.ones(len(frame), bool))]
+    is_f, is_m = sex == "F", sex == "M"
+    everyone = np.arange(len(frame))
+    areas = [("territory", "", everyone)]
     if by:
-        vals = frame[by].astype(object)
-        for v in sorted(vals.dropna().unique(), key=str):
-            areas.append((by, str(v), (vals == v).to_numpy()))
+        # rows of every area from one factorisation (not one comparison per area)
+        codes, uniques = pd.factorize(frame[by].astype(object))
+        order = np.argsort(codes, kind="stable")
+        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
+        members = {u: order[bounds[j] : bounds[j + 1]] for j, u in enumerate(uniques)}
+        for v in sorted(members, key=str):
+            areas.append((by, str(v), members[v]))
     rights = [meta[k].tags.get("rights", "economic") for k in ids]
     present = [r for r in _RIGHTS if r in rights]
     r_idx = np.array([present.index(r) for r in rights])
@@ -289,11 +304,10 @@ def local_gap_index(
     kinds = np.array([meta[k].type for k in ids])
     q = float(critical_value(df, confidence=level))
     out_rows, ratio_rows = [], []
-    for area_type, area, mask in areas:
-        Wf = W * (mask & (sex == "F"))[:, None]
-        Wm = W * (mask & (sex == "M"))[:, None]
-        F = _group_means(Wf, Y, known)  # (1 + R, K)
-        M = _group_means(Wm, Y, known)
+    for area_type, area, rows in areas:
+        rows_f, rows_m = rows[is_f[rows]], rows[is_m[rows]]
+        F = _group_means(W[rows_f], Y0[rows_f], K1[rows_f])  # (1 + R, K)
+        M = _group_means(W[rows_m], Y0[rows_m], K1[rows_m])
         dom, overall, r = _index(F, M, dirs, kinds, r_idx, len(present))
         theta = np.column_stack([overall, dom])  # (1 + R, 1 + D)
         full = theta[0]
@@ -305,7 +319,7 @@ def local_gap_index(
                 v = jk.vcov_replicates(full[ok], reps[:, ok])
                 se[ok] = np.sqrt(np.clip(np.diag(v), 0, None))
         else:
-            Z = _influence(W[:, 0], Y, known, mask, sex, F[0], M[0], dirs, kinds, r_idx,
+            Z = _influence(W[:, 0], Y0, known, rows_f, rows_m, F[0], M[0], dirs, kinds, r_idx,
                            len(present))  # fmt: skip
             ok = ~np.isnan(full)
             v = d.vcov_total(Z)
