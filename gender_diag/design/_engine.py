@@ -168,13 +168,36 @@ class _Pass:
             self._ones[which] = cells.sums(weights)[:, None]
         return self._ones[which]
 
-    def cell_sums(self, which, cells, a, b, m, complete, weights):
+    def cell_sums(self, which, cells, block: _Block, weights):
         """Cell sums of ``weights·a`` and of the denominator ``weights·b`` (or ``weights·m``)."""
-        sa = cells.sums(weights[:, None] * a)
-        if b is None and complete:
+        wa, wd = block.weighted(weights)
+        sa = cells.sums(wa)
+        if wd is None:
             return sa, self.ones(which, cells, weights)
-        mm = np.ones_like(a) if m is None else m
-        return sa, cells.sums(weights[:, None] * (mm if b is None else b))
+        return sa, cells.sums(wd)
+
+
+class _Block:
+    """Materialised values of one chunk of columns and their weighted copies.
+
+    The weighted values ``w·a`` and ``w·b`` (or ``w·m``) are formed once per weight vector
+    and reused by every stage and every domain partition summed from this chunk.
+    """
+
+    def __init__(self, a, b, m, complete):
+        self.a, self.b, self.m, self.complete = a, b, m, complete
+        self._weighted: dict = {}
+
+    def weighted(self, weights: np.ndarray):
+        key = id(weights)
+        if key not in self._weighted:
+            wa = weights[:, None] * self.a
+            wd = None
+            if not (self.b is None and self.complete):
+                mm = np.ones_like(self.a) if self.m is None else self.m
+                wd = weights[:, None] * (mm if self.b is None else self.b)
+            self._weighted[key] = (weights, wa, wd)  # the weights are kept: id stays valid
+        return self._weighted[key][1:]
 
 
 def run(
@@ -214,31 +237,74 @@ def run(
     ``reps`` (R, G, k) for replicate designs; ``contrast_var`` (T, k) (or the list
     ``contrast_vars``) when asked.
     """
+    cells = getattr(design, "cell_totals", None)  # rows are cells of totals (design.totals)
+    if cells is None:
+        return run_partitions(design, columns, [(codes, n_domains, contrasts)], total=total)[0]
     n = design.weights.size
     k = len(columns)
     ps = _Pass(design, codes, n_domains, total)
-    out = {
-        key: np.full((n_domains, k), np.nan)
-        for key in ("estimate", "var", "n", "population", "numerator", "denominator", "deff")
-    }
-    if ps.rep is not None:
-        out["reps"] = np.full((ps.rep.n_rep, n_domains, k), np.nan)
-    cells = getattr(design, "cell_totals", None)  # rows are cells of totals (design.totals)
+    out = _empty_out(ps, n_domains, k)
     for sl in _chunks(k, n):
-        if cells is None:
-            _chunk(ps, out, sl, _materialise(design, columns[sl], n), contrasts, k)
-            continue
         a, b, m, complete = cells.materialise(columns[sl])
         if cells.moments:  # no PSUs: domain sums, variances from second moments
             cells.estimate_without_psu(
                 out, sl, columns[sl], a, b, codes, n_domains, total, contrasts
             )
             continue
-        _chunk(ps, out, sl, (a, b, m, complete), contrasts, k)
+        _chunk(ps, out, sl, _Block(a, b, m, complete), contrasts, k)
         # counts and weighted counts are columns of the cells; no rows, no design effect
         out["n"][:, sl] = cells.counts(columns[sl], codes, n_domains)
         out["population"][:, sl] = out["denominator"][:, sl]
         out["deff"][:, sl] = np.nan
+    return _finish(ps, out, total)
+
+
+def run_partitions(design, columns: list[Column], partitions: list, *, total: bool = False):
+    """:func:`run` for several domain partitions of the same rows (e.g. one per by-column).
+
+    ``partitions`` is a list of ``(codes, n_domains, contrasts)``; returns one result dict
+    per partition, each equal to ``run(design, columns, codes, n_domains, contrasts=...)``.
+    Each chunk of columns is materialised and weighted once and summed by every partition,
+    instead of once per partition.
+    """
+    if getattr(design, "cell_totals", None) is not None:
+        return [
+            run(design, columns, codes, G, total=total, contrasts=con)
+            for codes, G, con in partitions
+        ]
+    n = design.weights.size
+    k = len(columns)
+    chunks = list(_chunks(k, n))
+    if len(chunks) == 1:  # the usual case: each partition's structures live one at a time
+        block = _Block(*_materialise(design, columns, n))
+        outs = []
+        for codes, G, con in partitions:
+            ps = _Pass(design, codes, G, total)
+            out = _empty_out(ps, G, k)
+            _chunk(ps, out, chunks[0], block, con, k)
+            outs.append(_finish(ps, out, total))
+        return outs
+    passes = [_Pass(design, codes, G, total) for codes, G, _ in partitions]
+    outs = [_empty_out(ps, G, k) for ps, (_, G, _) in zip(passes, partitions, strict=True)]
+    for sl in chunks:
+        block = _Block(*_materialise(design, columns[sl], n))
+        for ps, out, (_, _, con) in zip(passes, outs, partitions, strict=True):
+            _chunk(ps, out, sl, block, con, k)
+        del block  # one chunk's values at a time
+    return [_finish(ps, out, total) for ps, out in zip(passes, outs, strict=True)]
+
+
+def _empty_out(ps: _Pass, n_domains: int, k: int) -> dict:
+    out = {
+        key: np.full((n_domains, k), np.nan)
+        for key in ("estimate", "var", "n", "population", "numerator", "denominator", "deff")
+    }
+    if ps.rep is not None:
+        out["reps"] = np.full((ps.rep.n_rep, n_domains, k), np.nan)
+    return out
+
+
+def _finish(ps: _Pass, out: dict, total: bool) -> dict:
     if ps.rep is not None:
         out["var"] = ps.rep.var(out["estimate"], out["reps"])
     out["deff"] = _deff(out, out["deff"], total)
@@ -275,11 +341,12 @@ def each_contrast(contrasts) -> list:
 
 def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
     """Point estimates and variances of one chunk of columns, written into ``out``."""
-    a, b, m, complete = values
+    block = values
+    a, b, m, complete = block.a, block.b, block.m, block.complete
     G, codes, w, total = ps.G, ps.codes, ps.w, ps.total
     kc = a.shape[1]
     P = ps.design.stage1.n_units
-    pa, pb = ps.cell_sums("psu", ps.psu, a, b, m, complete, w)
+    pa, pb = ps.cell_sums("psu", ps.psu, block, w)
     pa, pb = pa.reshape(P, G, kc), pb.reshape(P, G, -1)
     if b is None and complete:
         count = np.broadcast_to(ps.count_all[:, None], (G, kc))
@@ -304,10 +371,10 @@ def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
     z1 = lin(pa, pb)  # (P, G, kc)
     z2 = None
     if ps.ssu is not None:
-        z2 = lin(*ps.cell_sums("ssu", ps.ssu, a, b, m, complete, w), ps.ssu.domain)
+        z2 = lin(*ps.cell_sums("ssu", ps.ssu, block, w), ps.ssu.domain)
     beta = None
     if ps.xcells is not None:
-        xa, xb = ps.cell_sums("x", ps.xcells, a, b, m, complete, ps.cal.reg_w)
+        xa, xb = ps.cell_sums("x", ps.xcells, block, ps.cal.reg_w)
         beta = np.einsum(
             "qr,rgj->qgj", ps.cal.pinv, lin(xa.reshape(-1, G, kc), xb.reshape(-1, G, xb.shape[-1]))
         )

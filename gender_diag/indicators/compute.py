@@ -377,26 +377,42 @@ def _by_list(frame: pd.DataFrame, by: Sequence[str], unit: str) -> list[str | No
     return [None] + [b for b in by if b in frame.columns and b not in skip]
 
 
+def _by_text(key: pd.Series) -> pd.Series:
+    """A by-column as text (categorical, numeric or object alike), missing kept missing."""
+    return key.astype(object).where(key.notna(), None).astype("string")
+
+
 def _as_by(frame: pd.DataFrame, b: str | None) -> pd.DataFrame:
     if b is None:
         return frame
-    key = frame[b]
-    return frame.assign(**{b: key.astype(object).where(key.notna(), None).astype("string")})
+    return frame.assign(**{b: _by_text(frame[b])})
 
 
-def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
-    """Batched estimates by sex and gaps for one unit and one disaggregation."""
+_GAP_KINDS = ("difference", "ratio")
+
+
+def _means_and_gaps(d, props, bys, *, level):
+    """Means by sex and both gap kinds for every disaggregation of ``bys``, one pass."""
+    from gender_diag.design.estimators import means_and_gaps_by
+
+    return means_and_gaps_by(
+        d, props, bys, between="sex", reference="M", kinds=_GAP_KINDS, confidence=level
+    )
+
+
+def _estimate_unit(d, ids, b, *, level, ci_method, types, spec, estimated=None) -> pd.DataFrame:
+    """Batched estimates by sex and gaps for one unit and one disaggregation.
+
+    ``estimated`` is the :func:`_means_and_gaps` result of ``b`` when already computed
+    together with the unit's other disaggregations.
+    """
     props = [i for i in ids if types[i] in ("proportion", "mean")]
     shares = [i for i in ids if types[i] == "share_women"]
     rows = []
     if props:
-        from gender_diag.design.estimators import mean_and_gaps
-
-        # means by sex and both gap kinds from one pass over the rows
-        est, (gd, gr) = mean_and_gaps(
-            d, props, between="sex", reference="M", kinds=("difference", "ratio"), by=b,
-            confidence=level,
-        )  # fmt: skip
+        if estimated is None:
+            estimated = _means_and_gaps(d, props, [b], level=level)[0]
+        est, (gd, gr) = estimated
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         is_prop = est["variable"].map(types).eq("proportion").to_numpy()
         if is_prop.any():
@@ -571,19 +587,34 @@ def compute_indicators(
     parts = []
     for unit, frame in frames.items():
         ids = [c for c in frame.columns if c in meta]
-        base = None
+        plan = []  # (by, indicators) in output order
         for b in _by_list(frame, by, unit):
             use = ids
             if b in _SENSITIVE_EXCLUDED_BY and b not in set(include_sensitive_by):
                 use = [i for i in ids if not meta[i].sensitive]
-            if not use:
-                continue
-            if base is None:  # strata, PSUs and weights factorised once per unit
-                base = make_design(frame, spec)
-            d = base if b is None else base.evolve(data=_as_by(base.data, b))
+            if use:
+                plan.append((b, use))
+        if not plan:
+            continue
+        # strata, PSUs and weights factorised once per unit; every by-column as text
+        base = make_design(frame, spec)
+        bys = [b for b, _ in plan if b is not None]
+        d = base.evolve(data=base.data.assign(**{b: _by_text(base.data[b]) for b in bys}))
+        # the disaggregations sharing an indicator list are estimated in one engine pass
+        estimated = {}
+        for use in {tuple(u) for _, u in plan}:
+            props = [i for i in use if types[i] in ("proportion", "mean")]
+            same = [b for b, u in plan if tuple(u) == use]
+            if props:
+                results = _means_and_gaps(d, props, same, level=level)
+                estimated.update(zip(same, results, strict=True))
+        for b, use in plan:
             parts.append(
-                _estimate_unit(d, use, b, level=level, ci_method=ci_method, types=types, spec=spec)
-            )
+                _estimate_unit(
+                    d, use, b, level=level, ci_method=ci_method, types=types, spec=spec,
+                    estimated=estimated.get(b),
+                )
+            )  # fmt: skip
     return finish_table(parts, catalogue, by)
 
 
