@@ -434,11 +434,7 @@ def _contrast_var(design, con: Contrast, z1, z2, ssu, beta) -> np.ndarray:
     c2 = None
     sub = None
     if z2 is not None:
-        tgt = np.where(ssu.domain >= 0, con.target[np.maximum(ssu.domain, 0)], -1)
-        key = np.where(tgt >= 0, ssu.unit * T + tgt, -1)
-        cell, uniques = pd.factorize(key)
-        uniques = np.asarray(uniques, dtype=np.int64)
-        cell = np.where(key >= 0, cell, -1)
+        cell, uniques = _target_cells(ssu, con.target, T)
         weighted = (
             z2 * np.where(ssu.domain >= 0, 1.0, 0.0)[:, None] * con.coef[np.maximum(ssu.domain, 0)]
         )
@@ -446,6 +442,20 @@ def _contrast_var(design, con: Contrast, z1, z2, ssu, beta) -> np.ndarray:
         sub = _Sub(np.where(uniques >= 0, uniques // T, 0), np.where(uniques >= 0, uniques % T, -1))
     del G
     return _taylor(design, c1, c2, sub, cbeta, T)
+
+
+def _target_cells(ssu: _Cells, target: np.ndarray, T: int):
+    """SSU × target cells of the SSU × domain cells; memoised per target map (the same
+    pairs of domains serve every gap kind)."""
+    memo = ssu.__dict__.setdefault("_targets", {})
+    mkey = (T, target.tobytes())
+    if mkey not in memo:
+        tgt = np.where(ssu.domain >= 0, target[np.maximum(ssu.domain, 0)], -1)
+        key = np.where(tgt >= 0, ssu.unit * T + tgt, -1)
+        cell, uniques = pd.factorize(key)
+        uniques = np.asarray(uniques, dtype=np.int64)
+        memo[mkey] = (np.where(key >= 0, cell, -1), uniques)
+    return memo[mkey]
 
 
 class _Sub:

@@ -749,8 +749,13 @@ def couple_comparisons(
     if resp is None or not inds:
         raise EstimationError("couple_comparisons: no binary respondent indicator to compare.")
     sexes = resp["sex"].astype(str)
-    counts = pd.crosstab(resp["hhid"], sexes)
-    dual = counts.index[(counts.get("F", 0) == 1) & (counts.get("M", 0) == 1)]
+    # women and men per household by counting codes (a crosstab loops over households)
+    hh, households = pd.factorize(resp["hhid"])
+    n_hh = len(households)
+    known = hh >= 0
+    women = np.bincount(hh[known & sexes.eq("F").to_numpy()], minlength=n_hh)
+    men = np.bincount(hh[known & sexes.eq("M").to_numpy()], minlength=n_hh)
+    dual = households[(women == 1) & (men == 1)]
     if not len(dual):
         raise EstimationError(
             "couple_comparisons: no household has exactly one female and one male respondent "
