@@ -278,10 +278,6 @@ def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
     return t
 
 
-def _to_float(s: pd.Series) -> np.ndarray:
-    return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
-
-
 def indicator_frames(
     tables: Mapping[str, pd.DataFrame],
     catalogue: Catalogue,
@@ -335,11 +331,11 @@ def indicator_frames(
             if memo is not None and (unit, ind.id) in memo:
                 cols[ind.id] = memo[(unit, ind.id)]
                 continue
-            val = ind.parsed_rule.evaluate(tables, unit=unit)
-            x = _to_float(val) if ind.type != "share_women" else np.ones(len(table))
+            x = ind.parsed_rule.evaluate_float(tables, unit=unit)  # arrays, no Series
+            if ind.type == "share_women":
+                x = np.ones(len(table))
             if ind.parsed_universe is not None:
-                inside = ind.parsed_universe.evaluate(tables, unit=unit)
-                inside = inside.astype("boolean").fillna(False).to_numpy(dtype=bool)
+                inside = ind.parsed_universe.evaluate_mask(tables, unit=unit)
                 x = np.where(inside, x, np.nan)
             if ind.type == "proportion":
                 bad = ~np.isnan(x) & (x != 0) & (x != 1)
