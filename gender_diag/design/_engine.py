@@ -188,6 +188,13 @@ class _Block:
         self.a, self.b, self.m, self.complete = a, b, m, complete
         self._weighted: dict = {}
 
+    @property
+    def binary(self) -> bool:
+        """No denominator and every value 0/1 (checked once for every partition)."""
+        if not hasattr(self, "_binary"):
+            self._binary = self.b is None and bool(np.all((self.a == 0) | (self.a == 1)))
+        return self._binary
+
     def weighted(self, weights: np.ndarray):
         key = id(weights)
         if key not in self._weighted:
@@ -364,7 +371,9 @@ def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
     out["population"][:, sl] = np.broadcast_to(pop, (G, kc))
     est0 = np.nan_to_num(est)
     lin = _Linear(est0, inv_den, total)
-    out["deff"][:, sl] = _deviation_sums(ps.design, a, b, m, codes, G, est0, num, pop, total)
+    out["deff"][:, sl] = _deviation_sums(
+        ps.design, a, b, m, codes, G, est0, num, pop, total, binary=block.binary
+    )
     if ps.rep is not None:
         out["reps"][:, :, sl] = _replicate_estimates(ps, a, b, m, total)
         return
@@ -496,13 +505,14 @@ def _taylor(design, z1, z2, cells, beta, T) -> np.ndarray:
     return np.maximum(v, 0.0) + extra
 
 
-def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total):
+def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total, *, binary=None):
     """``Σ_{i∈g} w m e²`` with ``e = a − R b`` (ratios) or ``a − Ȳ`` (totals), for the deff.
 
     0/1 columns without a denominator use ``Σ w a² = Σ w a`` (no pass over rows);
     other columns form the residuals row by row (no cancellation error).
     """
-    binary = b is None and bool(np.all((a == 0) | (a == 1)))
+    if binary is None:
+        binary = b is None and bool(np.all((a == 0) | (a == 1)))
     if binary:
         with np.errstate(divide="ignore", invalid="ignore"):
             centre = est0 if not total else np.nan_to_num(num / pop)
