@@ -160,11 +160,13 @@ def _influence(w, Y0, known, rows_f, rows_m, f, m, dirs, kinds, r_idx, n_rights)
     gf, gm = _ratio_gradient(f, m, dirs, kinds)
     out = np.zeros((w.size, A.shape[0]))
     for rows, g, mean in ((rows_f, gf, f), (rows_m, gm, m)):
-        wd = np.where(known[rows], w[rows, None], 0.0)
-        n_hat = wd.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = wd * (Y0[rows] - mean) / np.where(n_hat > 0, n_hat, 1.0)
-        out[rows] += z @ (A * np.nan_to_num(g)).T
+        # Σ_k z_ik B_jk with z_ik = w_i 1[known] (y_ik − mean_k) / N̂_k, as two products
+        # (w_i (Y0 C')_ij − w_i (K1 (mean·C)')_ij, C = B / N̂): no n × K temporaries
+        k1 = known[rows].astype(float)
+        n_hat = w[rows] @ k1
+        C = (A * np.nan_to_num(g)) / np.where(n_hat > 0, n_hat, 1.0)
+        part = Y0[rows] @ C.T - k1 @ (C * mean).T
+        out[rows] += w[rows, None] * part
     return out
 
 
