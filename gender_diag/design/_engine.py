@@ -410,9 +410,11 @@ class _Linear:
     def __call__(self, sa, sb, dom=None):
         if self.total:
             return sa
-        e = self.est0 if dom is None else self.est0[dom]
-        d = self.inv_den if dom is None else self.inv_den[dom]
-        return (sa - e * sb) * d
+        # (sa − e·sb)·d with one temporary (the same operations in the same order)
+        z = self.est0 * sb if dom is None else np.multiply(self.est0[dom], sb)
+        np.subtract(sa, z, out=z)
+        z *= self.inv_den if dom is None else self.inv_den[dom]
+        return z
 
 
 def _replicate_estimates(ps: _Pass, a, b, m, total):
@@ -521,10 +523,14 @@ def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total, *, binary=
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = est0 if not total else np.nan_to_num(num / pop)
     bb = (np.ones_like(a) if m is None else m) if (b is None or total) else b
-    e = a - centre[safe] * bb
+    # e = a − centre·bb (× m), then w·e·e: the same operations, two temporaries
+    e = np.multiply(centre[safe], bb)
+    np.subtract(a, e, out=e)
     if m is not None:
         e *= m
-    return group_sum(codes, G, design.weights[:, None] * e * e)
+    we = design.weights[:, None] * e
+    we *= e
+    return group_sum(codes, G, we)
 
 
 def _replicate_domain_totals(
