@@ -234,7 +234,9 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
 
 def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
     tables, _ = tables_and_design(survey, None)
-    t = {k: v.copy() for k, v in tables.items()}
+    # shallow copies: pandas copy-on-write keeps the survey's own tables unchanged when
+    # columns are added here, without duplicating every column in memory
+    t = {k: v.copy(deep=False) for k, v in tables.items()}
     mem = t.get("members")
     head = None
     if mem is not None and {"hhid", "is_head"} <= set(mem.columns):
