@@ -274,6 +274,17 @@ def local_gap_index(
     )
     # stack respondents and members: one design, one set of jackknife replicates
     frame = pd.concat(list(frames.values()), ignore_index=True, sort=False)
+    # rows ordered by sex, then area: every area's women (men) are one contiguous block, so
+    # each group is read through array views, never copied (the design is order-free)
+    sex_rank = frame["sex"].astype(str).map({"F": 0, "M": 1}).fillna(2).to_numpy(dtype=int)
+    if by:
+        codes, uniques = pd.factorize(frame[by].astype(object))
+        codes = np.where(codes < 0, len(uniques), codes)  # no area last
+    else:
+        codes, uniques = np.zeros(len(frame), dtype=np.int64), []
+    order = np.lexsort((codes, sex_rank))
+    frame = frame.iloc[order].reset_index(drop=True)
+    sex_rank, codes = sex_rank[order], codes[order]
     ids = [i.id for i in inds if i.id in frame.columns]
     meta = {i.id: i for i in inds}
     d = make_design(frame, spec)
@@ -287,18 +298,19 @@ def local_gap_index(
     known = ~np.isnan(Y)
     Y0 = np.where(known, Y, 0.0)  # formed once, not per area
     K1 = known.astype(float)
-    sex = frame["sex"].astype(str).to_numpy()
-    is_f, is_m = sex == "F", sex == "M"
-    everyone = np.arange(len(frame))
-    areas = [("territory", "", everyone)]
+    start = np.searchsorted(sex_rank, [0, 1, 2])  # women [s0, s1), men [s1, s2)
+
+    def block(sex: int, area: int | None) -> slice:
+        lo, hi = int(start[sex]), int(start[sex + 1])
+        if area is None:
+            return slice(lo, hi)
+        a, b = np.searchsorted(codes[lo:hi], [area, area + 1])
+        return slice(lo + int(a), lo + int(b))
+
+    areas = [("territory", "", None)]
     if by:
-        # rows of every area from one factorisation (not one comparison per area)
-        codes, uniques = pd.factorize(frame[by].astype(object))
-        order = np.argsort(codes, kind="stable")
-        bounds = np.searchsorted(codes[order], np.arange(len(uniques) + 1))
-        members = {u: order[bounds[j] : bounds[j + 1]] for j, u in enumerate(uniques)}
-        for v in sorted(members, key=str):
-            areas.append((by, str(v), members[v]))
+        for j in sorted(range(len(uniques)), key=lambda j: str(uniques[j])):
+            areas.append((by, str(uniques[j]), j))
     rights = [meta[k].tags.get("rights", "economic") for k in ids]
     present = [r for r in _RIGHTS if r in rights]
     r_idx = np.array([present.index(r) for r in rights])
@@ -306,8 +318,8 @@ def local_gap_index(
     kinds = np.array([meta[k].type for k in ids])
     q = float(critical_value(df, confidence=level))
     out_rows, ratio_rows = [], []
-    for area_type, area, rows in areas:
-        rows_f, rows_m = rows[is_f[rows]], rows[is_m[rows]]
+    for area_type, area, j in areas:
+        rows_f, rows_m = block(0, j), block(1, j)
         F = _group_means(W[rows_f], Y0[rows_f], K1[rows_f])  # (1 + R, K)
         M = _group_means(W[rows_m], Y0[rows_m], K1[rows_m])
         dom, overall, r = _index(F, M, dirs, kinds, r_idx, len(present))
