@@ -40,7 +40,7 @@ import pandas as pd
 
 from gender_diag.contracts.catalogue import CheckSpec, load_check_catalogue, render
 from gender_diag.errors import RuleError
-from gender_diag.ingest import expr
+from gender_diag.ingest import distinct, expr
 from gender_diag.ingest.files import read_delimited, sha256
 from gender_diag.ingest.report import REASONS, ValidationReport, make_issues
 from gender_diag.ingest.xlsform import MAIN_TABLE, NUMERIC_TYPES, Form
@@ -232,6 +232,10 @@ class Context:
     form: Form | None = None
     design: pd.DataFrame | None = None
     lang: str = "en"
+    #: (table, column) → how many times checks blanked cells of it (keys of ``codes``)
+    versions: dict = field(default_factory=dict)
+    #: factorize codes of the columns the form's expressions read (see :func:`_frame_codes`)
+    codes: dict = field(default_factory=dict)
 
 
 Check = Callable[[Context], Iterator[Finding]]
@@ -277,6 +281,8 @@ def apply_finding(ctx: Context, found: Finding) -> None:
         ctx.quarantine[found.table].add(mask, spec.reason)
     elif spec.action == "blank" and mask is not None:
         df.loc[mask, found.column] = pd.NA
+        key = (found.table, found.column)
+        ctx.versions[key] = ctx.versions.get(key, 0) + 1
 
 
 def run(ctx: Context, checks) -> None:
@@ -721,6 +727,21 @@ def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> p
     return pd.concat([frame, pd.DataFrame(extra, index=df.index)], axis=1)
 
 
+def _frame_codes(ctx: Context, name: str, frame: pd.DataFrame) -> np.ndarray:
+    """Row codes of an :func:`_eval_frame` for :func:`expr.evaluate`, from per-column codes
+    kept for the whole validation: the same fields (``consent``, ``ind_consent``) appear in
+    dozens of expressions. A column's codes are made again once a check blanked its cells."""
+    own = ctx.tables[name].columns
+    parts = []
+    for col in frame.columns:
+        src = name if col in own else MAIN_TABLE
+        key = (name, col, src, ctx.versions.get((src, col), 0))
+        if key not in ctx.codes:
+            ctx.codes[key] = distinct.column_codes(frame[col])
+        parts.append(ctx.codes[key])
+    return distinct.combine(parts, len(frame))
+
+
 def _already_blanked(report) -> dict:
     """(table, column) → source rows whose value ingest set to missing (reported already)."""
     iss = report.issues
@@ -778,8 +799,12 @@ def _relevance(ctx: Context, name, relevant, cache):
         try:
             tree = expr.parse(relevant)
             frame = _eval_frame(ctx.tables, name, expr.fields(tree))
-            context = _expr_context(ctx, name)
-            cache[relevant] = expr.evaluate(tree, frame, context=context).astype("boolean")
+            cache[relevant] = expr.evaluate(
+                tree,
+                frame,
+                context=_table_context(ctx, name, cache),
+                codes=None if expr.row_bound(tree) else _frame_codes(ctx, name, frame),
+            ).astype("boolean")
         except RuleError as exc:
             cache[relevant] = NOT_CHECKED
             yield Finding("relevant_not_checked", name, rows=[1],
@@ -787,6 +812,15 @@ def _relevance(ctx: Context, name, relevant, cache):
     return cache[relevant]
 
 
+def _table_context(ctx: Context, name, cache) -> expr.Context:
+    """The table's :func:`_expr_context`, made once per table (kept in ``cache``): it reads
+    only the link columns, which no check changes, and the other tables when called."""
+    if _CONTEXT not in cache:
+        cache[_CONTEXT] = _expr_context(ctx, name)
+    return cache[_CONTEXT]
+
+
+_CONTEXT = object()
 #: A ``relevant`` that cannot be evaluated: the fields it controls are not checked.
 NOT_CHECKED = object()
 
@@ -813,7 +847,8 @@ def _constraint(ctx: Context, name, col, v) -> Iterator[Finding]:
             continue
         try:
             frame = _eval_frame(ctx.tables, name, refs, current=col)
-            ok = expr.evaluate(part, frame, current=col).astype("boolean")
+            codes = None if expr.row_bound(part) else _frame_codes(ctx, name, frame)
+            ok = expr.evaluate(part, frame, current=col, codes=codes).astype("boolean")
         except RuleError:
             continue
         # the cells an earlier part blanked are no longer present
