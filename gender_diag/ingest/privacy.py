@@ -571,10 +571,10 @@ def _sample_positions(n: int) -> np.ndarray:
 def _sampled(s: pd.Series) -> pd.Series:
     """``s.dropna().sample(SAMPLE, random_state=0)`` when longer than SAMPLE, else
     ``s.dropna()``."""
-    vals = s.dropna()
-    if len(vals) > SAMPLE:
-        vals = vals.take(_sample_positions(len(vals)))
-    return vals
+    present = np.flatnonzero(s.notna().to_numpy(dtype=bool))
+    if len(present) > SAMPLE:
+        present = present[_sample_positions(len(present))]
+    return s.take(present)
 
 
 def _value_kind(s: pd.Series) -> str | None:
@@ -583,10 +583,10 @@ def _value_kind(s: pd.Series) -> str | None:
     Looks at a fixed random sample of SAMPLE present values; the text patterns are matched
     once per distinct value and weighted by its number of rows.
     """
+    if pd.api.types.is_bool_dtype(s):
+        return None  # yes/no answers (empty or not)
     vals = _sampled(s)
     if not len(vals):
-        return None
-    if pd.api.types.is_bool_dtype(vals):
         return None
     if pd.api.types.is_numeric_dtype(vals):
         x = pd.to_numeric(vals, errors="coerce").dropna()
