@@ -448,6 +448,9 @@ def _evaluate(node, frame: pd.DataFrame, current, context) -> pd.Series:
             if name is None or name not in frame.columns:
                 raise RuleError(f"Unknown field {n[1]!r} in expression.")
             col = frame[name]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                # coded answers stored as categories read as the plain column would
+                col = col.astype(col.cat.categories.dtype)
             if col.dtype == object or pd.api.types.is_string_dtype(col):
                 col = col.astype("string").replace("", pd.NA)
             return col

@@ -648,6 +648,8 @@ def _is_free_text(s: pd.Series, typ: str | None) -> bool:
     """Text answers that are not choice codes: typed text, unknown columns, extra columns."""
     if typ in _CODED or typ in {"date", "datetime", "time", "start", "end", "today"}:
         return False
+    if isinstance(s.dtype, pd.CategoricalDtype):  # text stored as categories is text too
+        return pd.api.types.is_string_dtype(s.cat.categories) or s.cat.categories.dtype == object
     return bool(pd.api.types.is_string_dtype(s) or s.dtype == object)
 
 
