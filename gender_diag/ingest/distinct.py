@@ -26,7 +26,7 @@ def text_codes(txt: pd.Series) -> tuple[np.ndarray, pd.Series]:
 
     Returns ``codes`` (one per row, ``-1`` where missing) and ``uniques`` as a nullable
     ``string`` Series, so that ``uniques.astype("string")[codes]`` is ``txt.astype("string")``
-    row by row. Any other dtype is converted with ``astype("string")`` first, as the callers
+    row by row; every unique value occurs in some row (unused categories are left out). Any other dtype is converted with ``astype("string")`` first, as the callers
     would (the conversion is not always value by value: dates are formatted as a whole).
 
     Examples
@@ -38,6 +38,15 @@ def text_codes(txt: pd.Series) -> tuple[np.ndarray, pd.Series]:
     if _is_text(txt.dtype):
         codes, uniques = pd.factorize(txt.array)
         return codes, pd.Series(uniques, dtype="string")
+    if isinstance(txt.dtype, pd.CategoricalDtype):
+        # what pandas does for astype: convert the categories, then take them by code
+        cat_codes, texts = pd.factorize(txt.cat.categories.astype("string").array)
+        codes = np.asarray(txt.cat.codes, dtype=np.intp)
+        codes = np.append(cat_codes, -1)[codes]  # -1 (missing) reads the appended -1
+        used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(texts)))
+        remap = np.full(len(texts) + 1, -1, dtype=np.intp)
+        remap[used] = np.arange(len(used))
+        return remap[codes], pd.Series(texts.take(used), dtype="string")
     if pd.api.types.is_object_dtype(txt.dtype):
         codes, uniques = pd.factorize(txt.to_numpy())
         # 1, 1.0 and True are one key of the hash table but three texts

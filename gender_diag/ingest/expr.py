@@ -667,10 +667,8 @@ def _text_call(name: str, args: list, index, ctx: Context):
             pattern = re.compile(str(args[1]))
         except re.error as exc:
             raise RuleError(f"regex() pattern {args[1]!r} cannot be read ({exc}).") from None
-        s = _str(args[0], index)
-        return s.map(lambda x: bool(pattern.search(x)) if isinstance(x, str) else pd.NA).astype(
-            "boolean"
-        )
+        # _str() gives the nullable string dtype: searched value by value, missing stays <NA>
+        return _str(args[0], index).str.contains(pattern, regex=True).astype("boolean")
     if name in {"today", "now"}:
         day = (pd.Timestamp(ctx.today) - _EPOCH) / pd.Timedelta(days=1)
         return pd.Series(float(day), index=index, dtype="Float64")

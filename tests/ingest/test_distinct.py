@@ -7,6 +7,7 @@ dtypes and value kinds and require identical results.
 
 import hashlib
 import hmac
+import re
 
 import numpy as np
 import pandas as pd
@@ -364,3 +365,27 @@ def test_categorical_text_is_scanned_like_plain_text(s):
     assert hits == want_hits
     if hits:
         pd.testing.assert_series_equal(got, want)
+
+
+@FAST
+@given(text_columns(), st.sampled_from([r"^[0-9]{8}$", r"\d", r"^\+?51", r"a|b"]))
+def test_regex_searches_value_by_value(s, pattern):
+    got = expr.evaluate(f"regex(${{col}}, '{pattern}')", s.to_frame(), distinct=False)
+    text = s.astype("string").replace("", pd.NA)
+    want = text.map(lambda x: bool(re.search(pattern, x)) if isinstance(x, str) else pd.NA).astype(
+        "boolean"
+    )
+    pd.testing.assert_series_equal(got, want, check_names=False)
+
+
+@FAST
+@given(ANY_COLUMN)
+def test_text_codes_give_back_the_text_of_every_row(s):
+    codes, uniq = distinct.text_codes(s)
+    assert uniq.is_unique and len(uniq) == len(set(codes[codes >= 0]))
+    back = pd.Series(uniq.array.take(codes, allow_fill=True), index=s.index, name=s.name)
+    pd.testing.assert_series_equal(back, s.astype("string"))
+    coded = s.astype("category")
+    codes, uniq = distinct.text_codes(coded)
+    back = pd.Series(uniq.array.take(codes, allow_fill=True), index=s.index, name=s.name)
+    pd.testing.assert_series_equal(back, coded.astype("string"))
