@@ -138,7 +138,7 @@ def read_kobo(
     if fm is not None and fm.path:
         source[fm.path] = fm.sha256
     if path.suffix.lower() in {".csv", ".txt"}:
-        df, _ = read_delimited(path, report=report)
+        df, _ = read_delimited(path, report=report, categorical=True)
         if not len(df):
             raise input_error(
                 "empty_file",
