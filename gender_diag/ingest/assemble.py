@@ -328,6 +328,17 @@ class _Distinct:
         idx = np.where(self.codes >= 0, self.codes, len(arr) - 1) if self.has_na else self.codes
         return pd.Series(arr.take(idx), index=self.index, name=self.name)
 
+    def categories(self) -> pd.Series:
+        """The column as a ``category`` of its distinct values (sorted, as ``astype``)."""
+        vals = self.distinct
+        order = np.argsort(vals.to_numpy(dtype=object), kind="stable")
+        rank = np.empty(len(order), dtype="int64")
+        rank[order] = np.arange(len(order))
+        codes = np.append(rank, -1)[self.codes]
+        dtype = pd.CategoricalDtype(pd.Index(vals.to_numpy(dtype=object)[order], dtype=vals.dtype))
+        cat = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        return pd.Series(cat, index=self.index, name=self.name)
+
     def text(self) -> pd.Series:
         """The column itself (as ``values``' dtype) on every row."""
         return self.spread(self.values)
@@ -723,6 +734,7 @@ def assemble(
     for name in list(tables):
         drop = [c for c in tables[name].columns if c in (ROW, OWN, PARENT) or c in DROP_AFTER]
         tables[name] = tables[name].drop(columns=drop).reset_index(drop=True)
+    tables = coded_as_categories(tables, variables)
     return Survey(
         tables=tables,
         report=report,
@@ -731,6 +743,32 @@ def assemble(
         design=design_cols,
         source=source,
     )
+
+
+#: Question types whose text answers are kept as categories (a few codes, or combinations of
+#: codes, repeated over every row).
+CODED_TYPES = ("select_one", "select_multiple")
+
+
+def coded_as_categories(tables: dict[str, pd.DataFrame], variables: pd.DataFrame) -> dict:
+    """Text answers of select_one (and select_multiple) questions as ``category`` columns.
+
+    A coded answer repeats a handful of codes over every row: as a category each cell is a
+    one-byte code into the list of codes seen, instead of a pointer to a string (8 bytes, plus
+    the string). Values, missing cells, ``==``, ``isin`` and ``.str`` behave as on text.
+    Only the accepted tables are converted, after every check, so that validation and privacy
+    see the same text columns as before. Numeric codes stay ``Int64``; link keys (``hhid``,
+    ``district``, ``community``) stay text, being merged on across tables.
+    """
+    if variables is None or not len(variables) or "type" not in variables:
+        return tables
+    coded = set(variables.loc[variables["type"].isin(CODED_TYPES), "name"].astype(str))
+    coded -= set(LINK_FIELDS)
+    for name, df in tables.items():
+        cols = [c for c in df.columns if c in coded and pd.api.types.is_string_dtype(df[c].dtype)]
+        if cols:
+            tables[name] = df.assign(**{c: _Distinct.of(df[c]).categories() for c in cols})
+    return tables
 
 
 def _map_columns(df: pd.DataFrame, renames: dict[str, str]) -> pd.DataFrame:
