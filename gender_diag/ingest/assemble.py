@@ -655,7 +655,7 @@ def assemble(
                     sheet=rt.sheet,
                 )
             )
-        df = df.loc[:, ~twice]
+            df = df.loc[:, ~twice]  # (a copy of the frame: only when a column repeats)
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
         if rt.own_key and rt.own_key in df.columns:
             df[OWN] = _stripped_keys(df[rt.own_key])

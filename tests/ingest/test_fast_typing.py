@@ -15,6 +15,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gender_diag.errors import InputFileError
 from gender_diag.ingest.assemble import (
     ROW,
     _code_maps,
@@ -211,3 +212,27 @@ def test_categorical_csv_reads_like_text(tmp_path, sep):
     assert list(cat.columns) == list(text.columns) == ["a", "b", "a.1"]
     assert all(isinstance(d, pd.CategoricalDtype) for d in cat.dtypes)
     pd.testing.assert_frame_equal(cat.astype("str"), text)
+
+
+@pytest.mark.parametrize("encoding", ["utf-8", "utf-8-sig", "cp1252"])
+def test_chunked_categorical_read_equals_text(tmp_path, monkeypatch, encoding):
+    """Read in chunks of 3 rows (codes re-based across chunks), the categories hold exactly
+    the text of a one-go read; a ragged line is reported on the same line number."""
+    from gender_diag.ingest import files
+
+    monkeypatch.setattr(files, "CHUNK_ROWS", 3)
+    lines = ["k;v;w"] + [f"{i};{'' if i % 5 == 0 else 'á' * (i % 3)};x{i % 2}" for i in range(20)]
+    p = tmp_path / "x.csv"
+    p.write_bytes(("\n".join(lines) + "\n").encode(encoding))
+    text, _ = files.read_delimited(p)
+    cat, _ = files.read_delimited(p, categorical=True)
+    assert all(isinstance(d, pd.CategoricalDtype) for d in cat.dtypes)
+    pd.testing.assert_frame_equal(cat.astype("str"), text)
+    p.write_bytes(("\n".join([*lines[:12], "1;2;3;4", *lines[12:]]) + "\n").encode(encoding))
+    messages = []
+    for categorical in (False, True):
+        with pytest.raises(InputFileError) as err:
+            files.read_delimited(p, categorical=categorical)
+        messages.append(str(err.value))
+    assert messages[0] == messages[1]
+    assert "line 13" in messages[0]
