@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -30,6 +31,7 @@ def _run_case(kind: str, path: str, form: str, design: str) -> None:
     """Child process: read + validate, print wall time, peak memory and accounting."""
     from gender_diag.ingest import read_kobo, read_odk
 
+    base_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     t0 = time.perf_counter()
     c0 = resource.getrusage(resource.RUSAGE_SELF)
     reader = read_odk if kind == "odk" else read_kobo
@@ -39,6 +41,11 @@ def _run_case(kind: str, path: str, form: str, design: str) -> None:
     cpu = usage.ru_utime + usage.ru_stime - c0.ru_utime - c0.ru_stime
     peak_mb = usage.ru_maxrss / 1024
     acc = survey.report.accounting()
+    rows = int(acc["rows_read"].sum())
+    # deep: every string cell counted as its own object (pandas' memory_usage(deep=True));
+    # shallow: the arrays themselves (a category cell is its 1-byte code)
+    deep = sum(int(t.memory_usage(deep=True).sum()) for t in survey.tables.values())
+    shallow = sum(int(t.memory_usage(deep=False).sum()) for t in survey.tables.values())
     print(
         json.dumps(
             {
@@ -46,6 +53,12 @@ def _run_case(kind: str, path: str, form: str, design: str) -> None:
                 "wall_s": round(wall, 2),
                 "cpu_s": round(cpu, 2),
                 "peak_mb": round(peak_mb),
+                "peak_above_start_mb": round(peak_mb - base_mb),
+                "input_rows": rows,
+                "table_bytes_per_row": round(deep / max(rows, 1)),
+                "table_bytes_per_row_shallow": round(shallow / max(rows, 1)),
+                "peak_bytes_per_row": round((peak_mb - base_mb) * 2**20 / max(rows, 1)),
+                "load_avg": round(os.getloadavg()[0], 2),
                 "rows_read": dict(zip(acc["table"], acc["rows_read"].astype(int), strict=True)),
                 "issues": int(len(survey.report.issues)),
                 "valid": bool(survey.report.valid),

@@ -371,7 +371,8 @@ def read_yaml(path: str | Path, *, what: str = "file") -> Any:
     except OSError as exc:
         raise ConfigError(f"{path}: cannot read the {what} ({exc.strerror}).") from None
     try:
-        return yaml.safe_load(text)
+        # libyaml's parser when present: the same safe schema, several times faster
+        return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except RecursionError:
         raise ConfigError(
             f"{path}: the {what} is nested too deeply to be read. Fix: check for runaway "

@@ -168,13 +168,43 @@ class _Pass:
             self._ones[which] = cells.sums(weights)[:, None]
         return self._ones[which]
 
-    def cell_sums(self, which, cells, a, b, m, complete, weights):
+    def cell_sums(self, which, cells, block: _Block, weights):
         """Cell sums of ``weights·a`` and of the denominator ``weights·b`` (or ``weights·m``)."""
-        sa = cells.sums(weights[:, None] * a)
-        if b is None and complete:
+        wa, wd = block.weighted(weights)
+        sa = cells.sums(wa)
+        if wd is None:
             return sa, self.ones(which, cells, weights)
-        mm = np.ones_like(a) if m is None else m
-        return sa, cells.sums(weights[:, None] * (mm if b is None else b))
+        return sa, cells.sums(wd)
+
+
+class _Block:
+    """Materialised values of one chunk of columns and their weighted copies.
+
+    The weighted values ``w·a`` and ``w·b`` (or ``w·m``) are formed once per weight vector
+    and reused by every stage and every domain partition summed from this chunk.
+    """
+
+    def __init__(self, a, b, m, complete):
+        self.a, self.b, self.m, self.complete = a, b, m, complete
+        self._weighted: dict = {}
+
+    @property
+    def binary(self) -> bool:
+        """No denominator and every value 0/1 (checked once for every partition)."""
+        if not hasattr(self, "_binary"):
+            self._binary = self.b is None and bool(np.all((self.a == 0) | (self.a == 1)))
+        return self._binary
+
+    def weighted(self, weights: np.ndarray):
+        key = id(weights)
+        if key not in self._weighted:
+            wa = weights[:, None] * self.a
+            wd = None
+            if not (self.b is None and self.complete):
+                mm = np.ones_like(self.a) if self.m is None else self.m
+                wd = weights[:, None] * (mm if self.b is None else self.b)
+            self._weighted[key] = (weights, wa, wd)  # the weights are kept: id stays valid
+        return self._weighted[key][1:]
 
 
 def run(
@@ -200,54 +230,130 @@ def run(
     n_domains : int
     total : bool
         Estimate totals ``Σ w m a`` instead of ratios.
-    contrasts : callable, optional
+    contrasts : callable or sequence of callables, optional
         ``contrasts(est_chunk) -> Contrast`` from the estimates (G, kc) of a chunk of
         columns; the Taylor variance of the contrast is returned as ``contrast_var``
-        (T, k). Replicate designs return ``reps`` and the caller applies the contrast.
+        (T, k). A sequence asks for several contrasts of the same cell sums (e.g. the
+        difference and the ratio gap): their variances come back as the list
+        ``contrast_vars``, in order. Replicate designs return ``reps`` and the caller
+        applies the contrast.
 
     Returns
     -------
     dict of arrays (G, k): ``estimate, var, n, population, numerator, denominator, deff``;
-    ``reps`` (R, G, k) for replicate designs; ``contrast_var`` (T, k) when asked.
+    ``reps`` (R, G, k) for replicate designs; ``contrast_var`` (T, k) (or the list
+    ``contrast_vars``) when asked.
     """
+    cells = getattr(design, "cell_totals", None)  # rows are cells of totals (design.totals)
+    if cells is None:
+        return run_partitions(design, columns, [(codes, n_domains, contrasts)], total=total)[0]
     n = design.weights.size
     k = len(columns)
     ps = _Pass(design, codes, n_domains, total)
-    out = {
-        key: np.full((n_domains, k), np.nan)
-        for key in ("estimate", "var", "n", "population", "numerator", "denominator", "deff")
-    }
-    if ps.rep is not None:
-        out["reps"] = np.full((ps.rep.n_rep, n_domains, k), np.nan)
-    cells = getattr(design, "cell_totals", None)  # rows are cells of totals (design.totals)
+    out = _empty_out(ps, n_domains, k)
     for sl in _chunks(k, n):
-        if cells is None:
-            _chunk(ps, out, sl, _materialise(design, columns[sl], n), contrasts, k)
-            continue
         a, b, m, complete = cells.materialise(columns[sl])
         if cells.moments:  # no PSUs: domain sums, variances from second moments
             cells.estimate_without_psu(
                 out, sl, columns[sl], a, b, codes, n_domains, total, contrasts
             )
             continue
-        _chunk(ps, out, sl, (a, b, m, complete), contrasts, k)
+        _chunk(ps, out, sl, _Block(a, b, m, complete), contrasts, k)
         # counts and weighted counts are columns of the cells; no rows, no design effect
         out["n"][:, sl] = cells.counts(columns[sl], codes, n_domains)
         out["population"][:, sl] = out["denominator"][:, sl]
         out["deff"][:, sl] = np.nan
+    return _finish(ps, out, total)
+
+
+def run_partitions(design, columns: list[Column], partitions: list, *, total: bool = False):
+    """:func:`run` for several domain partitions of the same rows (e.g. one per by-column).
+
+    ``partitions`` is a list of ``(codes, n_domains, contrasts)``; returns one result dict
+    per partition, each equal to ``run(design, columns, codes, n_domains, contrasts=...)``.
+    Each chunk of columns is materialised and weighted once and summed by every partition,
+    instead of once per partition.
+    """
+    if getattr(design, "cell_totals", None) is not None:
+        return [
+            run(design, columns, codes, G, total=total, contrasts=con)
+            for codes, G, con in partitions
+        ]
+    n = design.weights.size
+    k = len(columns)
+    chunks = list(_chunks(k, n))
+    if len(chunks) == 1:  # the usual case: each partition's structures live one at a time
+        block = _Block(*_materialise(design, columns, n))
+        outs = []
+        for codes, G, con in partitions:
+            ps = _Pass(design, codes, G, total)
+            out = _empty_out(ps, G, k)
+            _chunk(ps, out, chunks[0], block, con, k)
+            outs.append(_finish(ps, out, total))
+        return outs
+    passes = [_Pass(design, codes, G, total) for codes, G, _ in partitions]
+    outs = [_empty_out(ps, G, k) for ps, (_, G, _) in zip(passes, partitions, strict=True)]
+    for sl in chunks:
+        block = _Block(*_materialise(design, columns[sl], n))
+        for ps, out, (_, _, con) in zip(passes, outs, partitions, strict=True):
+            _chunk(ps, out, sl, block, con, k)
+        del block  # one chunk's values at a time
+    return [_finish(ps, out, total) for ps, out in zip(passes, outs, strict=True)]
+
+
+def _empty_out(ps: _Pass, n_domains: int, k: int) -> dict:
+    out = {
+        key: np.full((n_domains, k), np.nan)
+        for key in ("estimate", "var", "n", "population", "numerator", "denominator", "deff")
+    }
+    if ps.rep is not None:
+        out["reps"] = np.full((ps.rep.n_rep, n_domains, k), np.nan)
+    return out
+
+
+def _finish(ps: _Pass, out: dict, total: bool) -> dict:
     if ps.rep is not None:
         out["var"] = ps.rep.var(out["estimate"], out["reps"])
     out["deff"] = _deff(out, out["deff"], total)
     return out
 
 
+def each_contrast(contrasts) -> list:
+    """``(store, builder)`` of every contrast asked for; ``store(out, con, k)`` is its array.
+
+    One callable fills ``out["contrast_var"]``; a sequence fills ``out["contrast_vars"][i]``.
+    """
+    if contrasts is None:
+        return []
+    if callable(contrasts):
+        fns, key = [contrasts], None
+    else:
+        fns, key = list(contrasts), "contrast_vars"
+
+    def store(i):
+        def get(out, con, k):
+            if key is None:
+                if "contrast_var" not in out:
+                    out["contrast_var"] = np.full((con.n_targets, k), np.nan)
+                return out["contrast_var"]
+            arrays = out.setdefault(key, [None] * len(fns))
+            if arrays[i] is None:
+                arrays[i] = np.full((con.n_targets, k), np.nan)
+            return arrays[i]
+
+        return get
+
+    return [(store(i), fn) for i, fn in enumerate(fns)]
+
+
 def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
     """Point estimates and variances of one chunk of columns, written into ``out``."""
-    a, b, m, complete = values
+    block = values
+    a, b, m, complete = block.a, block.b, block.m, block.complete
     G, codes, w, total = ps.G, ps.codes, ps.w, ps.total
     kc = a.shape[1]
     P = ps.design.stage1.n_units
-    pa, pb = ps.cell_sums("psu", ps.psu, a, b, m, complete, w)
+    pa, pb = ps.cell_sums("psu", ps.psu, block, w)
     pa, pb = pa.reshape(P, G, kc), pb.reshape(P, G, -1)
     if b is None and complete:
         count = np.broadcast_to(ps.count_all[:, None], (G, kc))
@@ -265,26 +371,26 @@ def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
     out["population"][:, sl] = np.broadcast_to(pop, (G, kc))
     est0 = np.nan_to_num(est)
     lin = _Linear(est0, inv_den, total)
-    out["deff"][:, sl] = _deviation_sums(ps.design, a, b, m, codes, G, est0, num, pop, total)
+    out["deff"][:, sl] = _deviation_sums(
+        ps.design, a, b, m, codes, G, est0, num, pop, total, binary=block.binary
+    )
     if ps.rep is not None:
         out["reps"][:, :, sl] = _replicate_estimates(ps, a, b, m, total)
         return
     z1 = lin(pa, pb)  # (P, G, kc)
     z2 = None
     if ps.ssu is not None:
-        z2 = lin(*ps.cell_sums("ssu", ps.ssu, a, b, m, complete, w), ps.ssu.domain)
+        z2 = lin(*ps.cell_sums("ssu", ps.ssu, block, w), ps.ssu.domain)
     beta = None
     if ps.xcells is not None:
-        xa, xb = ps.cell_sums("x", ps.xcells, a, b, m, complete, ps.cal.reg_w)
+        xa, xb = ps.cell_sums("x", ps.xcells, block, ps.cal.reg_w)
         beta = np.einsum(
             "qr,rgj->qgj", ps.cal.pinv, lin(xa.reshape(-1, G, kc), xb.reshape(-1, G, xb.shape[-1]))
         )
     out["var"][:, sl] = _taylor(ps.design, z1, z2, ps.ssu, beta, G)
-    if contrasts is not None:
-        con = contrasts(est)
-        if "contrast_var" not in out:
-            out["contrast_var"] = np.full((con.n_targets, k), np.nan)
-        out["contrast_var"][:, sl] = _contrast_var(ps.design, con, z1, z2, ps.ssu, beta)
+    for store, build in each_contrast(contrasts):
+        con = build(est)
+        store(out, con, k)[:, sl] = _contrast_var(ps.design, con, z1, z2, ps.ssu, beta)
 
 
 def m_or_ones(a: np.ndarray, m) -> np.ndarray:
@@ -304,9 +410,11 @@ class _Linear:
     def __call__(self, sa, sb, dom=None):
         if self.total:
             return sa
-        e = self.est0 if dom is None else self.est0[dom]
-        d = self.inv_den if dom is None else self.inv_den[dom]
-        return (sa - e * sb) * d
+        # (sa − e·sb)·d with one temporary (the same operations in the same order)
+        z = self.est0 * sb if dom is None else np.multiply(self.est0[dom], sb)
+        np.subtract(sa, z, out=z)
+        z *= self.inv_den if dom is None else self.inv_den[dom]
+        return z
 
 
 def _replicate_estimates(ps: _Pass, a, b, m, total):
@@ -337,11 +445,7 @@ def _contrast_var(design, con: Contrast, z1, z2, ssu, beta) -> np.ndarray:
     c2 = None
     sub = None
     if z2 is not None:
-        tgt = np.where(ssu.domain >= 0, con.target[np.maximum(ssu.domain, 0)], -1)
-        key = np.where(tgt >= 0, ssu.unit * T + tgt, -1)
-        cell, uniques = pd.factorize(key)
-        uniques = np.asarray(uniques, dtype=np.int64)
-        cell = np.where(key >= 0, cell, -1)
+        cell, uniques = _target_cells(ssu, con.target, T)
         weighted = (
             z2 * np.where(ssu.domain >= 0, 1.0, 0.0)[:, None] * con.coef[np.maximum(ssu.domain, 0)]
         )
@@ -349,6 +453,20 @@ def _contrast_var(design, con: Contrast, z1, z2, ssu, beta) -> np.ndarray:
         sub = _Sub(np.where(uniques >= 0, uniques // T, 0), np.where(uniques >= 0, uniques % T, -1))
     del G
     return _taylor(design, c1, c2, sub, cbeta, T)
+
+
+def _target_cells(ssu: _Cells, target: np.ndarray, T: int):
+    """SSU × target cells of the SSU × domain cells; memoised per target map (the same
+    pairs of domains serve every gap kind)."""
+    memo = ssu.__dict__.setdefault("_targets", {})
+    mkey = (T, target.tobytes())
+    if mkey not in memo:
+        tgt = np.where(ssu.domain >= 0, target[np.maximum(ssu.domain, 0)], -1)
+        key = np.where(tgt >= 0, ssu.unit * T + tgt, -1)
+        cell, uniques = pd.factorize(key)
+        uniques = np.asarray(uniques, dtype=np.int64)
+        memo[mkey] = (np.where(key >= 0, cell, -1), uniques)
+    return memo[mkey]
 
 
 class _Sub:
@@ -389,13 +507,14 @@ def _taylor(design, z1, z2, cells, beta, T) -> np.ndarray:
     return np.maximum(v, 0.0) + extra
 
 
-def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total):
+def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total, *, binary=None):
     """``Σ_{i∈g} w m e²`` with ``e = a − R b`` (ratios) or ``a − Ȳ`` (totals), for the deff.
 
     0/1 columns without a denominator use ``Σ w a² = Σ w a`` (no pass over rows);
     other columns form the residuals row by row (no cancellation error).
     """
-    binary = b is None and bool(np.all((a == 0) | (a == 1)))
+    if binary is None:
+        binary = b is None and bool(np.all((a == 0) | (a == 1)))
     if binary:
         with np.errstate(divide="ignore", invalid="ignore"):
             centre = est0 if not total else np.nan_to_num(num / pop)
@@ -404,10 +523,14 @@ def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total):
     with np.errstate(divide="ignore", invalid="ignore"):
         centre = est0 if not total else np.nan_to_num(num / pop)
     bb = (np.ones_like(a) if m is None else m) if (b is None or total) else b
-    e = a - centre[safe] * bb
+    # e = a − centre·bb (× m), then w·e·e: the same operations, two temporaries
+    e = np.multiply(centre[safe], bb)
+    np.subtract(a, e, out=e)
     if m is not None:
         e *= m
-    return group_sum(codes, G, design.weights[:, None] * e * e)
+    we = design.weights[:, None] * e
+    we *= e
+    return group_sum(codes, G, we)
 
 
 def _replicate_domain_totals(

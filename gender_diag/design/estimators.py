@@ -563,13 +563,20 @@ def _one_gap(design, columns, codes, keys, tkeys, pair, *, kind, total_est, crit
     """The gap frame of one focal group against the reference."""
     G = len(keys)
     out = _engine.run(design, columns, codes, G, total=total_est, contrasts=pair.contrast(kind, G))
+    return _gap_frame(
+        design, out, out.get("contrast_var"), tkeys, pair, kind=kind, crit=crit, ci=ci
+    )
+
+
+def _gap_frame(design, out, contrast_var, tkeys, pair, *, kind, crit, ci):
+    """The gap frame of one focal group from an engine result (``contrast_var`` its variance)."""
     ef, em = pair.take(out["estimate"])
     value = _gap_value(kind, ef, em)
     if design.is_replicate:
         rf, rm = pair.take(np.moveaxis(out["reps"], 0, 1))
         var = design.replicates.var(value, np.moveaxis(_gap_value(kind, rf, rm), 1, 0))
     else:
-        var = out["contrast_var"]
+        var = contrast_var
     undefined = ~pair.both[:, None] | ~np.isfinite(value)
     value[undefined] = np.nan
     se = np.sqrt(var)
@@ -668,3 +675,101 @@ def gap(
             f"{owner}: {between!r} has no group other than the reference {reference!r}."
         )
     return pd.concat(frames, ignore_index=True)
+
+
+def mean_and_gaps(
+    design,
+    variables,
+    *,
+    between: str = "sex",
+    reference="M",
+    kinds=("difference",),
+    by=None,
+    ci: str = "t",
+    confidence=None,
+) -> tuple[pd.DataFrame, list[pd.DataFrame]]:
+    """Means by ``by`` × ``between`` and their gaps of several kinds, from ONE engine pass.
+
+    The same frames as ``mean(design, variables, by=[*by, between])`` and, for each kind,
+    ``gap(design, variables, between=between, reference=reference, kind=kind, by=by)``
+    (estimator ``mean``): the means and every contrast share the cell sums of one
+    :func:`gender_diag.design._engine.run` call, so the rows are summed once instead of
+    once per estimator and per gap kind.
+
+    Returns
+    -------
+    (DataFrame, list of DataFrame)
+        The means, and one gap frame per kind (in the order of ``kinds``).
+    """
+    return means_and_gaps_by(
+        design, variables, [by], between=between, reference=reference, kinds=kinds, ci=ci,
+        confidence=confidence,
+    )[0]  # fmt: skip
+
+
+def means_and_gaps_by(
+    design,
+    variables,
+    bys,
+    *,
+    between: str = "sex",
+    reference="M",
+    kinds=("difference",),
+    ci: str = "t",
+    confidence=None,
+) -> list[tuple[pd.DataFrame, list[pd.DataFrame]]]:
+    """:func:`mean_and_gaps` for every disaggregation of ``bys`` (None = no by-column).
+
+    One result per entry of ``bys``. The variables are read and weighted once for all the
+    disaggregations (:func:`gender_diag.design._engine.run_partitions`), then summed by
+    each one's domains.
+    """
+    owner = "SurveyDesign.gap"
+    names = _names(variables, owner)
+    _check_ci(ci, owner)
+    columns = _numeric_names(design, names, owner)
+    confidence = _confidence(design, confidence)
+    crit = critical_value(design.df, confidence=confidence, ci=ci)
+    plans, partitions = [], []
+    for by in bys:
+        by_cols = _by(by)
+        for kind in kinds:
+            _check_gap_inputs(design, names, between, reference, by_cols, "mean", kind, owner)
+        codes, keys = design.domain_codes(by_cols + [between])
+        groups = keys[between]
+        if not (groups == reference).any():
+            raise EstimationError(
+                f"{owner}: the reference group {reference!r} does not occur in {between!r} "
+                f"(values: {sorted(map(str, groups.unique()))}). Fix: pass reference= one of "
+                "them."
+            )
+        t_of_g, tkeys = _gap_targets(keys, by_cols)
+        G = len(keys)
+        focals = sorted((lv for lv in pd.unique(groups) if lv != reference), key=str)
+        if not focals:
+            raise EstimationError(
+                f"{owner}: {between!r} has no group other than the reference {reference!r}."
+            )
+        pairs = [_Pair(groups, t_of_g, len(tkeys), focal, reference) for focal in focals]
+        wanted = [(kind, f, pair) for kind in kinds for f, pair in zip(focals, pairs, strict=True)]
+        plans.append((keys, tkeys, wanted))
+        partitions.append((codes, G, [pair.contrast(kind, G) for kind, _, pair in wanted]))
+    outs = _engine.run_partitions(design, columns, partitions)
+    results = []
+    for (keys, tkeys, wanted), out in zip(plans, outs, strict=True):
+        means = _symmetric_frame(design, keys, names, out, confidence, ci)
+        variances = out.get("contrast_vars") or [None] * len(wanted)
+        gaps = []
+        for kind in kinds:
+            frames = []
+            for (k_, focal, pair), var in zip(wanted, variances, strict=True):
+                if k_ != kind:
+                    continue
+                frame = _gap_frame(design, out, var, tkeys, pair, kind=kind, crit=crit, ci=ci)
+                frame.insert(len(tkeys.columns), "variable", np.repeat(names, pair.T))
+                frame.insert(len(tkeys.columns) + 1, "focal", focal)
+                frame.insert(len(tkeys.columns) + 2, "reference", reference)
+                frames.append(frame)
+            gaps.append(pd.concat(frames, ignore_index=True))
+        results.append((means, gaps))
+    return results

@@ -306,16 +306,26 @@ class SurveyDesign:
         )
 
     def evolve(
-        self, *, weights=None, calibration=_KEEP, replicates=_KEEP, domain=None
+        self, *, weights=None, calibration=_KEEP, replicates=_KEEP, domain=None, data=None
     ) -> SurveyDesign:
-        """A copy with new weights, calibration state, replicates or domain mask.
+        """A copy with new weights, calibration state, replicates, domain mask or data.
 
         Used by the calibration and replicate code of the design stage; the structure
-        (strata, PSUs, fpc) is shared, never recomputed.
+        (strata, PSUs, fpc) is shared, never recomputed. ``data`` replaces the sample data
+        by a frame with the same rows in the same order whose design columns are unchanged
+        (added columns, or other columns recoded — e.g. a by-column as text): every
+        estimate then uses the structure already built instead of factorising the strata
+        and PSUs again.
         """
         new = object.__new__(SurveyDesign)
         new.__dict__.update(self.__dict__)
         new._cache = {}
+        if data is not None:
+            if not isinstance(data, pd.DataFrame) or data.shape[0] != self._w.size:
+                raise bad_parameter(
+                    "data", "SurveyDesign.evolve", f"a DataFrame with {self._w.size} rows", data
+                )
+            new._data = data
         if weights is not None:
             new._w = np.asarray(weights, dtype=float)
         if calibration is not _KEEP:
@@ -409,7 +419,8 @@ class SurveyDesign:
         if key not in self._cache:
             for c in cols:
                 column_of(self._data, c, "by")
-            self._cache[key] = _domain_codes(self._data, self._domain, cols)
+            factors = self._cache.setdefault("_factors", {})  # by-column codes, once each
+            self._cache[key] = _domain_codes(self._data, self._domain, cols, factors)
         return self._cache[key]
 
     # ------------------------------------------------------------------ estimators
@@ -505,8 +516,14 @@ class SurveyDesign:
         return self.evolve(replicates=rep)
 
 
-def _domain_codes(data: pd.DataFrame, domain: np.ndarray, cols: list) -> tuple:
-    """Domain code of every row and the domain keys (sorted), for by-columns ``cols``."""
+def _domain_codes(data: pd.DataFrame, domain: np.ndarray, cols: list, factors=None) -> tuple:
+    """Domain code of every row and the domain keys (sorted), for by-columns ``cols``.
+
+    ``factors`` (column → sorted codes and uniques) memoises the factorisation of each
+    by-column for the design's data, so ``sex`` is factorised once, not once per
+    disaggregation.
+    """
+    factors = {} if factors is None else factors
     n = domain.size
     if not cols:
         codes = np.where(domain, 0, -1).astype(np.int64)
@@ -516,7 +533,9 @@ def _domain_codes(data: pd.DataFrame, domain: np.ndarray, cols: list) -> tuple:
     raw = np.zeros(n, dtype=np.int64)
     missing = np.zeros(n, dtype=bool)
     for c in cols:
-        c_codes, c_uniques = pd.factorize(data[c], sort=True)
+        if c not in factors:
+            factors[c] = pd.factorize(data[c], sort=True)
+        c_codes, c_uniques = factors[c]
         missing |= c_codes < 0
         raw = raw * max(len(c_uniques), 1) + np.maximum(c_codes, 0)
     raw = np.where(missing | ~domain, -1, raw)

@@ -29,6 +29,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from gender_diag.design._engine import each_contrast
 from gender_diag.design._kernel import group_sum
 from gender_diag.design._structure import per_group_constant, population_size, stage_scale
 from gender_diag.design.survey import SurveyDesign
@@ -103,11 +104,11 @@ class _Cells:
         out["estimate"][:, sl] = est
         out["deff"][:, sl] = np.nan
         out["var"][:, sl] = self.srs_var(names, codes, G, est0, inv_den)
-        if contrasts is not None:
-            con = contrasts(est)
-            if "contrast_var" not in out:
-                out["contrast_var"] = np.full((con.n_targets, out["estimate"].shape[1]), np.nan)
-            out["contrast_var"][:, sl] = self.srs_var(names, codes, G, est0, inv_den, con)
+        for store, build in each_contrast(contrasts):
+            con = build(est)
+            store(out, con, out["estimate"].shape[1])[:, sl] = self.srs_var(
+                names, codes, G, est0, inv_den, con
+            )
 
     def srs_var(self, names, codes, G, est0, inv_den, contrast=None):
         """Variance (T, kc) of domain means — or of contrasts — in a design without PSUs."""

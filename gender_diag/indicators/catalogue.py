@@ -205,7 +205,8 @@ def _read_yaml(path: Path, problems: list[str]) -> dict | None:
         problems.append(f"{path}: cannot read the file ({e.strerror}).")
         return None
     try:
-        data = yaml.safe_load(text)
+        # libyaml's parser when present (same safe schema, ~10× faster on the catalogue)
+        data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         where = f" line {mark.line + 1}, column {mark.column + 1}" if mark else ""

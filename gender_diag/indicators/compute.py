@@ -234,7 +234,9 @@ def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.D
 
 def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
     tables, _ = tables_and_design(survey, None)
-    t = {k: v.copy() for k, v in tables.items()}
+    # shallow copies: pandas copy-on-write keeps the survey's own tables unchanged when
+    # columns are added here, without duplicating every column in memory
+    t = {k: v.copy(deep=False) for k, v in tables.items()}
     mem = t.get("members")
     head = None
     if mem is not None and {"hhid", "is_head"} <= set(mem.columns):
@@ -276,10 +278,6 @@ def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
             if table in t:
                 t[table][d.name] = d.parsed_rule.evaluate(t, unit=d.unit)
     return t
-
-
-def _to_float(s: pd.Series) -> np.ndarray:
-    return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
 
 
 def indicator_frames(
@@ -335,11 +333,11 @@ def indicator_frames(
             if memo is not None and (unit, ind.id) in memo:
                 cols[ind.id] = memo[(unit, ind.id)]
                 continue
-            val = ind.parsed_rule.evaluate(tables, unit=unit)
-            x = _to_float(val) if ind.type != "share_women" else np.ones(len(table))
+            x = ind.parsed_rule.evaluate_float(tables, unit=unit)  # arrays, no Series
+            if ind.type == "share_women":
+                x = np.ones(len(table))
             if ind.parsed_universe is not None:
-                inside = ind.parsed_universe.evaluate(tables, unit=unit)
-                inside = inside.astype("boolean").fillna(False).to_numpy(dtype=bool)
+                inside = ind.parsed_universe.evaluate_mask(tables, unit=unit)
                 x = np.where(inside, x, np.nan)
             if ind.type == "proportion":
                 bad = ~np.isnan(x) & (x != 0) & (x != 1)
@@ -377,21 +375,42 @@ def _by_list(frame: pd.DataFrame, by: Sequence[str], unit: str) -> list[str | No
     return [None] + [b for b in by if b in frame.columns and b not in skip]
 
 
+def _by_text(key: pd.Series) -> pd.Series:
+    """A by-column as text (categorical, numeric or object alike), missing kept missing."""
+    return key.astype(object).where(key.notna(), None).astype("string")
+
+
 def _as_by(frame: pd.DataFrame, b: str | None) -> pd.DataFrame:
     if b is None:
         return frame
-    key = frame[b]
-    return frame.assign(**{b: key.astype(object).where(key.notna(), None).astype("string")})
+    return frame.assign(**{b: _by_text(frame[b])})
 
 
-def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
-    """Batched estimates by sex and gaps for one unit and one disaggregation."""
+_GAP_KINDS = ("difference", "ratio")
+
+
+def _means_and_gaps(d, props, bys, *, level):
+    """Means by sex and both gap kinds for every disaggregation of ``bys``, one pass."""
+    from gender_diag.design.estimators import means_and_gaps_by
+
+    return means_and_gaps_by(
+        d, props, bys, between="sex", reference="M", kinds=_GAP_KINDS, confidence=level
+    )
+
+
+def _estimate_unit(d, ids, b, *, level, ci_method, types, spec, estimated=None) -> pd.DataFrame:
+    """Batched estimates by sex and gaps for one unit and one disaggregation.
+
+    ``estimated`` is the :func:`_means_and_gaps` result of ``b`` when already computed
+    together with the unit's other disaggregations.
+    """
     props = [i for i in ids if types[i] in ("proportion", "mean")]
     shares = [i for i in ids if types[i] == "share_women"]
     rows = []
-    byc = ["sex"] if b is None else [b, "sex"]
     if props:
-        est = d.mean(props, by=byc, confidence=level)
+        if estimated is None:
+            estimated = _means_and_gaps(d, props, [b], level=level)[0]
+        est, (gd, gr) = estimated
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         is_prop = est["variable"].map(types).eq("proportion").to_numpy()
         if is_prop.any():
@@ -407,8 +426,6 @@ def _estimate_unit(d, ids, b, *, level, ci_method, types, spec) -> pd.DataFrame:
             )
             est.loc[is_prop, "ci_low"] = lo[is_prop]
             est.loc[is_prop, "ci_high"] = hi[is_prop]
-        gd = d.gap(props, between="sex", reference="M", kind="difference", by=b, confidence=level)
-        gr = d.gap(props, between="sex", reference="M", kind="ratio", by=b, confidence=level)
         gd = gd.rename(columns={b: "by_value"}) if b else gd.assign(by_value="")
         gr = gr.rename(columns={b: "by_value"}) if b else gr.assign(by_value="")
         g = gd[["by_value", "variable", "estimate", "se", "ci_low", "ci_high", "p_value"]].rename(
@@ -452,7 +469,7 @@ def _share_women(d, ids, b, *, level, spec) -> pd.DataFrame:
     for i in ids:  # share of women = mean of 1[F] over the indicator's universe
         inside = ~np.isnan(frame[i].to_numpy(dtype=float))
         cols[i] = np.where(inside, female, np.nan)
-    d2 = make_design(frame.assign(**cols), spec)
+    d2 = d.evolve(data=frame.assign(**cols))  # same rows and design: no new structure
     return share_women_rows(d2.mean(ids, by=b, confidence=level), b, level=level)
 
 
@@ -568,16 +585,34 @@ def compute_indicators(
     parts = []
     for unit, frame in frames.items():
         ids = [c for c in frame.columns if c in meta]
+        plan = []  # (by, indicators) in output order
         for b in _by_list(frame, by, unit):
             use = ids
             if b in _SENSITIVE_EXCLUDED_BY and b not in set(include_sensitive_by):
                 use = [i for i in ids if not meta[i].sensitive]
-            if not use:
-                continue
-            d = make_design(_as_by(frame, b), spec)
+            if use:
+                plan.append((b, use))
+        if not plan:
+            continue
+        # strata, PSUs and weights factorised once per unit; every by-column as text
+        base = make_design(frame, spec)
+        bys = [b for b, _ in plan if b is not None]
+        d = base.evolve(data=base.data.assign(**{b: _by_text(base.data[b]) for b in bys}))
+        # the disaggregations sharing an indicator list are estimated in one engine pass
+        estimated = {}
+        for use in {tuple(u) for _, u in plan}:
+            props = [i for i in use if types[i] in ("proportion", "mean")]
+            same = [b for b, u in plan if tuple(u) == use]
+            if props:
+                results = _means_and_gaps(d, props, same, level=level)
+                estimated.update(zip(same, results, strict=True))
+        for b, use in plan:
             parts.append(
-                _estimate_unit(d, use, b, level=level, ci_method=ci_method, types=types, spec=spec)
-            )
+                _estimate_unit(
+                    d, use, b, level=level, ci_method=ci_method, types=types, spec=spec,
+                    estimated=estimated.get(b),
+                )
+            )  # fmt: skip
     return finish_table(parts, catalogue, by)
 
 
@@ -712,8 +747,13 @@ def couple_comparisons(
     if resp is None or not inds:
         raise EstimationError("couple_comparisons: no binary respondent indicator to compare.")
     sexes = resp["sex"].astype(str)
-    counts = pd.crosstab(resp["hhid"], sexes)
-    dual = counts.index[(counts.get("F", 0) == 1) & (counts.get("M", 0) == 1)]
+    # women and men per household by counting codes (a crosstab loops over households)
+    hh, households = pd.factorize(resp["hhid"])
+    n_hh = len(households)
+    known = hh >= 0
+    women = np.bincount(hh[known & sexes.eq("F").to_numpy()], minlength=n_hh)
+    men = np.bincount(hh[known & sexes.eq("M").to_numpy()], minlength=n_hh)
+    dual = households[(women == 1) & (men == 1)]
     if not len(dual):
         raise EstimationError(
             "couple_comparisons: no household has exactly one female and one male respondent "
@@ -741,7 +781,7 @@ def couple_comparisons(
     from gender_diag.design.intervals import proportion_ci
 
     for b in [None] + [c for c in by if c in couples.columns]:
-        dd = make_design(_as_by(couples, b), spec) if b else d
+        dd = d.evolve(data=_as_by(d.data, b)) if b else d
         est = dd.mean(ids + list(better) + list(equal), by=b, confidence=level)
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         est["by"] = b or "total"

@@ -95,10 +95,13 @@ def oriented_ratio(f, m, *, direction, kind):
     return np.minimum(r, 1.0)
 
 
-def _group_means(W: np.ndarray, Y: np.ndarray, known: np.ndarray) -> np.ndarray:
-    """Weighted means of every column of Y under every weight column of W: (R, K)."""
-    num = W.T @ np.where(known, Y, 0.0)
-    den = W.T @ known.astype(float)
+def _group_means(W: np.ndarray, Y0: np.ndarray, K1: np.ndarray) -> np.ndarray:
+    """Weighted means of every column of Y under every weight column of W: (R, K).
+
+    ``Y0`` holds the values with 0 where unknown, ``K1`` 1.0 where known (rows of one group).
+    """
+    num = W.T @ Y0
+    den = W.T @ K1
     with np.errstate(divide="ignore", invalid="ignore"):
         return np.where(den > 0, num / den, np.nan)
 
@@ -139,8 +142,13 @@ def _ratio_gradient(f, m, direction, kind):
     return gf, gm
 
 
-def _influence(w, Y, known, mask, sex, f, m, dirs, kinds, r_idx, n_rights):
-    """Influence variables (n, 1 + D) of the overall and domain indices (delta method)."""
+def _influence(w, Y0, known, rows_f, rows_m, f, m, dirs, kinds, r_idx, n_rights):
+    """Influence variables (n, 1 + D) of the overall and domain indices (delta method).
+
+    ``Y0`` is the indicator matrix with 0 where unknown; ``rows_f`` / ``rows_m`` the rows of
+    the area's women and men: the mean influence is zero elsewhere, so only those rows are
+    formed (the cost is the area's size, not the sample's).
+    """
     r = oriented_ratio(f, m, direction=dirs, kind=kinds)
     avail = ~np.isnan(r)
     counts = np.bincount(r_idx[avail], minlength=n_rights).astype(float)
@@ -150,15 +158,16 @@ def _influence(w, Y, known, mask, sex, f, m, dirs, kinds, r_idx, n_rights):
     n_dom = max(int((counts > 0).sum()), 1)
     A = np.vstack([a_dom.sum(axis=0) / n_dom, a_dom])  # (1 + D, K)
     gf, gm = _ratio_gradient(f, m, dirs, kinds)
-    zs = []
-    for target, g, mean in (("F", gf, f), ("M", gm, m)):
-        dom = (mask & (sex == target))[:, None] & known
-        wd = np.where(dom, w[:, None], 0.0)
-        n_hat = wd.sum(axis=0)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            z = wd * (np.where(known, Y, 0.0) - mean) / np.where(n_hat > 0, n_hat, 1.0)
-        zs.append(z @ (A * np.nan_to_num(g)).T)
-    return zs[0] + zs[1]
+    out = np.zeros((w.size, A.shape[0]))
+    for rows, g, mean in ((rows_f, gf, f), (rows_m, gm, m)):
+        # Σ_k z_ik B_jk with z_ik = w_i 1[known] (y_ik − mean_k) / N̂_k, as two products
+        # (w_i (Y0 C')_ij − w_i (K1 (mean·C)')_ij, C = B / N̂): no n × K temporaries
+        k1 = known[rows].astype(float)
+        n_hat = w[rows] @ k1
+        C = (A * np.nan_to_num(g)) / np.where(n_hat > 0, n_hat, 1.0)
+        part = Y0[rows] @ C.T - k1 @ (C * mean).T
+        out[rows] += w[rows, None] * part
+    return out
 
 
 class LocalGapResult(Mapping):
@@ -265,6 +274,17 @@ def local_gap_index(
     )
     # stack respondents and members: one design, one set of jackknife replicates
     frame = pd.concat(list(frames.values()), ignore_index=True, sort=False)
+    # rows ordered by sex, then area: every area's women (men) are one contiguous block, so
+    # each group is read through array views, never copied (the design is order-free)
+    sex_rank = frame["sex"].astype(str).map({"F": 0, "M": 1}).fillna(2).to_numpy(dtype=int)
+    if by:
+        codes, uniques = pd.factorize(frame[by].astype(object))
+        codes = np.where(codes < 0, len(uniques), codes)  # no area last
+    else:
+        codes, uniques = np.zeros(len(frame), dtype=np.int64), []
+    order = np.lexsort((codes, sex_rank))
+    frame = frame.iloc[order].reset_index(drop=True)
+    sex_rank, codes = sex_rank[order], codes[order]
     ids = [i.id for i in inds if i.id in frame.columns]
     meta = {i.id: i for i in inds}
     d = make_design(frame, spec)
@@ -276,12 +296,21 @@ def local_gap_index(
         jk, W, df = None, d.weights[:, None], d.df
     Y = frame[ids].to_numpy(dtype=float)
     known = ~np.isnan(Y)
-    sex = frame["sex"].astype(str).to_numpy()
-    areas = [("territory", "", np.ones(len(frame), bool))]
+    Y0 = np.where(known, Y, 0.0)  # formed once, not per area
+    K1 = known.astype(float)
+    start = np.searchsorted(sex_rank, [0, 1, 2])  # women [s0, s1), men [s1, s2)
+
+    def block(sex: int, area: int | None) -> slice:
+        lo, hi = int(start[sex]), int(start[sex + 1])
+        if area is None:
+            return slice(lo, hi)
+        a, b = np.searchsorted(codes[lo:hi], [area, area + 1])
+        return slice(lo + int(a), lo + int(b))
+
+    areas = [("territory", "", None)]
     if by:
-        vals = frame[by].astype(object)
-        for v in sorted(vals.dropna().unique(), key=str):
-            areas.append((by, str(v), (vals == v).to_numpy()))
+        for j in sorted(range(len(uniques)), key=lambda j: str(uniques[j])):
+            areas.append((by, str(uniques[j]), j))
     rights = [meta[k].tags.get("rights", "economic") for k in ids]
     present = [r for r in _RIGHTS if r in rights]
     r_idx = np.array([present.index(r) for r in rights])
@@ -289,11 +318,10 @@ def local_gap_index(
     kinds = np.array([meta[k].type for k in ids])
     q = float(critical_value(df, confidence=level))
     out_rows, ratio_rows = [], []
-    for area_type, area, mask in areas:
-        Wf = W * (mask & (sex == "F"))[:, None]
-        Wm = W * (mask & (sex == "M"))[:, None]
-        F = _group_means(Wf, Y, known)  # (1 + R, K)
-        M = _group_means(Wm, Y, known)
+    for area_type, area, j in areas:
+        rows_f, rows_m = block(0, j), block(1, j)
+        F = _group_means(W[rows_f], Y0[rows_f], K1[rows_f])  # (1 + R, K)
+        M = _group_means(W[rows_m], Y0[rows_m], K1[rows_m])
         dom, overall, r = _index(F, M, dirs, kinds, r_idx, len(present))
         theta = np.column_stack([overall, dom])  # (1 + R, 1 + D)
         full = theta[0]
@@ -305,7 +333,7 @@ def local_gap_index(
                 v = jk.vcov_replicates(full[ok], reps[:, ok])
                 se[ok] = np.sqrt(np.clip(np.diag(v), 0, None))
         else:
-            Z = _influence(W[:, 0], Y, known, mask, sex, F[0], M[0], dirs, kinds, r_idx,
+            Z = _influence(W[:, 0], Y0, known, rows_f, rows_m, F[0], M[0], dirs, kinds, r_idx,
                            len(present))  # fmt: skip
             ok = ~np.isnan(full)
             v = d.vcov_total(Z)

@@ -900,15 +900,43 @@ class Rule:
             Indexed like the unit's table; dtype ``boolean``, ``Float64`` or ``string``
             with ``<NA>`` for missing.
         """
+        val = self.evaluate_value(tables, unit=unit)
+        return val.to_series(tables[UNIT_TABLES[unit]].index)
+
+    def evaluate_value(self, tables: Mapping[str, pd.DataFrame], *, unit: str = "respondent"):
+        """:meth:`evaluate` without building the Series: the value's ``kind`` ('bool',
+        'num' or 'str'), ``data`` array and ``na`` mask (read-only use)."""
         table = UNIT_TABLES.get(unit)
         if table is None:
             raise _problem(self.text, self.indicator, None, f"unknown unit {unit!r}")
         if table not in tables:
             raise _problem(self.text, self.indicator, None, f"the survey has no {table!r} table")
-        frame = tables[table]
-        scope = _Scope(tables, table, frame)
-        val = _Evaluator(self, self.indicator).ev(self.tree, scope)
-        return val.to_series(frame.index)
+        scope = _Scope(tables, table, tables[table])
+        return _Evaluator(self, self.indicator).ev(self.tree, scope)
+
+    def evaluate_float(
+        self, tables: Mapping[str, pd.DataFrame], *, unit: str = "respondent"
+    ) -> np.ndarray:
+        """:meth:`evaluate` as floats: 1/0 for conditions, numbers, NaN where missing.
+
+        The same values as ``evaluate(...).astype("Float64")`` (NaN for ``<NA>``), without
+        the round trip through object and nullable arrays.
+        """
+        val = self.evaluate_value(tables, unit=unit)
+        if val.kind in ("bool", "num"):
+            return np.where(val.na, np.nan, val.data.astype(float))
+        s = val.to_series(tables[UNIT_TABLES[unit]].index)
+        return s.astype("Float64").to_numpy(dtype=float, na_value=np.nan)
+
+    def evaluate_mask(
+        self, tables: Mapping[str, pd.DataFrame], *, unit: str = "respondent"
+    ) -> np.ndarray:
+        """Rows where the rule is true (missing counts as false), as a bool array."""
+        val = self.evaluate_value(tables, unit=unit)
+        if val.kind == "bool":
+            return val.data & ~val.na
+        s = val.to_series(tables[UNIT_TABLES[unit]].index)
+        return s.astype("boolean").fillna(False).to_numpy(dtype=bool)
 
 
 def _walk_vars(node: _Node, out: set[str]) -> None:

@@ -247,6 +247,103 @@ def _to_numeric(s: pd.Series) -> pd.Series:
     return num
 
 
+class _Distinct:
+    """A column as its distinct values and, per row, the position of its value.
+
+    Survey columns repeat a few codes over many rows: typing, checking and mapping labels are
+    done once per distinct value and spread back by position (``take``), never once per cell.
+    ``values`` keeps the column's dtype and ends with one missing cell when any cell is
+    missing, so that dtype inference (``pd.to_numeric``, ``pd.to_datetime``) sees exactly the
+    values it would see on the whole column, and gives the same dtype.
+    """
+
+    __slots__ = ("codes", "has_na", "index", "name", "values")
+
+    def __init__(self, codes: np.ndarray, values: pd.Series, *, has_na: bool, index, name):
+        self.codes = codes  # row → position in values; −1 = missing
+        self.has_na = has_na  # values ends with one missing cell
+        self.values = values.reset_index(drop=True)
+        self.index = index
+        self.name = name
+
+    @classmethod
+    def of(cls, col: pd.Series) -> _Distinct:
+        """The distinct values of ``col`` as they are (no stripping), in the column's dtype."""
+        if isinstance(col.dtype, pd.CategoricalDtype):
+            codes = col.cat.codes.to_numpy().astype("int64")
+            used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=1))
+            remap = np.full(len(col.cat.categories) + 1, -1, dtype="int64")
+            remap[used] = np.arange(len(used))
+            codes = remap[codes]
+            vals = pd.Series(np.asarray(col.cat.categories.take(used), dtype=object), dtype="str")
+            has_na = bool((codes < 0).any())
+            if has_na:
+                vals = pd.concat([vals, pd.Series([np.nan], dtype="str")])
+            return cls(codes, vals, has_na=has_na, index=col.index, name=col.name)
+        codes, _ = pd.factorize(col)
+        codes = codes.astype("int64", copy=False)
+        # factorize numbers values in order of first appearance: a value is new where the
+        # running maximum of the codes rises
+        run = np.maximum.accumulate(codes) if len(codes) else codes
+        firsts = np.flatnonzero(np.diff(run, prepend=-1) > 0)
+        missing = codes < 0
+        has_na = bool(missing.any())
+        if has_na:
+            firsts = np.append(firsts, int(np.argmax(missing)))
+        return cls(codes, col.take(firsts), has_na=has_na, index=col.index, name=col.name)
+
+    @classmethod
+    def stripped(cls, col: pd.Series) -> _Distinct:
+        """Distinct values as text (``string``) with surrounding blanks removed, empty cells
+        missing."""
+        raw = cls.of(col)
+        n = len(raw.values) - raw.has_na
+        clean = raw.values.iloc[:n].astype("string").str.strip().replace("", pd.NA)
+        remap, uniq = pd.factorize(clean)
+        codes = np.append(remap, -1).astype("int64")[raw.codes]  # missing stays missing
+        has_na = bool((codes < 0).any())
+        vals = pd.Series(uniq, dtype="string")
+        if has_na:
+            vals = pd.concat([vals, pd.Series([pd.NA], dtype="string")])
+        return cls(codes, vals, has_na=has_na, index=col.index, name=col.name)
+
+    @property
+    def present(self) -> np.ndarray:
+        """Rows with a value."""
+        return self.codes >= 0
+
+    @property
+    def distinct(self) -> pd.Series:
+        """The distinct non-missing values."""
+        return self.values.iloc[: len(self.values) - self.has_na]
+
+    def rows(self, flagged) -> np.ndarray:
+        """Boolean mask of the rows whose distinct value is flagged (missing rows: False)."""
+        flags = np.asarray(flagged, dtype=bool)[: len(self.values) - self.has_na]
+        return np.append(flags, False)[self.codes]
+
+    def spread(self, per_value) -> pd.Series:
+        """A result per entry of ``values`` (missing last) put back on every row."""
+        arr = pd.Series(per_value).array
+        idx = np.where(self.codes >= 0, self.codes, len(arr) - 1) if self.has_na else self.codes
+        return pd.Series(arr.take(idx), index=self.index, name=self.name)
+
+    def categories(self) -> pd.Series:
+        """The column as a ``category`` of its distinct values (sorted, as ``astype``)."""
+        vals = self.distinct
+        order = np.argsort(vals.to_numpy(dtype=object), kind="stable")
+        rank = np.empty(len(order), dtype="int64")
+        rank[order] = np.arange(len(order))
+        codes = np.append(rank, -1)[self.codes]
+        dtype = pd.CategoricalDtype(pd.Index(vals.to_numpy(dtype=object)[order], dtype=vals.dtype))
+        cat = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        return pd.Series(cat, index=self.index, name=self.name)
+
+    def text(self) -> pd.Series:
+        """The column itself (as ``values``' dtype) on every row."""
+        return self.spread(self.values)
+
+
 def stripped_text(col: pd.Series) -> pd.Series:
     """``col`` as text with surrounding blanks removed and empty cells missing.
 
@@ -256,9 +353,19 @@ def stripped_text(col: pd.Series) -> pd.Series:
     >>> stripped_text(pd.Series([" a", "b ", "", None, " a"])).tolist()
     ['a', 'b', <NA>, <NA>, 'a']
     """
-    codes, uniques = pd.factorize(col.astype("string"))
-    clean = pd.Series(uniques, dtype="string").str.strip().replace("", pd.NA).array
-    return pd.Series(clean.take(codes, allow_fill=True), index=col.index, name=col.name)
+    return _Distinct.stripped(col).text()
+
+
+def _stripped_keys(col: pd.Series) -> pd.Series:
+    """Link keys as text without surrounding blanks (``col.astype("string").str.strip()``,
+    computed once per distinct key)."""
+    d = _Distinct.of(col)
+    return d.spread(d.values.astype("string").str.strip())
+
+
+def _numbers(d: _Distinct) -> pd.Series:
+    """:func:`_to_numeric` of each distinct value (aligned with ``d.values``)."""
+    return _to_numeric(d.values)
 
 
 def coerce_table(
@@ -276,21 +383,27 @@ def coerce_table(
 
     Cells that cannot be typed (text in a number, unknown code) become missing and are
     reported (``not_numeric``, ``invalid_code``, ``not_date``): the row itself is kept.
+
+    Each column is typed once per distinct value (:class:`_Distinct`) and spread back by
+    position; the typed columns replace the text ones in a shallow copy of ``df`` (pandas'
+    copy-on-write shares every untouched column), so no second copy of the text is made.
     """
-    out = df.copy()
+    out = df.copy(deep=False)
     rows = out[ROW].to_numpy()
     if form is None:
         for col in out.columns:
-            if (
-                col.startswith("__")
-                or out[col].dtype != object
-                and not pd.api.types.is_string_dtype(out[col])
+            if col.startswith("__") or not (
+                out[col].dtype == object
+                or pd.api.types.is_string_dtype(out[col])
+                or isinstance(out[col].dtype, pd.CategoricalDtype)
             ):
                 continue
-            num = _to_numeric(out[col])
-            present = out[col].notna()
-            if present.any() and num[present].notna().all():
-                out[col] = num
+            d = _Distinct.of(out[col])
+            num = _numbers(d)
+            if d.present.any() and num.iloc[: len(num) - d.has_na].notna().all():
+                out[col] = d.spread(num)
+            elif isinstance(out[col].dtype, pd.CategoricalDtype):
+                out[col] = d.text()
         return out
     tv = form.table_vars(table)
     # a hand-typed table may mix questions of several form tables (e.g. sex in respondents)
@@ -302,20 +415,20 @@ def coerce_table(
         col = r.name
         if col not in out.columns:
             continue
-        s = stripped_text(out[col])
-        present = s.notna()
+        d = _Distinct.stripped(out[col])
         if r.type in NUMERIC_TYPES or (r.type == "calculate" and col not in ("hhid",)):
-            num = _to_numeric(s)
-            bad = present & num.isna()
+            num = _numbers(d)
+            bad_v = d.values.notna().to_numpy() & num.isna().to_numpy()
             if r.type == "calculate":
                 # a calculate is numeric only when every answer is a number
-                if bad.any():
-                    out[col] = s
+                if bad_v.any():
+                    out[col] = d.text()
                     continue
-            elif bad.any():
+            elif bad_v.any():
+                bad = d.rows(bad_v)
                 report.add(
                     make_issues(
-                        rows[bad.to_numpy()],
+                        rows[bad],
                         table=table,
                         column=col,
                         rule=f"{col} is a number ({r.type})",
@@ -323,21 +436,22 @@ def coerce_table(
                         severity="error",
                         message=f"Text where a number was expected in {col}; set to missing.",
                         fix=f"Type a number in {col} (decimals with a point) or leave it blank.",
-                        values=s[bad],
+                        values=d.values.to_numpy()[d.codes[bad]],
                         file=file,
                         sheet=sheet,
                     )
                 )
             if r.type in {"integer", "calculate"} and (num.dropna() % 1 == 0).all():
                 num = num.astype("Int64")  # roster line, counts: whole numbers stay whole
-            out[col] = num
+            out[col] = d.spread(num)
         elif r.type in DATE_TYPES:
-            dt = pd.to_datetime(s, errors="coerce", utc=True, format="mixed")
-            bad = present & dt.isna()
-            if bad.any():
+            dt = pd.to_datetime(d.values, errors="coerce", utc=True, format="mixed")
+            bad_v = d.values.notna().to_numpy() & dt.isna().to_numpy()
+            if bad_v.any():
+                bad = d.rows(bad_v)
                 report.add(
                     make_issues(
-                        rows[bad.to_numpy()],
+                        rows[bad],
                         table=table,
                         column=col,
                         rule=f"{col} is a date",
@@ -345,38 +459,50 @@ def coerce_table(
                         severity="warning",
                         message=f"{col} is not a date; set to missing.",
                         fix="Use the ISO format YYYY-MM-DD.",
-                        values=s[bad],
+                        values=d.values.to_numpy()[d.codes[bad]],
                         file=file,
                         sheet=sheet,
                     )
                 )
-            out[col] = dt
+            out[col] = d.spread(dt)
         elif r.type == "select_one" and r.list_name in codes:
             out[col] = _coerce_select_one(
-                s, present, col, r.list_name, codes, lookup, rows, table, report, file, sheet
+                d, col, r.list_name, codes, lookup, rows, table, report, file, sheet
             )
         elif r.type == "select_multiple" and r.list_name in codes:
             _coerce_select_multiple(
-                out, s, col, r.list_name, codes, lookup, rows, table, report, file, sheet
+                out, d, col, r.list_name, codes, lookup, rows, table, report, file, sheet
             )
         else:
-            out[col] = s
-    return out
+            out[col] = d.text()
+    return _text_columns(out)
 
 
-def _coerce_select_one(s, present, col, lst, codes, lookup, rows, table, report, file, sheet):
-    valid = s.isin(codes[lst])
+def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
+    """Columns still as read as categories (export metadata the form does not type: KEY,
+    instanceID, SubmissionDate...) back to text, as every reader gives them."""
+    for col in df.columns:
+        if isinstance(df[col].dtype, pd.CategoricalDtype):
+            df[col] = _Distinct.of(df[col]).text()
+    return df
+
+
+def _coerce_select_one(d, col, lst, codes, lookup, rows, table, report, file, sheet):
+    """Codes of a select_one, labels mapped back to codes, once per distinct value."""
+    s = d.values
+    present = s.notna().to_numpy()
     fixed = s.copy()
-    need = present & ~valid
+    need = present & ~s.isin(codes[lst]).to_numpy()
     if need.any():
         mapped = s[need].map(lambda v: lookup[lst].get(_norm(v)))  # labels → codes
         fixed[need] = mapped
-        bad = need & fixed.isna()
-        if bad.any():
+        bad_v = need & fixed.isna().to_numpy()
+        if bad_v.any():
+            bad = d.rows(bad_v)
             shown = ", ".join(codes[lst][:12]) + (", …" if len(codes[lst]) > 12 else "")
             report.add(
                 make_issues(
-                    rows[bad.to_numpy()],
+                    rows[bad],
                     table=table,
                     column=col,
                     rule=f"{col} in choice list {lst!r}",
@@ -384,71 +510,84 @@ def _coerce_select_one(s, present, col, lst, codes, lookup, rows, table, report,
                     severity="error",
                     message=f"Value not in the choice list {lst!r} of {col}; set to missing.",
                     fix=f"Use one of: {shown}.",
-                    values=s[bad],
+                    values=s.to_numpy()[d.codes[bad]],
                     file=file,
                     sheet=sheet,
                 )
             )
     if _all_numeric(codes[lst]):
         num = pd.to_numeric(fixed, errors="coerce")
-        return num.astype("Int64") if (num.dropna() % 1 == 0).all() else num
-    return fixed.astype("string")
+        return d.spread(num.astype("Int64") if (num.dropna() % 1 == 0).all() else num)
+    return d.spread(fixed.astype("string"))
 
 
-def _coerce_select_multiple(out, s, col, lst, codes, lookup, rows, table, report, file, sheet):
+def _dummies_answer(out: pd.DataFrame, col: str, dummies: list[str]) -> pd.Series:
+    """The answer string of a select_multiple rebuilt from its exported 0/1 columns."""
+    parts = []
+    for dm in dummies:
+        flag = _to_numeric(out[dm])
+        parts.append(flag.map({1: dm[len(col) + 2 :] + " "}).fillna(""))
+    any_answer = pd.concat([_to_numeric(out[dm]).notna() for dm in dummies], axis=1).any(axis=1)
+    joined = pd.concat(parts, axis=1).sum(axis=1).str.strip()
+    return joined.where(any_answer, pd.NA).astype("string")
+
+
+def _coerce_select_multiple(out, d, col, lst, codes, lookup, rows, table, report, file, sheet):
+    """Space-separated codes of a select_multiple: labels mapped back to codes, unknown codes
+    removed (and reported), one nullable boolean ``<col>__<code>`` per choice (``<NA>`` when
+    the question has no answer). Checked once per distinct answer."""
     dummies = [c for c in out.columns if c.startswith(col + "__")]
-    if s.isna().all() and dummies:
+    if not d.present.any() and dummies:
         # only the 0/1 columns were exported: rebuild the answer string from them
-        parts = []
-        for d in dummies:
-            flag = _to_numeric(out[d])
-            parts.append(flag.map({1: d[len(col) + 2 :] + " "}).fillna(""))
-        any_answer = pd.concat([_to_numeric(out[d]).notna() for d in dummies], axis=1).any(axis=1)
-        joined = pd.concat(parts, axis=1).sum(axis=1).str.strip()
-        s = joined.where(any_answer, pd.NA).astype("string")
-    present = s.notna()
+        d = _Distinct.of(_dummies_answer(out, col, dummies))
+    s = d.distinct
+    known = set(codes[lst])
     # fast path: every answer is a space-separated list of valid codes (one regex pass)
     alt = "|".join(re.escape(c) for c in sorted(codes[lst], key=len, reverse=True))
-    valid = s.str.fullmatch(rf"\s*(?:{alt})(?:\s+(?:{alt}))*\s*").fillna(True).astype(bool)
-    ok = pd.Series(True, index=[0])
+    valid = s.str.fullmatch(rf"\s*(?:{alt})(?:\s+(?:{alt}))*\s*").fillna(True).to_numpy(bool)
+    answers = s.to_numpy(dtype=object).copy()
     if not valid.all():
-        tokens = s[~valid].str.split().explode()
-        tokens = tokens[tokens.notna()]
-        ok = tokens.isin(codes[lst])
-    if not ok.all():
-        remap = tokens[~ok].map(lambda v: lookup[lst].get(_norm(v)))
-        tokens = tokens.copy()
-        tokens[~ok] = remap
-        bad_rows = remap.index[remap.isna()].unique()
-        if len(bad_rows):
-            pos = out.index.get_indexer(bad_rows)
-            report.add(
-                make_issues(
-                    rows[pos],
-                    table=table,
-                    column=col,
-                    rule=f"{col} choices in list {lst!r}",
-                    reason="invalid_code",
-                    severity="error",
-                    message=f"Unknown choice in {col}; the unknown code was removed.",
-                    fix=f"Use codes of the list {lst!r} separated by spaces.",
-                    values=s.loc[bad_rows],
-                    file=file,
-                    sheet=sheet,
+        tokens = {i: str(answers[i]).split() for i in np.flatnonzero(~valid)}
+        if any(t not in known for toks in tokens.values() for t in toks):
+            # labels → codes; a token that is neither a code nor a label is removed
+            unknown = np.zeros(len(answers), dtype=bool)
+            for i, toks in tokens.items():
+                fixed = [t if t in known else lookup[lst].get(_norm(t)) for t in toks]
+                unknown[i] = any(f is None for f in fixed)
+                answers[i] = " ".join(f for f in fixed if f is not None)
+            if unknown.any():
+                bad = d.rows(unknown)
+                report.add(
+                    make_issues(
+                        rows[bad],
+                        table=table,
+                        column=col,
+                        rule=f"{col} choices in list {lst!r}",
+                        reason="invalid_code",
+                        severity="error",
+                        message=f"Unknown choice in {col}; the unknown code was removed.",
+                        fix=f"Use codes of the list {lst!r} separated by spaces.",
+                        values=s.to_numpy(dtype=object)[d.codes[bad]],
+                        file=file,
+                        sheet=sheet,
+                    )
                 )
-            )
-        tokens = tokens.dropna()
-        s = tokens.groupby(level=0).agg(" ".join).reindex(s.index).where(present, pd.NA)
-        s = s.fillna("").where(present, pd.NA).astype("string")
-    out[col] = s
-    padded = (" " + s.fillna("") + " ").astype("string")
+    per_value = pd.Series(answers, dtype="string")
+    if d.has_na:
+        per_value = pd.concat([per_value, pd.Series([pd.NA], dtype="string")])
+    out[col] = d.spread(per_value)
+    present = d.present
+    padded = [f" {a} " for a in answers]
     new = {}
     for code in codes[lst]:
-        flag = padded.str.contains(" " + code + " ", regex=False).astype("boolean")
-        new[f"{col}__{code}"] = flag.where(present, pd.NA)
-    for d in dummies:
-        if d not in new:
-            del out[d]
+        hit = np.array([f" {code} " in p for p in padded], dtype=bool)
+        flags = np.append(hit, False)[d.codes]
+        new[f"{col}__{code}"] = pd.Series(
+            pd.arrays.BooleanArray(flags, ~present), index=out.index, name=f"{col}__{code}"
+        )
+    for dm in dummies:
+        if dm not in new:
+            del out[dm]
     for k, v in new.items():
         out[k] = v
 
@@ -516,12 +655,12 @@ def assemble(
                     sheet=rt.sheet,
                 )
             )
-        df = df.loc[:, ~twice]
+            df = df.loc[:, ~twice]  # (a copy of the frame: only when a column repeats)
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
         if rt.own_key and rt.own_key in df.columns:
-            df[OWN] = df[rt.own_key].astype("string").str.strip()
+            df[OWN] = _stripped_keys(df[rt.own_key])
         if rt.parent_key and rt.parent_key in df.columns:
-            df[PARENT] = df[rt.parent_key].astype("string").str.strip()
+            df[PARENT] = _stripped_keys(df[rt.parent_key])
         df = df.reset_index(drop=True)
         report.rows_read[name] = len(df)
         tables[name] = df
@@ -595,6 +734,7 @@ def assemble(
     for name in list(tables):
         drop = [c for c in tables[name].columns if c in (ROW, OWN, PARENT) or c in DROP_AFTER]
         tables[name] = tables[name].drop(columns=drop).reset_index(drop=True)
+    tables = coded_as_categories(tables, variables)
     return Survey(
         tables=tables,
         report=report,
@@ -603,6 +743,32 @@ def assemble(
         design=design_cols,
         source=source,
     )
+
+
+#: Question types whose text answers are kept as categories (a few codes, or combinations of
+#: codes, repeated over every row).
+CODED_TYPES = ("select_one", "select_multiple")
+
+
+def coded_as_categories(tables: dict[str, pd.DataFrame], variables: pd.DataFrame) -> dict:
+    """Text answers of select_one (and select_multiple) questions as ``category`` columns.
+
+    A coded answer repeats a handful of codes over every row: as a category each cell is a
+    one-byte code into the list of codes seen, instead of a pointer to a string (8 bytes, plus
+    the string). Values, missing cells, ``==``, ``isin`` and ``.str`` behave as on text.
+    Only the accepted tables are converted, after every check, so that validation and privacy
+    see the same text columns as before. Numeric codes stay ``Int64``; link keys (``hhid``,
+    ``district``, ``community``) stay text, being merged on across tables.
+    """
+    if variables is None or not len(variables) or "type" not in variables:
+        return tables
+    coded = set(variables.loc[variables["type"].isin(CODED_TYPES), "name"].astype(str))
+    coded -= set(LINK_FIELDS)
+    for name, df in tables.items():
+        cols = [c for c in df.columns if c in coded and pd.api.types.is_string_dtype(df[c].dtype)]
+        if cols:
+            tables[name] = df.assign(**{c: _Distinct.of(df[c]).categories() for c in cols})
+    return tables
 
 
 def _map_columns(df: pd.DataFrame, renames: dict[str, str]) -> pd.DataFrame:

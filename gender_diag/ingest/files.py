@@ -18,6 +18,7 @@ import zipfile
 from pathlib import Path
 
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from gender_diag.ingest import limits
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
@@ -45,20 +46,26 @@ def decode(raw: bytes, *, file, report: ValidationReport | None = None) -> str:
     """Decode bytes as UTF-8 (or UTF-16 with its byte-order mark, as Excel's "Unicode text"
     saves it), else cp1252/Latin-1 (reported as an ``encoding`` warning). Old Mac line ends
     (CR only) become ``\\n``."""
-    text = _decode(raw, file=file, report=report)
+    return _decode_text(raw, file=file, report=report)[0]
+
+
+def _decode_text(raw: bytes, *, file, report: ValidationReport | None = None) -> tuple[str, str]:
+    """:func:`decode`, and the encoding the bytes were read with."""
+    text, enc = _decode(raw, file=file, report=report)
     if "\r" in text and "\n" not in text:
         text = text.replace("\r", "\n")
-    return text
+        enc = "cr"  # the text is no longer the bytes
+    return text, enc
 
 
-def _decode(raw: bytes, *, file, report: ValidationReport | None = None) -> str:
+def _decode(raw: bytes, *, file, report: ValidationReport | None = None) -> tuple[str, str]:
     if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(raw) > 3 and raw[1:200:2].count(0) > 50):
         try:
-            return raw.decode("utf-16")
+            return raw.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             pass
     try:
-        return raw.decode("utf-8-sig")
+        return raw.decode("utf-8-sig"), "utf-8-sig"
     except UnicodeDecodeError as exc:
         pos = exc.start
     try:
@@ -83,7 +90,7 @@ def _decode(raw: bytes, *, file, report: ValidationReport | None = None) -> str:
                 file=str(file),
             )
         )
-    return text
+    return text, enc
 
 
 def sniff_sep(text: str) -> str:
@@ -100,20 +107,35 @@ def sniff_sep(text: str) -> str:
 
 
 def read_delimited(
-    path: str | Path, *, report: ValidationReport | None = None, sep: str | None = None
+    path: str | Path,
+    *,
+    report: ValidationReport | None = None,
+    sep: str | None = None,
+    categorical: bool = False,
 ) -> tuple[pd.DataFrame, str]:
-    """Read a CSV as strings (blank → ``<NA>``); returns the frame and the separator."""
+    """Read a CSV as strings (blank → ``<NA>``); returns the frame and the separator.
+
+    ``categorical=True`` gives every column as a ``category`` of its text (the survey
+    readers): the parser keeps each distinct text once and a small integer per cell, so a
+    raw export takes a few bytes per cell instead of a pointer and a string object, and
+    typing (:func:`gender_diag.ingest.assemble.coerce_table`) works on the categories.
+    """
     path = Path(path)
     check_file(path)
     limits.check_text_file(path)
-    text = decode(path.read_bytes(), file=path, report=report)
+    raw = path.read_bytes()
+    text, enc = _decode_text(raw, file=path, report=report)
     if not text.strip():
         raise input_error(
             "empty_file", file=path, what="the file has no text", fix="export the data again"
         )
     sep = sep or sniff_sep(text)
+    if enc == "utf-8-sig":
+        # the parser reads UTF-8 bytes itself: no second copy of the file as text
+        text = raw
+    del raw
     try:
-        df = _parse_csv(text, sep)
+        df = _parse_csv(text, sep, categorical=categorical)
     except (pd.errors.ParserError, csv.Error) as exc:
         raise input_error(
             "corrupt_file",
@@ -132,20 +154,81 @@ def read_delimited(
     return df, sep
 
 
-def _parse_csv(text: str, sep: str) -> pd.DataFrame:
-    """Parse CSV text as strings; the multi-threaded pyarrow parser when available (it is a
-    pandas dependency), else pandas' C parser."""
-    kw = dict(sep=sep, dtype=str, keep_default_na=False, na_values=_NA)
-    try:
-        import pyarrow  # noqa: F401
+#: Rows parsed at a time when a survey CSV is read as categories: the text of one chunk is
+#: held at once, the rest as category codes.
+CHUNK_ROWS = 100_000
 
-        data = io.BytesIO(text.encode("utf-8"))
-        return pd.read_csv(data, engine="pyarrow", **kw)
+
+def _parse_csv(text: str | bytes, sep: str, *, categorical: bool = False) -> pd.DataFrame:
+    """Parse CSV text (or UTF-8 bytes) as strings, or as categories of strings chunk by chunk
+    (:data:`CHUNK_ROWS`); the pyarrow parser when available, else pandas' C parser."""
+    kw = dict(sep=sep, dtype=str, keep_default_na=False, na_values=_NA)
+    if not categorical:
+        return _parse_text(text, kw)
+    if isinstance(text, bytes) and _pyarrow() is None:
+        chunks = []
+        with pd.read_csv(_source(text), chunksize=CHUNK_ROWS, **kw) as reader:
+            for chunk in reader:
+                chunks.append(as_categories(chunk))
+        if len(chunks) != 1:
+            return _union(chunks) if chunks else _parse_text(text, kw)
+        return chunks[0]
+    return as_categories(_parse_text(text, kw))
+
+
+def _pyarrow():
+    try:
+        import pyarrow
+
+        return pyarrow
     except ImportError:
-        pass
-    except Exception:  # pyarrow is stricter (ragged rows...): the C parser says it best
-        pass
-    return pd.read_csv(io.StringIO(text), **kw)
+        return None
+
+
+def _source(text: str | bytes):
+    return io.BytesIO(text) if isinstance(text, bytes) else io.StringIO(text)
+
+
+def _union(chunks: list[pd.DataFrame]) -> pd.DataFrame:
+    """Category frames of consecutive row chunks as one frame (codes re-based on the union of
+    the chunks' categories)."""
+    cols = {}
+    for i in range(chunks[0].shape[1]):
+        parts = [c.iloc[:, i].array for c in chunks]
+        cols[i] = union_categoricals(parts)
+    out = pd.DataFrame(cols, index=pd.RangeIndex(sum(len(c) for c in chunks)))
+    out.columns = chunks[0].columns
+    return out
+
+
+def as_categories(df: pd.DataFrame) -> pd.DataFrame:
+    """Every column of a text frame as a ``category`` (its distinct texts once, a small
+    integer code per cell; missing stays missing).
+
+    pandas' own ``dtype="category"`` parsing is 3-4x slower on columns with a distinct value
+    per row (keys, names), so the text is read first and each column factorised once.
+
+    >>> as_categories(pd.DataFrame({"a": ["x", None, "x"]}))["a"].cat.codes.tolist()
+    [0, -1, 0]
+    """
+    cols = {}
+    for i in range(df.shape[1]):  # by position: header names may repeat
+        codes, uniques = pd.factorize(df.iloc[:, i].to_numpy(dtype=object))
+        cats = pd.Index(uniques, dtype="str")
+        cols[i] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats), validate=False)
+    out = pd.DataFrame(cols, index=df.index)
+    out.columns = df.columns
+    return out
+
+
+def _parse_text(text: str | bytes, kw: dict) -> pd.DataFrame:
+    if _pyarrow() is not None:
+        try:
+            data = io.BytesIO(text if isinstance(text, bytes) else text.encode("utf-8"))
+            return pd.read_csv(data, engine="pyarrow", **kw)
+        except Exception:  # pyarrow is stricter (ragged rows...): the C parser says it best
+            pass
+    return pd.read_csv(_source(text), **kw)
 
 
 def read_sheets(path: str | Path, *, sheets: list[str] | None = None) -> dict[str, pd.DataFrame]:

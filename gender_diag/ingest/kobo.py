@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from gender_diag.ingest.assemble import RawTable, assemble
-from gender_diag.ingest.files import read_delimited, read_sheets, sha256
+from gender_diag.ingest.files import as_categories, read_delimited, read_sheets, sha256
 from gender_diag.ingest.report import ValidationReport, input_error
 from gender_diag.ingest.survey import Survey
 from gender_diag.ingest.xlsform import DEFAULT_REPEAT_TABLES, MAIN_TABLE, Form, load_form
@@ -138,7 +138,7 @@ def read_kobo(
     if fm is not None and fm.path:
         source[fm.path] = fm.sha256
     if path.suffix.lower() in {".csv", ".txt"}:
-        df, _ = read_delimited(path, report=report)
+        df, _ = read_delimited(path, report=report, categorical=True)
         if not len(df):
             raise input_error(
                 "empty_file",
@@ -162,7 +162,8 @@ def read_kobo(
             mapping=survey_map,
             design_names=design_names,
         )
-    sheets = read_sheets(path)
+    # held as categories like the CSV readers' frames (typing works on the categories)
+    sheets = {name: as_categories(df) for name, df in read_sheets(path).items()}
     if not sheets or all(not len(df.columns) for df in sheets.values()):
         raise input_error(
             "empty_file", file=path, what="the workbook has no data", fix="export it again"

@@ -83,7 +83,7 @@ def read_odk(
     source = {str(main): sha256(main)}
     if fm is not None and fm.path:
         source[fm.path] = fm.sha256
-    df, _ = read_delimited(main, report=report)
+    df, _ = read_delimited(main, report=report, categorical=True)
     if not len(df):
         raise input_error(
             "empty_file",
@@ -111,7 +111,7 @@ def read_odk(
                 file=str(p),
             )
             continue
-        rdf, _ = read_delimited(p, report=report)
+        rdf, _ = read_delimited(p, report=report, categorical=True)
         sheets[rep] = rdf
         source[str(p)] = sha256(p)
         if "PARENT_KEY" not in rdf.columns:

@@ -255,3 +255,39 @@ def test_categorical_proportion_excludes_missing_from_denominator():
     p = SurveyDesign(df, weight="w").proportion("c").set_index("level")
     assert p.loc["a", "estimate"] == pytest.approx(3 / 4)  # (1 + 2) / (1 + 1 + 2)
     assert p.loc["a", "n"] == 3 and p.loc["a", "population"] == 4
+
+
+@pytest.mark.parametrize("replicate", [False, True])
+def test_mean_and_gaps_equals_separate_estimators(replicate):
+    # One engine pass for the means by (by, sex) and every gap kind must give the frames of
+    # mean() and gap() called one by one (issue #13: the rows are summed once, not 3 times).
+    from gender_diag.design.estimators import mean_and_gaps
+
+    rng = np.random.default_rng(3)
+    n = 240
+    df = pd.DataFrame(
+        {
+            "h": np.repeat(["A", "B", "C"], n // 3),
+            "p": np.repeat(np.arange(24), n // 24),
+            "sex": rng.choice(["F", "M", "X"], n, p=[0.45, 0.45, 0.1]),
+            "area": rng.choice(["n", "s"], n),
+            "w": rng.uniform(1, 5, n),
+            "y": rng.integers(0, 2, n).astype(float),
+            "z": rng.normal(10, 3, n),
+        }
+    )
+    df.loc[rng.choice(n, 20, replace=False), "y"] = np.nan
+    d = SurveyDesign(df, weight="w", strata="h", psu="p")
+    if replicate:
+        d = d.jackknife()
+    for by in (None, "area"):
+        means, (diff, ratio) = mean_and_gaps(
+            d, ["y", "z"], between="sex", reference="M", kinds=("difference", "ratio"), by=by
+        )
+        pd.testing.assert_frame_equal(
+            means, d.mean(["y", "z"], by=["sex"] if by is None else [by, "sex"]), rtol=1e-12
+        )
+        for kind, got in (("difference", diff), ("ratio", ratio)):
+            want = d.gap(["y", "z"], between="sex", reference="M", kind=kind, by=by)
+            assert set(want["focal"]) == {"F", "X"}  # two focal groups in one pass
+            pd.testing.assert_frame_equal(got, want, rtol=1e-12)

@@ -215,3 +215,21 @@ def test_design_roles_override_and_keep_the_survey_ones():
     )
     _, spec = tables_and_design(survey, {"weight": "w2", "fpc2": None})
     assert spec["weight"] == "w2" and spec["ssu"] == "hhid" and spec["fpc2"] is None
+
+
+def test_categorical_columns_give_the_same_table(toy_survey):
+    # Ingest may store coded columns as pandas categoricals (issue #13, lighter frames):
+    # by-columns, sex, strata and PSUs as categories must give the same numbers as text.
+    from types import SimpleNamespace
+
+    def as_categories(t):
+        obj = [c for c in t.columns if t[c].dtype == object or pd.api.types.is_string_dtype(t[c])]
+        return t.astype({c: "category" for c in obj})
+
+    cat = load_catalogue()
+    tables = {k: as_categories(v) for k, v in toy_survey.tables.items()}
+    assert isinstance(tables["respondents"]["sex"].dtype, pd.CategoricalDtype)
+    categorical = SimpleNamespace(tables=tables, design=toy_survey.design)
+    want = compute_indicators(toy_survey, cat)
+    got = compute_indicators(categorical, cat)
+    pd.testing.assert_frame_equal(got, want, check_dtype=False, rtol=1e-12)
