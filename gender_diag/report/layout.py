@@ -118,7 +118,9 @@ def format_cells(values: object, kind: str, units: object, texts: Texts) -> list
         out[~pct] = format_numbers(vals[~pct], lang, digits=2)
     elif kind == "gap":
         num = pd.to_numeric(vals[pct], errors="coerce").to_numpy(dtype=float, na_value=np.nan)
-        out[pct] = [x if x == "–" else x + " pp" for x in format_numbers(num * 100, lang, digits=1)]
+        with np.errstate(over="ignore"):
+            num = num * 100
+        out[pct] = [x if x == "–" else x + " pp" for x in format_numbers(num, lang, digits=1)]
         out[~pct] = format_numbers(vals[~pct], lang, digits=2)
     elif kind == "prob":
         out[:] = format_percents(vals, lang, digits=0)

@@ -247,12 +247,13 @@ def format_numbers(values: object, lang: str, *, digits: int = 1, missing: str =
         decimal, thousands = _separators(lang)
         v = v.copy()
         # settled as in format_number, but only where it can change a digit: within 1e-10
-        # (relative) of a rounding tie at these digits, or about zero (elsewhere a move of
-        # < 1e-11 cannot cross a tie, so the text is the same)
+        # (relative) of a rounding tie at these digits, about zero, or shown with 11 digits
+        # or more (elsewhere a move of < 1e-11 cannot cross a tie, so the text is the same)
         a = np.abs(v)
-        r = a * 10.0**digits
-        with np.errstate(invalid="ignore"):
-            near = ok & ((np.abs(r - np.floor(r) - 0.5) <= 1e-10 * r) | (a < ZERO))
+        with np.errstate(invalid="ignore", over="ignore"):
+            r = a * 10.0**digits
+            far = (r < 1e11) & (np.abs(r - np.floor(r) - 0.5) > 1e-10 * r)
+        near = ok & (~far | (a < ZERO))
         v[near] = [settle(x) for x in v[near].tolist()]
         body = "\x01".join(map(f"{{:,.{digits}f}}".format, np.abs(v[ok]).tolist()))
         if lang != "en":
@@ -277,5 +278,7 @@ def format_percents(
         dtype=float, na_value=np.nan
     )
     suffix = f"{_NBSP}%" if lang in ("es", "fr") else "%"
-    body = format_numbers(v * scale, lang, digits=digits, missing=missing)
+    with np.errstate(over="ignore"):  # too large to scale: shown as missing, as there
+        scaled = v * scale
+    body = format_numbers(scaled, lang, digits=digits, missing=missing)
     return [b if b == missing else b + suffix for b in body]
