@@ -304,6 +304,7 @@ def render_html(
                 "tables": [ht(x) for x in extra.tables],
                 "notes": extra.notes,
                 "captions": len(extra.tables) > 1,
+                "charts": extra.charts,
             },
         )
     for b in blocks:

@@ -69,6 +69,7 @@ def write_reports(
     from gender_diag.report.changes import write_chart as write_change_chart
     from gender_diag.report.charts import write_charts
     from gender_diag.report.dictionary import write_dictionary
+    from gender_diag.report.district import district_extra
     from gender_diag.report.docx import write_brief
     from gender_diag.report.excel import write_excel
     from gender_diag.report.html import write_annex, write_html
@@ -85,6 +86,7 @@ def write_reports(
         sensitive_min_level=sensitive_min_level,
     )
     pub.extra.update(change_extra(result))  # "What changed" tables (issue 12), also as CSV
+    pub.extra.update(district_extra(result))  # "Your district among all districts" (issue 13)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     public_log, internal_log = split_sdc_log(pub.sdc_log)
