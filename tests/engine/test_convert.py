@@ -13,8 +13,8 @@ import yaml
 
 from gender_diag.engine import compute_indicators_sql
 from gender_diag.engine.convert import stat_to_parquet
-from gender_diag.ingest import read_spss, read_stata
 from gender_diag.errors import InputFileError
+from gender_diag.ingest import read_spss, read_stata
 from gender_diag.synth.census import _ind
 from tests.engine.test_engine_equal import assert_same
 
