@@ -360,12 +360,16 @@ def chart_position(view: DistrictView, texts: Texts):
     chosen = view.chosen
     if chosen is not None and pd.notna(chosen["local_gap_index"]):
         cx, cy = float(chosen["rank"]), float(chosen["local_gap_index"])
+        ax.axvline(cx, color=WOMEN, lw=0.6, alpha=0.4)
         ax.scatter([cx], [cy], s=60, color=WOMEN, zorder=3, edgecolors="white", linewidths=0.8)
+        # below and to the right: the sorted curve rises, so that corner is always empty
+        right = cx < 0.8 * len(ranked)
         ax.annotate(
             t.get("district.chart_you", district=view.district),
             (cx, cy),
-            xytext=(8, -14 if cy > np.median(y) else 10),
+            xytext=(8 if right else -8, -16),
             textcoords="offset points",
+            ha="left" if right else "right",
             color=WOMEN,
             fontweight="bold",
         )
@@ -375,7 +379,7 @@ def chart_position(view: DistrictView, texts: Texts):
     _number_axis(ax, t.lang, axis="y", digits=2)
     _number_axis(ax, t.lang, axis="x", digits=0)
     _title(fig, t["district.chart_title"])
-    fig.tight_layout(rect=(0, 0, 1, 1 - 0.5 / fig.get_figheight()))
+    fig.tight_layout()  # the suptitle is taken into account
     return fig
 
 
