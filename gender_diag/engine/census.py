@@ -25,6 +25,7 @@ from gender_diag.indicators.local_gap import oriented_ratio
 from gender_diag.result import RunResult
 
 __all__ = [
+    "district_extra",
     "census_tables",
     "check_district",
     "default_census_catalogue",
@@ -158,6 +159,54 @@ def persons_counted(table: pd.DataFrame) -> int:
     if total.empty:
         return 0
     return int(total.groupby("indicator")["n"].sum().max())
+
+
+def district_extra(result) -> dict:
+    """``Published.extra`` entries for a survey run whose configuration names a census.
+
+    With ``[census] path`` set, the census file is scanned by the engine
+    (:func:`gender_diag.engine.census.census_tables`) with the ``[census]`` catalogue (the
+    bundled census indicators by default), the run's disclosure threshold and engine; returns
+    ``{"district_view": DistrictView, "census_district_ranking": DataFrame}`` (the frame is
+    also written as a tidy CSV). Empty when no census is configured.
+    """
+    config = getattr(result, "config", None) or {}
+    census = config.get("census") or {}
+    if not census.get("path") or config.get("input", {}).get("format") == "census":
+        return {}
+    from gender_diag.indicators import load_catalogue
+    from gender_diag.report.district import build_view
+
+    catalogue = (
+        load_catalogue(census["catalogue"])
+        if census.get("catalogue")
+        else default_census_catalogue()
+    )
+    levels = list(census["levels"])
+    kind = config.get("engine", {}).get("kind", "duckdb")
+    threshold = int(config.get("disclosure", {}).get("threshold", 5))
+    table, gaps, ranking = census_tables(
+        census["path"],
+        catalogue,
+        design={"weight": census.get("weight") or "weight"},
+        levels=levels,
+        by=levels[-1],
+        threshold=threshold,
+        engine="spark" if kind == "spark" else "duckdb",
+        spark_master=config.get("engine", {}).get("spark_master", "local[2]"),
+    )
+    by = str(ranking.columns[0])
+    view = build_view(
+        gaps,
+        ranking,
+        catalogue.to_frame(),
+        district=check_district(ranking, census.get("district"), source=census["path"]),
+        by=by,
+        parent=levels[0] if len(levels) > 1 and levels[0] != by else None,
+        persons=persons_counted(table),
+        threshold=threshold,
+    )
+    return {"district_view": view, "census_district_ranking": view.ranking}
 
 
 def run_census(config: dict, *, progress=None, write: bool = True) -> RunResult:

@@ -103,7 +103,7 @@ def clean_chunk(
 
     ``counts`` (column → values set to missing) is updated in place.
     """
-    from gender_diag.ingest.tables import _sex_codes
+    from gender_diag.ingest.tables import sex_codes
 
     labels = dict(meta.variable_value_labels or {})
     for col, vals in declared.items():
@@ -141,7 +141,7 @@ def clean_chunk(
     frame = frame.rename(columns=names)
     if "sex" in frame.columns:
         source = next((k for k, v in names.items() if v == "sex"), None)
-        frame["sex"] = _sex_codes(frame["sex"], labels.get(source)).astype("string")
+        frame["sex"] = sex_codes(frame["sex"], labels.get(source)).astype("string")
     return frame
 
 

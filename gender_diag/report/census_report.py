@@ -32,9 +32,12 @@ from gender_diag.version import __version__
 
 
 def _file(texts: Texts, key: str) -> str:
-    from gender_diag.report.writer import _file_name
+    """A file name from the texts, refused unless it is a plain name (no folder, no ``..``)."""
+    from gender_diag.safe_output import safe_name
 
-    return _file_name(texts, f"district.{key}")
+    return safe_name(
+        texts[f"district.{key}"], what=f"report text district.{key} ({texts.lang}.yaml)"
+    )
 
 
 def _head(view: DistrictView, texts: Texts, date: str, *, title: str) -> dict[str, str]:
@@ -47,14 +50,14 @@ def _head(view: DistrictView, texts: Texts, date: str, *, title: str) -> dict[st
 
 
 def _render(view: DistrictView, texts: Texts, blocks: list[dict], head: dict) -> str:
-    from gender_diag.report.html import _env
+    from gender_diag.report.html import template_env
 
     for b in blocks:
         b.setdefault("paragraphs", [])
         b.setdefault("notes", [])
         b.setdefault("captions", False)
     return (
-        _env()
+        template_env()
         .get_template("report.html.j2")
         .render(
             lang=texts.lang, t=texts, version=__version__, name=view.name, head=head, blocks=blocks
@@ -161,11 +164,11 @@ def write_workbook(view: DistrictView, texts: Texts, path: Path, *, date: str) -
     import xlsxwriter
 
     from gender_diag.report.excel import (
-        _Formats,
-        _paragraphs,
-        _print_setup,
-        _sheet_name,
-        _table_sheet,
+        Formats,
+        paragraphs_block,
+        print_setup,
+        sheet_name,
+        table_sheet,
     )
     from gender_diag.report.reproducible import fixed_datetime
     from gender_diag.safe_output import neutralise
@@ -175,21 +178,21 @@ def write_workbook(view: DistrictView, texts: Texts, path: Path, *, date: str) -
     options = {"strings_to_numbers": False, "strings_to_formulas": False,
                "strings_to_urls": False, "nan_inf_to_errors": True}  # fmt: skip
     wb = xlsxwriter.Workbook(str(path), options)
-    fmt = _Formats(wb)
-    ws = wb.add_worksheet(_sheet_name(t["district.sheets.summary"]))
+    fmt = Formats(wb)
+    ws = wb.add_worksheet(sheet_name(t["district.sheets.summary"]))
     ws.write_string(0, 0, neutralise(t["district.report_title"]), fmt.title)
     ws.write_string(1, 0, neutralise(t.get("district.subtitle", name=view.name)))
-    row = _paragraphs(ws, t["district.summary"], summary_sentences(view, t), fmt, start_row=3)
-    _paragraphs(ws, t["sections.methods"], [t.get("district.method", threshold=view.threshold)],
+    row = paragraphs_block(ws, t["district.summary"], summary_sentences(view, t), fmt, start_row=3)
+    paragraphs_block(ws, t["sections.methods"], [t.get("district.method", threshold=view.threshold)],
                 fmt, start_row=row)  # fmt: skip
-    _print_setup(ws)
+    print_setup(ws)
     sup = [_sup_note(view, t)]
-    _table_sheet(wb, t["district.sheets.ranking"], ranking_table(view, t), t, fmt, sup)
+    table_sheet(wb, t["district.sheets.ranking"], ranking_table(view, t), t, fmt, sup)
     comp = comparison_table(view, t)
     if view.chosen is not None:
-        _table_sheet(wb, t["district.sheets.comparison"], comp, t, fmt, sup)
+        table_sheet(wb, t["district.sheets.comparison"], comp, t, fmt, sup)
     national = DistrictView(**{**view.__dict__, "district": None})
-    _table_sheet(wb, t["district.sheets.national"], comparison_table(national, t), t, fmt, sup)
+    table_sheet(wb, t["district.sheets.national"], comparison_table(national, t), t, fmt, sup)
     wb.set_properties({"title": t["district.report_title"], "author": "gender_diag",
                        "created": fixed_datetime(date)})  # fmt: skip
     wb.close()
@@ -202,7 +205,7 @@ def write_brief(view: DistrictView, texts: Texts, chart: dict | None, path: Path
     import docx
     from docx.shared import Cm, Pt
 
-    from gender_diag.report.docx import _repeat_header, _shade, _small
+    from gender_diag.report.docx import repeat_header, shade, small
     from gender_diag.report.layout import format_cell
     from gender_diag.report.reproducible import fixed_datetime, normalise_zip
 
@@ -218,30 +221,30 @@ def write_brief(view: DistrictView, texts: Texts, chart: dict | None, path: Path
     doc.add_paragraph(t.get("district.subtitle", name=view.name)).runs[0].italic = True
     doc.add_heading(t["district.summary"], level=1)
     for sentence in summary_sentences(view, t):
-        _small(doc.add_paragraph(sentence, style="List Bullet"), 9.5)
+        small(doc.add_paragraph(sentence, style="List Bullet"), 9.5)
     if chart is not None:
         doc.add_picture(io.BytesIO(chart["png_bytes"]), width=Cm(15))
         cap = doc.add_paragraph(f"{chart['title']}. {chart['caption']}")
-        _small(cap, 8)
+        small(cap, 8)
     comp = comparison_table(view, t)
     doc.add_heading(comp.title, level=1)
     mark = t["values.suppressed_mark"]
     table = doc.add_table(rows=1, cols=len(comp.columns))
     table.style = "Table Grid"
-    _repeat_header(table.rows[0])
+    repeat_header(table.rows[0])
     for cell, col in zip(table.rows[0].cells, comp.columns, strict=True):
         cell.text = col.header
         cell.paragraphs[0].runs[0].bold = True
-        _small(cell.paragraphs[0], 8.5)
-        _shade(cell, "F1E8F5")
+        small(cell.paragraphs[0], 8.5)
+        shade(cell, "F1E8F5")
     for rec in comp.frame.to_dict("records"):
         cells = table.add_row().cells
         for cell, col in zip(cells, comp.columns, strict=True):
             flagged = bool(col.flag and rec.get(col.flag))
             cell.text = mark if flagged else format_cell(rec[col.key], col.kind, rec["scale"], t)
-            _small(cell.paragraphs[0], 8)
+            small(cell.paragraphs[0], 8)
     note = doc.add_paragraph(t.get("district.method", threshold=view.threshold))
-    _small(note, 8)
+    small(note, 8)
     when = fixed_datetime(date)
     core = doc.core_properties
     core.created = core.modified = core.last_printed = when

@@ -346,7 +346,7 @@ def chart_position(view: DistrictView, texts: Texts):
     """Every district's local gap index sorted (dots), parity line, chosen district marked."""
     import matplotlib.pyplot as plt
 
-    from gender_diag.report.charts import NEUTRAL, WOMEN, _number_axis, _title
+    from gender_diag.report.charts import NEUTRAL, WOMEN, figure_title, number_axis
 
     t = texts
     ranked = view.ranking.dropna(subset=["local_gap_index"]).reset_index(drop=True)
@@ -376,9 +376,9 @@ def chart_position(view: DistrictView, texts: Texts):
     ax.set_xlabel(t["district.chart_rank"])
     ax.set_ylabel(t["district.chart_index"])
     ax.set_xlim(0, max(len(ranked), 1) + 1)
-    _number_axis(ax, t.lang, axis="y", digits=2)
-    _number_axis(ax, t.lang, axis="x", digits=0)
-    _title(fig, t["district.chart_title"])
+    number_axis(ax, t.lang, axis="y", digits=2)
+    number_axis(ax, t.lang, axis="x", digits=0)
+    figure_title(fig, t["district.chart_title"])
     fig.tight_layout()  # the suptitle is taken into account
     return fig
 
@@ -414,7 +414,6 @@ __all__ = [
     "build_view",
     "chart_position",
     "comparison_table",
-    "district_extra",
     "district_section",
     "main_rows",
     "ranking_table",
@@ -424,59 +423,6 @@ __all__ = [
 
 
 # -- the optional section of a survey report ------------------------------------------------
-
-
-def district_extra(result) -> dict:
-    """``Published.extra`` entries for a survey run whose configuration names a census.
-
-    With ``[census] path`` set, the census file is scanned by the engine
-    (:func:`gender_diag.engine.census.census_tables`) with the ``[census]`` catalogue (the
-    bundled census indicators by default), the run's disclosure threshold and engine; returns
-    ``{"district_view": DistrictView, "census_district_ranking": DataFrame}`` (the frame is
-    also written as a tidy CSV). Empty when no census is configured.
-    """
-    config = getattr(result, "config", None) or {}
-    census = config.get("census") or {}
-    if not census.get("path") or config.get("input", {}).get("format") == "census":
-        return {}
-    from gender_diag.engine.census import (
-        census_tables,
-        check_district,
-        default_census_catalogue,
-        persons_counted,
-    )
-    from gender_diag.indicators import load_catalogue
-
-    catalogue = (
-        load_catalogue(census["catalogue"])
-        if census.get("catalogue")
-        else default_census_catalogue()
-    )
-    levels = list(census["levels"])
-    kind = config.get("engine", {}).get("kind", "duckdb")
-    threshold = int(config.get("disclosure", {}).get("threshold", 5))
-    table, gaps, ranking = census_tables(
-        census["path"],
-        catalogue,
-        design={"weight": census.get("weight") or "weight"},
-        levels=levels,
-        by=levels[-1],
-        threshold=threshold,
-        engine="spark" if kind == "spark" else "duckdb",
-        spark_master=config.get("engine", {}).get("spark_master", "local[2]"),
-    )
-    by = str(ranking.columns[0])
-    view = build_view(
-        gaps,
-        ranking,
-        catalogue.to_frame(),
-        district=check_district(ranking, census.get("district"), source=census["path"]),
-        by=by,
-        parent=levels[0] if len(levels) > 1 and levels[0] != by else None,
-        persons=persons_counted(table),
-        threshold=threshold,
-    )
-    return {"district_view": view, "census_district_ranking": view.ranking}
 
 
 def district_section(pub, texts: Texts):

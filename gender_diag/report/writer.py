@@ -65,11 +65,11 @@ def write_reports(
     """
     # the writers load matplotlib, python-docx, xlsxwriter and jinja2: only when writing, so
     # that ``import gender_diag`` stays light (tested in tests/pipeline/test_architecture.py)
+    from gender_diag.engine.census import district_extra
     from gender_diag.report.changes import change_extra
     from gender_diag.report.changes import write_chart as write_change_chart
     from gender_diag.report.charts import write_charts
     from gender_diag.report.dictionary import write_dictionary
-    from gender_diag.report.district import district_extra
     from gender_diag.report.docx import write_brief
     from gender_diag.report.excel import write_excel
     from gender_diag.report.html import write_annex, write_html
