@@ -141,7 +141,16 @@ def clean_chunk(
     frame = frame.rename(columns=names)
     if "sex" in frame.columns:
         source = next((k for k, v in names.items() if v == "sex"), None)
-        frame["sex"] = sex_codes(frame["sex"], labels.get(source)).astype("string")
+        # recoded once per distinct value (a census has two or three), not once per row
+        codes, uniques = pd.factorize(frame["sex"], use_na_sentinel=True)
+        recoded = sex_codes(pd.Series(uniques), labels.get(source)).astype("string")
+        values = (
+            recoded.to_numpy(dtype=object)[np.where(codes < 0, 0, codes)] if len(uniques) else None
+        )
+        frame["sex"] = pd.array(
+            np.where(codes < 0, None, values) if values is not None else [None] * len(codes),
+            dtype="string",
+        )
     return frame
 
 
