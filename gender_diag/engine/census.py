@@ -98,10 +98,22 @@ def census_tables(
         alpha=alpha,
         ci_method=ci_method,
     )
-    table["suppressed"] = table["n"].to_numpy(dtype=float) < threshold
-    figures = ["estimate", "se", "ci_low", "ci_high", "gap", "gap_se", "gap_ci_low",
-               "gap_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "affected"]  # fmt: skip
-    table.loc[table["suppressed"], figures] = np.nan
+    # primary suppression as the survey reports do it (report.sdc): a cell on fewer than
+    # ``threshold`` persons loses its figures and its n; a gap whose either sex is suppressed
+    # is blanked on both rows (the gap and one sex's estimate would give the other away)
+    from gender_diag.contracts.columns import PAIR_GAP_COLUMNS
+    from gender_diag.report.sdc import CELL_VALUE_COLUMNS
+
+    small = table["n"].to_numpy(dtype=float) < threshold
+    table["suppressed"] = small
+    pair = [table["indicator"].astype(str), table["by"].astype(str), table["by_value"].astype(str)]
+    pair_sup = table["suppressed"].groupby(pair).transform("any").to_numpy(dtype=bool)
+    cells = [c for c in (*CELL_VALUE_COLUMNS, "df") if c in table.columns]
+    gap_cols = [c for c in PAIR_GAP_COLUMNS if c in table.columns and c not in cells]
+    table[cells + gap_cols] = table[cells + gap_cols].astype(float)
+    table.loc[small, cells] = np.nan
+    table.loc[pair_sup, gap_cols] = np.nan
+    table["gap_suppressed"] = pair_sup
     gaps = gap_table(table, catalogue)
     if by not in set(gaps["by"]):
         by = gaps["by"].iloc[-1]

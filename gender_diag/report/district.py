@@ -319,9 +319,8 @@ def comparison_table(view: DistrictView, texts: Texts) -> Table:
     frame["scale"] = _scale(frame)
     # cells blanked by disclosure control show the suppression mark, not a dash
     for s in ("f", "m"):
-        frame[f"sup_{s}"] = frame[f"estimate_{s}"].isna() & (
-            frame[f"n_{s}"].astype(float) < view.threshold
-        )
+        n = frame[f"n_{s}"].astype(float)  # blanked on suppressed cells
+        frame[f"sup_{s}"] = frame[f"estimate_{s}"].isna() & (n.isna() | (n < view.threshold))
     frame["sup_gap"] = frame["sup_f"] | frame["sup_m"]
     c = "district.columns."
     cols = [

@@ -235,6 +235,20 @@ def test_census_run_writes_reports_in_three_languages(census_run):
     assert f"District {chosen} ranks {int(row['rank'])} of {ranked:,}" in en
 
 
+def test_census_outputs_suppress_small_cells(census_run):
+    _, out, _ = census_run
+    gaps = pd.read_csv(out / "gaps.csv", dtype={"by_value": str})
+    ind = pd.read_csv(out / "indicators.csv", dtype={"by_value": str})
+    # no published count below the threshold (5), and no gap beside a suppressed sex
+    assert not (ind["n"].dropna() < 5).any() and ind["suppressed"].any()
+    assert ind.loc[ind["suppressed"], ["estimate", "se", "n", "cv"]].isna().all().all()
+    for s in ("f", "m"):
+        assert not (gaps[f"n_{s}"].dropna() < 5).any()
+    one_side = gaps["estimate_f"].isna() ^ gaps["estimate_m"].isna()
+    assert one_side.any()
+    assert gaps.loc[one_side, ["gap", "gap_se", "ratio", "p_value"]].isna().all().all()
+
+
 def test_census_outputs_hold_no_identifier(census_dir, census_run):
     _, out, _ = census_run
     dni = _column(census_dir, "dni").dropna()
