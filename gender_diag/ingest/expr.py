@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.errors import RuleError
+from gender_diag.ingest.distinct import first_positions, row_codes
 
 _TOKEN = re.compile(
     r"""\s*(?:
@@ -351,12 +352,36 @@ def _bool(v, index) -> pd.Series:
     return pd.Series([bool(v)] * len(index), index=index, dtype="boolean")
 
 
+#: Calls whose value depends on where the row is (its repeat, its household), not only on
+#: the values of its fields.
+_ROW_CALLS = {"position", "indexed-repeat", *_REPEAT_AGGREGATES}
+
+
+def row_bound(node) -> bool:
+    """Whether an expression tree reads more than the row's own field values
+    (``position(..)``, ``indexed-repeat()``, ``count()``/``sum()``/``max()``/``min()``).
+
+    >>> row_bound(parse("${a} > 1 and selected(${b}, 'x')")), row_bound(parse("position(..) = 1"))
+    (False, True)
+    """
+    if node[0] == "call" and node[1] in _ROW_CALLS:
+        return True
+    for part in node[1:]:
+        if isinstance(part, tuple) and row_bound(part):
+            return True
+        if isinstance(part, list) and any(row_bound(p) for p in part):
+            return True
+    return False
+
+
 def evaluate(
     node_or_text,
     frame: pd.DataFrame,
     *,
     current: str | None = None,
     context: Context | None = None,
+    distinct: bool = True,
+    codes: np.ndarray | None = None,
 ) -> pd.Series:
     """Evaluate an expression on every row of ``frame`` at once.
 
@@ -373,6 +398,15 @@ def evaluate(
         Row positions in their repeat, other repeats' values and choice labels, for
         ``position(..)``, ``indexed-repeat()`` and ``jr:choice-name()``; without it these
         raise :class:`RuleError` (the caller then reports the expression as not checked).
+    distinct : bool
+        Evaluate once per distinct combination of the frame's values and map the result back
+        to the rows (default). Every operation is value by value, so the result is the
+        row-by-row one; expressions that read the row's place (:func:`row_bound`) are always
+        evaluated row by row. The first row of each combination is kept, in row order, so
+        what depends on the first value (the date format ``to_datetime`` infers) is the same.
+    codes : array of int, optional
+        The frame's row codes (:func:`gender_diag.ingest.distinct.row_codes`), when the caller
+        keeps them; computed here otherwise.
 
     Returns
     -------
@@ -388,6 +422,18 @@ def evaluate(
     [2.0, 1.0, <NA>]
     """
     node = parse(node_or_text) if isinstance(node_or_text, str) else node_or_text
+    if distinct and len(frame) > 1 and not row_bound(node):
+        codes = row_codes(frame) if codes is None else codes
+        first = first_positions(codes)
+        # nearly all rows distinct (an id, a phone): the row-by-row pass is as cheap
+        if len(first) <= len(frame) // 2:
+            out = _evaluate(node, frame.iloc[first], current, context)
+            return out.take(codes).set_axis(frame.index)
+    return _evaluate(node, frame, current, context)
+
+
+def _evaluate(node, frame: pd.DataFrame, current, context) -> pd.Series:
+    """:func:`evaluate` on every row of ``frame``."""
     index = frame.index
     ctx = context or Context()
 
@@ -402,6 +448,9 @@ def evaluate(
             if name is None or name not in frame.columns:
                 raise RuleError(f"Unknown field {n[1]!r} in expression.")
             col = frame[name]
+            if isinstance(col.dtype, pd.CategoricalDtype):
+                # coded answers stored as categories read as the plain column would
+                col = col.astype(col.cat.categories.dtype)
             if col.dtype == object or pd.api.types.is_string_dtype(col):
                 col = col.astype("string").replace("", pd.NA)
             return col
@@ -618,10 +667,8 @@ def _text_call(name: str, args: list, index, ctx: Context):
             pattern = re.compile(str(args[1]))
         except re.error as exc:
             raise RuleError(f"regex() pattern {args[1]!r} cannot be read ({exc}).") from None
-        s = _str(args[0], index)
-        return s.map(lambda x: bool(pattern.search(x)) if isinstance(x, str) else pd.NA).astype(
-            "boolean"
-        )
+        # _str() gives the nullable string dtype: searched value by value, missing stays <NA>
+        return _str(args[0], index).str.contains(pattern, regex=True).astype("boolean")
     if name in {"today", "now"}:
         day = (pd.Timestamp(ctx.today) - _EPOCH) / pd.Timedelta(days=1)
         return pd.Series(float(day), index=index, dtype="Float64")

@@ -35,6 +35,7 @@ import secrets
 import numpy as np
 import pandas as pd
 
+from gender_diag.ingest.distinct import text_codes
 from gender_diag.ingest.report import ValidationReport, make_issues
 
 #: Words that make a column (by its name or its label, in any language) an identifier,
@@ -366,13 +367,14 @@ def pseudonym(values: pd.Series, salt: str) -> pd.Series:
     >>> pseudonym(pd.Series(["12345678", None]), "s").tolist()
     ['3661dcfd7c1c1892', <NA>]
     """
-    s = values.astype("string")
+    codes, uniq = text_codes(values)
     key = salt.encode("utf-8")
-    out = s.map(
-        lambda v: hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:16],
-        na_action="ignore",
+    # one HMAC per distinct value: a household id repeated on every roster line is keyed once
+    digest = pd.array(
+        [hmac.new(key, v.encode("utf-8"), hashlib.sha256).hexdigest()[:16] for v in uniq],
+        dtype="string",
     )
-    return out.astype("string")
+    return pd.Series(digest.take(codes, allow_fill=True), index=values.index, name=values.name)
 
 
 def _words(text: str) -> list[str]:
@@ -447,17 +449,19 @@ def _plausible(kind: str, s: pd.Series, typ: str | None) -> bool:
     """Whether the values of a column named like an identifier can be one.
 
     A person's name is text, not a number (French ``nombre`` means *number*); phone and ID
-    numbers are long; a yes/no answer or a choice code never is.
+    numbers are long; a yes/no answer or a choice code never is. Computed on the distinct
+    values, each weighted by its number of rows.
     """
     vals = s.dropna()
     if not len(vals):
         return True  # an empty identifier column is dropped all the same
-    if _is_coded_values(vals):
+    codes, uniq = text_codes(vals)
+    counts = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    if _is_coded_text(uniq):
         return False
-    numeric = pd.to_numeric(
-        vals.astype("string").str.replace(r"[\s+-]", "", regex=True), errors="coerce"
-    )
-    share_num = float(numeric.notna().mean())
+    numeric = pd.to_numeric(uniq.str.replace(r"[\s+-]", "", regex=True), errors="coerce")
+    is_num = numeric.notna().to_numpy(dtype=bool)
+    share_num = _share(counts, is_num)
     if kind == "name":
         # a select_one/multiple answer is a choice code (``crop_name`` = maize), never a name
         return typ not in _SELECT and share_num < SHARE_THRESHOLD
@@ -465,11 +469,19 @@ def _plausible(kind: str, s: pd.Series, typ: str | None) -> bool:
         if typ in _SELECT:
             return False
         if share_num >= SHARE_THRESHOLD:
-            return bool((numeric.dropna().abs() >= 1e4).mean() >= SHARE_THRESHOLD)
+            long = (numeric[is_num].abs() >= 1e4).to_numpy(dtype=bool)
+            return bool(_share(counts[is_num], long) >= SHARE_THRESHOLD)
         return True
     if kind == "gps":
         return typ not in _SELECT
     return not (typ in _SELECT and kind == "contact")
+
+
+def _share(counts: np.ndarray, hit: np.ndarray) -> float:
+    """Share of the rows whose distinct value is ``hit`` (``counts`` rows per value): the
+    ``mean()`` of the row-wise flags, k / n exactly."""
+    n = int(counts.sum())
+    return float(int(counts[hit].sum()) / n) if n else float("nan")
 
 
 def find_identifiers(
@@ -524,23 +536,57 @@ def find_identifiers(
     return pd.DataFrame(rows, columns=["table", "column", "detected_by"])
 
 
+_CODED_WORDS = frozenset({"yes", "no", "si", "sí", "oui", "non", "1", "0", "true", "false", "dk"})
+
+
+def _is_coded_text(uniq: pd.Series) -> bool:
+    """Whether every distinct (non-missing) text is a yes/no style answer."""
+    return bool(uniq.str.strip().str.lower().isin(_CODED_WORDS).all())
+
+
 def _is_coded_values(s: pd.Series) -> bool:
     """Yes/no style columns are answers, not identifiers (e.g. ``has_dni``)."""
-    vals = s.dropna().astype("string").str.strip().str.lower()
+    vals = s.dropna()
     if not len(vals):
         return False
-    return bool(
-        vals.isin({"yes", "no", "si", "sí", "oui", "non", "1", "0", "true", "false", "dk"}).all()
-    )
+    return _is_coded_text(text_codes(vals)[1])
+
+
+#: Rows a column's value scan looks at (a random sample, the same on every run).
+SAMPLE = 2000
+
+
+@functools.lru_cache(maxsize=16)
+def _sample_positions(n: int) -> np.ndarray:
+    """The rows ``Series.sample(SAMPLE, random_state=0)`` takes out of ``n``.
+
+    pandas draws them as ``RandomState(0).choice(n, SAMPLE, replace=False)``, a permutation
+    of all ``n`` rows: cached, since every column of a table without gaps has the same ``n``.
+    """
+    pos = np.random.RandomState(0).choice(n, size=SAMPLE, replace=False).astype(np.intp)
+    pos.flags.writeable = False
+    return pos
+
+
+def _sampled(s: pd.Series) -> pd.Series:
+    """``s.dropna().sample(SAMPLE, random_state=0)`` when longer than SAMPLE, else
+    ``s.dropna()``."""
+    present = np.flatnonzero(s.notna().to_numpy(dtype=bool))
+    if len(present) > SAMPLE:
+        present = present[_sample_positions(len(present))]
+    return s.take(present)
 
 
 def _value_kind(s: pd.Series) -> str | None:
-    vals = s.dropna()
+    """The kind of identifier a majority of a column's values look like, or None.
+
+    Looks at a fixed random sample of SAMPLE present values; the text patterns are matched
+    once per distinct value and weighted by its number of rows.
+    """
+    if pd.api.types.is_bool_dtype(s):
+        return None  # yes/no answers (empty or not)
+    vals = _sampled(s)
     if not len(vals):
-        return None
-    if len(vals) > 2000:
-        vals = vals.sample(2000, random_state=0)
-    if pd.api.types.is_bool_dtype(vals):
         return None
     if pd.api.types.is_numeric_dtype(vals):
         x = pd.to_numeric(vals, errors="coerce").dropna()
@@ -554,41 +600,56 @@ def _value_kind(s: pd.Series) -> str | None:
         if (x.abs() >= 1e6).mean() >= SHARE_THRESHOLD and x.nunique() >= 0.9 * len(x) > 1:
             return "long_number"
         return None
-    txt = vals.astype("string")
+    codes, txt = text_codes(vals)
+    counts = np.bincount(codes[codes >= 0], minlength=len(txt))
+    n = int(counts.sum())
     for kind, pat in _FULL.items():
-        if txt.str.match(pat).fillna(False).mean() >= SHARE_THRESHOLD:
+        if _share(counts, _flags(txt.str.match(pat))) >= SHARE_THRESHOLD:
             return kind
-    digits = txt.str.fullmatch(r"\s*" + _LONG_NUMBER + r"\s*").fillna(False)
-    if digits.mean() >= SHARE_THRESHOLD and txt[digits].nunique() >= 0.9 * digits.sum() > 1:
+    digits = _flags(txt.str.fullmatch(r"\s*" + _LONG_NUMBER + r"\s*"))
+    # distinct values are distinct texts: their number is the nunique() of the rows
+    if _share(counts, digits) >= SHARE_THRESHOLD and digits.sum() >= 0.9 * counts[digits].sum() > 1:
         return "long_number"
-    person = txt.str.match(_PERSON).fillna(False)
+    person = _flags(txt.str.match(_PERSON))
     if (
-        len(txt) >= 3
-        and person.mean() >= SHARE_THRESHOLD
-        and txt[person].nunique() >= 0.8 * person.sum()
+        n >= 3
+        and _share(counts, person) >= SHARE_THRESHOLD
+        and person.sum() >= 0.8 * counts[person].sum()
     ):
         return "person_name"
     return None
+
+
+def _flags(hit: pd.Series) -> np.ndarray:
+    return hit.fillna(False).to_numpy(dtype=bool)
 
 
 def redact_text(values: pd.Series) -> tuple[pd.Series, int]:
     """Replace identifier-like substrings (phones, ID numbers, e-mails, coordinates, any run
     of 8+ digits) by ``[redacted]``; returns the new values and how many were changed.
 
+    Each distinct text is searched and rewritten once, and mapped back to its rows.
+
     >>> redact_text(pd.Series(["llamar al tel 987654329", "ok", None]))[0].tolist()
     ['llamar al tel [redacted]', 'ok', <NA>]
     """
-    txt = values.astype("string")
-    hit = txt.str.contains(_ANY, regex=True).fillna(False)
-    if not hit.any():
+    codes, uniq = text_codes(values)
+    hit = _flags(uniq.str.contains(_ANY, regex=True))
+    rows = np.bincount(codes[codes >= 0], minlength=len(uniq))
+    hits = int(rows[hit].sum())
+    if not hits:
         return values, 0
-    return txt.str.replace(_ANY, "[redacted]", regex=True), int(hit.sum())
+    new = uniq.str.replace(_ANY, "[redacted]", regex=True)
+    out = new.array.take(codes, allow_fill=True)
+    return pd.Series(out, index=values.index, name=values.name, dtype="string"), hits
 
 
 def _is_free_text(s: pd.Series, typ: str | None) -> bool:
     """Text answers that are not choice codes: typed text, unknown columns, extra columns."""
     if typ in _CODED or typ in {"date", "datetime", "time", "start", "end", "today"}:
         return False
+    if isinstance(s.dtype, pd.CategoricalDtype):  # text stored as categories is text too
+        return pd.api.types.is_string_dtype(s.cat.categories) or s.cat.categories.dtype == object
     return bool(pd.api.types.is_string_dtype(s) or s.dtype == object)
 
 
@@ -709,10 +770,12 @@ def k_anonymity(
     >>> k_anonymity(m, k=2)[["age_band", "sex", "size"]].values.tolist()
     [['60-69', 'M', 1]]
     """
-    frame = members.copy()
+    # only the columns the classes are made of: the roster has a hundred more
+    keep = [c for c in ("hhid", "age", *quasi) if c in members.columns]
+    frame = members[list(dict.fromkeys(keep))]
     if households is not None and "hhid" in frame.columns and "hhid" in households.columns:
         extra = [c for c in ("community", "hh_size") if c in households.columns]
-        extra = [c for c in extra if c not in frame.columns]
+        extra = [c for c in extra if c not in members.columns]
         if extra:
             frame = frame.merge(households[["hhid", *extra]], on="hhid", how="left")
     if "age_band" in quasi and "age" in frame.columns:

@@ -40,7 +40,7 @@ import pandas as pd
 
 from gender_diag.contracts.catalogue import CheckSpec, load_check_catalogue, render
 from gender_diag.errors import RuleError
-from gender_diag.ingest import expr
+from gender_diag.ingest import distinct, expr
 from gender_diag.ingest.files import read_delimited, sha256
 from gender_diag.ingest.report import REASONS, ValidationReport, make_issues
 from gender_diag.ingest.xlsform import MAIN_TABLE, NUMERIC_TYPES, Form
@@ -232,6 +232,12 @@ class Context:
     form: Form | None = None
     design: pd.DataFrame | None = None
     lang: str = "en"
+    #: (table, column) → how many times checks blanked cells of it (keys of ``codes``)
+    versions: dict = field(default_factory=dict)
+    #: factorize codes of the columns the form's expressions read (see :func:`_frame_codes`)
+    codes: dict = field(default_factory=dict)
+    #: table → where its rows' household rows are (see :func:`_eval_frame`)
+    links: dict = field(default_factory=dict)
 
 
 Check = Callable[[Context], Iterator[Finding]]
@@ -277,6 +283,8 @@ def apply_finding(ctx: Context, found: Finding) -> None:
         ctx.quarantine[found.table].add(mask, spec.reason)
     elif spec.action == "blank" and mask is not None:
         df.loc[mask, found.column] = pd.NA
+        key = (found.table, found.column)
+        ctx.versions[key] = ctx.versions.get(key, 0) + 1
 
 
 def run(ctx: Context, checks) -> None:
@@ -700,9 +708,14 @@ def _expr_context(ctx: Context, name: str) -> expr.Context:
     )
 
 
-def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> pd.DataFrame:
+def _eval_frame(
+    tables, name, needed: set[str], current: str | None = None, *, links: dict | None = None
+) -> pd.DataFrame:
     """Only the columns an expression needs: its fields from the table, else from the
-    household (main) row the repeat row belongs to."""
+    household (main) row the repeat row belongs to.
+
+    ``links`` keeps, per table, where each repeat row's household row is (the row numbers
+    that link them never change during validation)."""
     df = tables[name]
     want = set(needed) | ({current} if current else set())
     own = [f for f in want if f in df.columns]
@@ -714,11 +727,31 @@ def _eval_frame(tables, name, needed: set[str], current: str | None = None) -> p
     have = [f for f in missing if f in main.columns]
     if not have:
         return frame
-    m = main.drop_duplicates(ROW)
-    pos = pd.Index(m[ROW].to_numpy()).get_indexer(df["__hh_row__"].to_numpy())
-    safe = np.where(pos >= 0, pos, 0)
+    links = {} if links is None else links
+    if name not in links:
+        first = ~main[ROW].duplicated().to_numpy()
+        rows = np.flatnonzero(first)
+        pos = pd.Index(main[ROW].to_numpy()[first]).get_indexer(df["__hh_row__"].to_numpy())
+        links[name] = (rows, pos, np.where(pos >= 0, pos, 0))
+    rows, pos, safe = links[name]
+    m = main.iloc[rows]
     extra = {f: pd.Series(m[f].to_numpy()[safe], index=df.index).where(pos >= 0) for f in have}
     return pd.concat([frame, pd.DataFrame(extra, index=df.index)], axis=1)
+
+
+def _frame_codes(ctx: Context, name: str, frame: pd.DataFrame) -> np.ndarray:
+    """Row codes of an :func:`_eval_frame` for :func:`expr.evaluate`, from per-column codes
+    kept for the whole validation: the same fields (``consent``, ``ind_consent``) appear in
+    dozens of expressions. A column's codes are made again once a check blanked its cells."""
+    own = ctx.tables[name].columns
+    parts = []
+    for col in frame.columns:
+        src = name if col in own else MAIN_TABLE
+        key = (name, col, src, ctx.versions.get((src, col), 0))
+        if key not in ctx.codes:
+            ctx.codes[key] = distinct.column_codes(frame[col])
+        parts.append(ctx.codes[key])
+    return distinct.combine(parts, len(frame))
 
 
 def _already_blanked(report) -> dict:
@@ -746,21 +779,32 @@ def _form_rules(ctx: Context) -> Iterator[Finding]:
                 # unknown, so neither a missing nor a present answer can be judged
                 pass
             elif v.type != "calculate":
-                yield from _skip_logic(ctx, name, col, v, rel, blanked.get((name, col), ()))
+                yield from _skip_logic(
+                    ctx, name, col, v, rel, blanked.get((name, col), ()), masks=cache
+                )
             if isinstance(v.constraint, str) and v.constraint.strip():
                 yield from _constraint(ctx, name, col, v)
 
 
-def _skip_logic(ctx: Context, name, col, v, rel, blanked) -> Iterator[Finding]:
-    """Answered although not asked; required, asked and missing."""
+def _skip_logic(ctx: Context, name, col, v, rel, blanked, *, masks=None) -> Iterator[Finding]:
+    """Answered although not asked; required, asked and missing.
+
+    ``masks`` keeps the not-asked and asked rows of each ``relevant`` (many questions share
+    one, and ``rel`` is the one kept for its text)."""
     df = ctx.tables[name]
     present = _present(df[col]).to_numpy()
     if rel is not None:
-        asked_not = rel.eq(False).fillna(False).to_numpy(dtype=bool)
+        masks = {} if masks is None else masks
+        if (_MASKS, v.relevant) not in masks:
+            masks[(_MASKS, v.relevant)] = (
+                rel.eq(False).fillna(False).to_numpy(dtype=bool),
+                rel.eq(True).fillna(False).to_numpy(dtype=bool),
+            )
+        asked_not, asked_rel = masks[(_MASKS, v.relevant)]
         yield Finding("answered_not_asked", name, mask=asked_not & present, column=col,
                       fields={"relevant": v.relevant})  # fmt: skip
     if v.required and v.name not in KEY_FIELDS:
-        asked = rel.eq(True).fillna(False).to_numpy(dtype=bool) if rel is not None else True
+        asked = asked_rel if rel is not None else True
         miss = asked & ~present & ctx.quarantine[name].alive
         if blanked:
             miss = miss & ~df[ROW].isin(blanked).to_numpy()
@@ -777,9 +821,13 @@ def _relevance(ctx: Context, name, relevant, cache):
     if relevant not in cache:
         try:
             tree = expr.parse(relevant)
-            frame = _eval_frame(ctx.tables, name, expr.fields(tree))
-            context = _expr_context(ctx, name)
-            cache[relevant] = expr.evaluate(tree, frame, context=context).astype("boolean")
+            frame = _eval_frame(ctx.tables, name, expr.fields(tree), links=ctx.links)
+            cache[relevant] = expr.evaluate(
+                tree,
+                frame,
+                context=_table_context(ctx, name, cache),
+                codes=None if expr.row_bound(tree) else _frame_codes(ctx, name, frame),
+            ).astype("boolean")
         except RuleError as exc:
             cache[relevant] = NOT_CHECKED
             yield Finding("relevant_not_checked", name, rows=[1],
@@ -787,6 +835,16 @@ def _relevance(ctx: Context, name, relevant, cache):
     return cache[relevant]
 
 
+def _table_context(ctx: Context, name, cache) -> expr.Context:
+    """The table's :func:`_expr_context`, made once per table (kept in ``cache``): it reads
+    only the link columns, which no check changes, and the other tables when called."""
+    if _CONTEXT not in cache:
+        cache[_CONTEXT] = _expr_context(ctx, name)
+    return cache[_CONTEXT]
+
+
+_CONTEXT = object()
+_MASKS = object()
 #: A ``relevant`` that cannot be evaluated: the fields it controls are not checked.
 NOT_CHECKED = object()
 
@@ -812,8 +870,9 @@ def _constraint(ctx: Context, name, col, v) -> Iterator[Finding]:
         if any(r.startswith("tu_") for r in refs):
             continue
         try:
-            frame = _eval_frame(ctx.tables, name, refs, current=col)
-            ok = expr.evaluate(part, frame, current=col).astype("boolean")
+            frame = _eval_frame(ctx.tables, name, refs, current=col, links=ctx.links)
+            codes = None if expr.row_bound(part) else _frame_codes(ctx, name, frame)
+            ok = expr.evaluate(part, frame, current=col, codes=codes).astype("boolean")
         except RuleError:
             continue
         # the cells an earlier part blanked are no longer present
