@@ -128,6 +128,19 @@ SCHEMA: dict[str, dict[str, Key]] = {
         # country is replaced by the generic one (issue 14 §8); empty = use the catalogue as is
         "country": Key((str,), "", help="two-letter country code, e.g. PE"),
     },
+    # "Your district among all districts" (issue 13): with [input] format = "census" only
+    # district is used; a survey diagnostic also names the census file (gender_diag.report.district)
+    "census": {
+        "path": Key((str,), "", path=True, help="census person file (Parquet file or folder)"),
+        "district": Key((str,), "", help="the district's code in the census, e.g. '080101'"),
+        "catalogue": Key((str,), "", path=True, help="census indicators (default: bundled)"),
+        "weight": Key((str,), "weight", help="weight column of the census (1 for everyone)"),
+        "levels": Key(
+            (list,),
+            ["department", "province", "district"],
+            help="area columns, largest first; the last one is ranked",
+        ),
+    },
     "engine": {
         "kind": Key((str,), "auto", choices=("auto", "pandas", "duckdb", "spark")),
         "spark_master": Key((str,), "local[2]", help="Spark master URL, e.g. spark://host:7077"),
@@ -274,6 +287,7 @@ def validate_config(raw: dict[str, Any], *, base_dir: Path, source: str = "<conf
                 f"[ranking] levels: {level!r} is not computed. Fix: use 'total' or one of "
                 "[indicators] disaggregations: " + ", ".join(allowed[1:]) + "."
             )
+    problems += census_problems(out)
     problems += range_problems(out)
     if problems:
         raise ConfigError(
@@ -301,6 +315,29 @@ RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
     ("input", "max_rows"): (1, 1_000_000_000, "e.g. 2000000"),
     ("input", "max_columns"): (1, 1_000_000, "e.g. 5000"),
 }
+
+
+def census_problems(config: dict) -> list[str]:
+    """Consistency of the ``[census]`` keys with ``[input] format``, as messages."""
+    census, fmt = config.get("census", {}), config.get("input", {}).get("format")
+    problems = []
+    if fmt == "census" and census.get("path"):
+        problems.append(
+            f"[census] path = {str(census['path'])!r} is for survey diagnostics; a census "
+            "diagnostic reads [input] path. Fix: remove [census] path (keep district)."
+        )
+    if fmt != "census" and census.get("district") and not census.get("path"):
+        problems.append(
+            f"[census] district = {census['district']!r} needs the census file. Fix: add "
+            '[census] path = "<census persons .parquet file or folder>".'
+        )
+    levels = census.get("levels") or []
+    if not levels or not all(isinstance(v, str) and v for v in levels):
+        problems.append(
+            f"[census] levels = {levels!r} must list area columns, largest first. Fix: e.g. "
+            'levels = ["department", "province", "district"].'
+        )
+    return problems
 
 
 def range_problems(config: dict) -> list[str]:

@@ -5,7 +5,9 @@ in DuckDB or Spark (:func:`gender_diag.engine.compute_indicators_sql`), so the p
 reach Python. The result adds :func:`district_ranking`, "your district among all
 districts": each district's local gender gap index (the WEF truncated-ratio method of
 :mod:`gender_diag.indicators.local_gap`, on the district's estimates) and its rank among all
-districts, written as CSV, an Excel sheet, a chart and a short page per language.
+districts, and the census reports of :mod:`gender_diag.report.census_report` (summary
+first, the ranked districts, a chart placing the chosen district ``[census] district`` among
+all districts, its indicators by sex against its department and the country).
 
 Direct identifiers (DNI) are read by rules such as ``notna(dni)`` inside the engine; only
 weighted totals leave it, so no identifier can reach an output.
@@ -14,7 +16,6 @@ weighted totals leave it, so no identifier can reach an output.
 from __future__ import annotations
 
 import time
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -23,19 +24,15 @@ from gender_diag.config import output_dir
 from gender_diag.indicators.local_gap import oriented_ratio
 from gender_diag.result import RunResult
 
-__all__ = ["district_ranking", "run_census"]
-
-_TEXTS = {
-    "es": dict(title="Su distrito entre todos los distritos", index="Índice local de brecha",
-               rank="Puesto", district="Distrito", worst="Mayor brecha",
-               note="1 = paridad; puesto 1 = la mayor desventaja de las mujeres."),
-    "fr": dict(title="Votre district parmi tous les districts", index="Indice local d'écart",
-               rank="Rang", district="District", worst="Écart le plus grand",
-               note="1 = parité ; rang 1 = le plus grand désavantage des femmes."),
-    "en": dict(title="Your district among all districts", index="Local gap index",
-               rank="Rank", district="District", worst="Largest gap",
-               note="1 = parity; rank 1 = women's largest disadvantage."),
-}  # fmt: skip
+__all__ = [
+    "district_extra",
+    "census_tables",
+    "check_district",
+    "default_census_catalogue",
+    "district_ranking",
+    "persons_counted",
+    "run_census",
+]
 
 
 def district_ranking(gaps: pd.DataFrame, catalogue, *, by: str = "district") -> pd.DataFrame:
@@ -69,105 +66,222 @@ def district_ranking(gaps: pd.DataFrame, catalogue, *, by: str = "district") -> 
     return out.sort_values(["rank", by], kind="stable").reset_index(drop=True)
 
 
-def _chart(ranking: pd.DataFrame, lang: str, path: Path) -> Path:
-    import matplotlib
+def census_tables(
+    path,
+    catalogue,
+    *,
+    design: dict | None = None,
+    levels=("department", "province", "district"),
+    by: str = "district",
+    threshold: int = 5,
+    engine: str = "duckdb",
+    spark_master: str = "local[2]",
+    alpha: float = 0.05,
+    ci_method: str = "logit",
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Indicators, gaps and district ranking of a census person file, scanned by the engine.
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    Cells on fewer than ``threshold`` persons are blanked (``suppressed``) before the gaps
+    and the ranking are computed, so no small cell reaches a report. Returns
+    ``(indicators, gaps, ranking)``.
+    """
+    from gender_diag.engine.compute import compute_indicators_sql
+    from gender_diag.indicators import gap_table
 
-    t = _TEXTS[lang]
-    vals = np.sort(ranking["local_gap_index"].dropna().to_numpy())
-    fig, ax = plt.subplots(figsize=(8, 3.2))
-    ax.plot(np.arange(1, vals.size + 1), vals, lw=1.2, color="#6a3d9a")
-    ax.axhline(1.0, color="grey", lw=0.6, ls="--")
-    ax.set_xlabel(t["rank"])
-    ax.set_ylabel(t["index"])
-    ax.set_title(t["title"])
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    table = compute_indicators_sql(
+        files={"members": path},
+        catalogue=catalogue,
+        design=design or {"weight": "weight"},
+        engine=engine,
+        spark_master=spark_master,
+        by=tuple(levels),
+        alpha=alpha,
+        ci_method=ci_method,
+    )
+    # primary suppression as the survey reports do it (report.sdc): a cell on fewer than
+    # ``threshold`` persons loses its figures and its n; a gap whose either sex is suppressed
+    # is blanked on both rows (the gap and one sex's estimate would give the other away)
+    from gender_diag.contracts.columns import PAIR_GAP_COLUMNS
+    from gender_diag.report.sdc import CELL_VALUE_COLUMNS
+
+    small = table["n"].to_numpy(dtype=float) < threshold
+    table["suppressed"] = small
+    pair = [table["indicator"].astype(str), table["by"].astype(str), table["by_value"].astype(str)]
+    pair_sup = table["suppressed"].groupby(pair).transform("any").to_numpy(dtype=bool)
+    cells = [c for c in (*CELL_VALUE_COLUMNS, "df") if c in table.columns]
+    gap_cols = [c for c in PAIR_GAP_COLUMNS if c in table.columns and c not in cells]
+    table[cells + gap_cols] = table[cells + gap_cols].astype(float)
+    table.loc[small, cells] = np.nan
+    table.loc[pair_sup, gap_cols] = np.nan
+    table["gap_suppressed"] = pair_sup
+    gaps = gap_table(table, catalogue)
+    if by not in set(gaps["by"]):
+        by = gaps["by"].iloc[-1]
+    return table, gaps, district_ranking(gaps, catalogue, by=by)
 
 
-def write_district_outputs(ranking: pd.DataFrame, gaps: pd.DataFrame, out: Path, languages):
-    """CSV, Excel sheet, chart and one HTML page per language (identifier-free tables)."""
-    out.mkdir(parents=True, exist_ok=True)
-    paths = [out / "district_ranking.csv", out / "gaps.csv"]
-    ranking.to_csv(paths[0], index=False)
-    gaps.to_csv(paths[1], index=False)
-    xlsx = out / "district_ranking.xlsx"
-    with pd.ExcelWriter(xlsx, engine="xlsxwriter") as xw:
-        ranking.to_excel(xw, sheet_name="districts", index=False)
-    paths.append(xlsx)
-    for lang in languages:
-        t = _TEXTS[lang]
-        png = _chart(ranking, lang, out / f"district_ranking_{lang}.png")
-        head = ranking.head(20).rename(
-            columns={
-                "district": t["district"],
-                "local_gap_index": t["index"],
-                "rank": t["rank"],
-                "worst_indicator": t["worst"],
-            }  # fmt: skip
-        )
-        html = out / f"district_ranking_{lang}.html"
-        html.write_text(
-            f"<html><head><meta charset='utf-8'><title>{t['title']}</title></head><body>"
-            f"<h1>{t['title']}</h1><p>{t['note']}</p><img src='{png.name}' alt=''>"
-            + head.to_html(index=False, float_format=lambda x: f"{x:.3f}")
-            + "</body></html>",
+def check_district(ranking: pd.DataFrame, district, *, source) -> str | None:
+    """``district`` as text when it is one of the ranked districts, ``None`` when not set.
+
+    Raises
+    ------
+    ConfigError
+        Naming the key, the value, the file and a few valid codes.
+    """
+    from gender_diag.errors import ConfigError
+
+    if district in (None, ""):
+        return None
+    codes = ranking.iloc[:, 0].astype(str)
+    if str(district) in set(codes):
+        return str(district)
+    examples = ", ".join(repr(c) for c in sorted(codes)[:3])
+    raise ConfigError(
+        f"[census] district = {district!r} is not a district of {source} "
+        f"({len(codes)} districts, e.g. {examples}). Fix: give the district's code as written "
+        "in the census file's district column, in quotes."
+    )
+
+
+def default_census_catalogue():
+    """The bundled census catalogue (the 15 person-level indicators of
+    :data:`gender_diag.synth.census.CENSUS_INDICATORS`, INEI 2017 column names)."""
+    import tempfile
+    from pathlib import Path
+
+    import yaml
+
+    from gender_diag.indicators import load_catalogue
+    from gender_diag.synth.census import CENSUS_INDICATORS
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "indicators.yaml"
+        path.write_text(
+            yaml.safe_dump(
+                {"version": 1, "indicators": CENSUS_INDICATORS}, allow_unicode=True, sort_keys=False
+            ),  # fmt: skip
             encoding="utf-8",
         )
-        paths += [png, html]
-    return paths
+        return load_catalogue(path)
+
+
+def persons_counted(table: pd.DataFrame) -> int:
+    """Persons in the census: the largest national ``n`` of women plus men of any indicator."""
+    total = table.loc[table["by"] == "total"]
+    if total.empty:
+        return 0
+    return int(total.groupby("indicator")["n"].sum().max())
+
+
+def district_extra(result) -> dict:
+    """``Published.extra`` entries for a survey run whose configuration names a census.
+
+    With ``[census] path`` set, the census file is scanned by the engine
+    (:func:`gender_diag.engine.census.census_tables`) with the ``[census]`` catalogue (the
+    bundled census indicators by default), the run's disclosure threshold and engine; returns
+    ``{"district_view": DistrictView, "census_district_ranking": DataFrame}`` (the frame is
+    also written as a tidy CSV). Empty when no census is configured.
+    """
+    config = getattr(result, "config", None) or {}
+    census = config.get("census") or {}
+    if not census.get("path") or config.get("input", {}).get("format") == "census":
+        return {}
+    from gender_diag.indicators import load_catalogue
+    from gender_diag.report.district import build_view
+
+    catalogue = (
+        load_catalogue(census["catalogue"])
+        if census.get("catalogue")
+        else default_census_catalogue()
+    )
+    levels = list(census["levels"])
+    kind = config.get("engine", {}).get("kind", "duckdb")
+    threshold = int(config.get("disclosure", {}).get("threshold", 5))
+    table, gaps, ranking = census_tables(
+        census["path"],
+        catalogue,
+        design={"weight": census.get("weight") or "weight"},
+        levels=levels,
+        by=levels[-1],
+        threshold=threshold,
+        engine="spark" if kind == "spark" else "duckdb",
+        spark_master=config.get("engine", {}).get("spark_master", "local[2]"),
+    )
+    by = str(ranking.columns[0])
+    view = build_view(
+        gaps,
+        ranking,
+        catalogue.to_frame(),
+        district=check_district(ranking, census.get("district"), source=census["path"]),
+        by=by,
+        parent=levels[0] if len(levels) > 1 and levels[0] != by else None,
+        persons=persons_counted(table),
+        threshold=threshold,
+    )
+    return {"district_view": view, "census_district_ranking": view.ranking}
 
 
 def run_census(config: dict, *, progress=None, write: bool = True) -> RunResult:
     """The census diagnostic of ``config`` (see the module docstring)."""
-    from gender_diag.engine.compute import compute_indicators_sql
-    from gender_diag.indicators import gap_table, load_catalogue
+    import datetime as dt
+
+    from gender_diag.indicators import load_catalogue
+    from gender_diag.report.census_report import write_census_reports
+    from gender_diag.report.district import build_view
 
     progress = progress or (lambda stage, message: None)
     result = RunResult(config=config)
     t0 = time.perf_counter()
     progress("indicators", "start")
     catalogue = load_catalogue(config["indicators"]["catalogue"])
+    kind = config["engine"]["kind"]
+    levels = tuple(config["indicators"]["disaggregations"])
     roles = {
         k: (None if not v or v.lower() == "none" else v)
         for k, v in config["design"].items()
         if k in ("weight", "strata", "psu", "ssu", "fpc", "fpc2")
     }
-    kind = config["engine"]["kind"]
-    table = compute_indicators_sql(
-        files={"members": config["input"]["path"]},
-        catalogue=catalogue,
+    table, gaps, ranking = census_tables(
+        config["input"]["path"],
+        catalogue,
         design=roles,
+        levels=levels,
+        by="district" if "district" in levels else levels[-1],
+        threshold=config["disclosure"]["threshold"],
         engine="duckdb" if kind in ("auto", "pandas") else kind,
         spark_master=config["engine"]["spark_master"],
-        by=tuple(config["indicators"]["disaggregations"]),
         alpha=1 - config["indicators"]["confidence"],
         ci_method=config["indicators"]["ci_method"],
     )
-    threshold = config["disclosure"]["threshold"]
-    table["suppressed"] = table["n"].to_numpy(dtype=float) < threshold
-    figures = ["estimate", "se", "ci_low", "ci_high", "gap", "gap_se", "gap_ci_low",
-               "gap_ci_high", "ratio", "ratio_ci_low", "ratio_ci_high", "affected"]  # fmt: skip
-    table.loc[table["suppressed"], figures] = np.nan
     result.indicators = table
     result.catalogue = catalogue
     result.labels = catalogue.to_frame()
-    result.gaps = gap_table(table, catalogue)
-    by = "district" if "district" in set(result.gaps["by"]) else result.gaps["by"].iloc[-1]
-    result.indices["district_ranking"] = district_ranking(result.gaps, catalogue, by=by)
+    result.gaps = gaps
+    result.indices["district_ranking"] = ranking
     progress("indicators", f"{len(table)} rows ({time.perf_counter() - t0:.1f} s)")
     if write:
+        progress("report", "start")
+        census = config.get("census", {})
+        by = ranking.columns[0]
+        view = build_view(
+            gaps,
+            ranking,
+            result.labels,
+            district=check_district(
+                ranking, census.get("district"), source=config["input"]["path"]
+            ),
+            by=by,
+            parent=next((lv for lv in levels if lv != by), None),
+            persons=persons_counted(table),
+            threshold=config["disclosure"]["threshold"],
+            name=config["diagnostic"]["title"] or config["diagnostic"]["name"],
+        )
         out = output_dir(config)
-        result.outputs = write_district_outputs(
-            result.indices["district_ranking"],
-            result.gaps,
-            out,
-            config["diagnostic"]["languages"],
+        date = dt.date.today().isoformat()
+        result.outputs = write_census_reports(
+            view, out, languages=config["diagnostic"]["languages"], date=date
         )
         table.to_csv(out / "indicators.csv", index=False)
         result.outputs.append(out / "indicators.csv")
+        progress("report", f"{len(result.outputs)} files in {out}")
     return result

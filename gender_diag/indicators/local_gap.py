@@ -272,8 +272,18 @@ def local_gap_index(
     frames = indicator_frames(
         tables, catalogue, design=spec, by=area_cols, indicators=[i.id for i in inds]
     )
-    # stack respondents and members: one design, one set of jackknife replicates
-    frame = pd.concat(list(frames.values()), ignore_index=True, sort=False)
+    # stack respondents and members: one design, one set of jackknife replicates; only the
+    # columns used below (the design's, the area, sex and the indicators) are stacked
+    used = {*area_cols, "sex", *(i.id for i in inds)}
+
+    def needed(f: pd.DataFrame) -> pd.DataFrame:
+        if not hasattr(spec, "columns"):  # a plain dict design: keep every column
+            return f
+        keep = used.union(spec.columns(f))
+        return f[[c for c in f.columns if c in keep]]
+
+    frame = pd.concat([needed(f) for f in frames.values()], ignore_index=True, sort=False)
+    del frames
     # rows ordered by sex, then area: every area's women (men) are one contiguous block, so
     # each group is read through array views, never copied (the design is order-free)
     sex_rank = frame["sex"].astype(str).map({"F": 0, "M": 1}).fillna(2).to_numpy(dtype=int)
@@ -294,10 +304,11 @@ def local_gap_index(
         df = jk.df
     else:
         jk, W, df = None, d.weights[:, None], d.df
-    Y = frame[ids].to_numpy(dtype=float)
-    known = ~np.isnan(Y)
-    Y0 = np.where(known, Y, 0.0)  # formed once, not per area
+    Y0 = frame[ids].to_numpy(dtype=float, copy=True)
+    known = ~np.isnan(Y0)
+    Y0[~known] = 0.0  # zero where unknown, in place: formed once, not per area
     K1 = known.astype(float)
+    del frame
     start = np.searchsorted(sex_rank, [0, 1, 2])  # women [s0, s1), men [s1, s2)
 
     def block(sex: int, area: int | None) -> slice:

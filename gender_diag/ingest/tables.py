@@ -451,3 +451,8 @@ def read_spss(
         design=design,
         salt=salt,
     )
+
+
+#: Public name for the chunked SPSS/Stata conversion (gender_diag.engine.convert), which
+#: recodes sex exactly as the whole-file readers do.
+sex_codes = _sex_codes

@@ -698,3 +698,9 @@ def _caption_key(name: str, scored: bool) -> str:
     if name == "priority":
         return "matrix" if scored else "priority"
     return name
+
+
+# Public names of the helpers other charts reuse (the district chart,
+# gender_diag.report.district), so that every chart has the same axes and titles.
+number_axis = _number_axis
+figure_title = _title

@@ -251,3 +251,10 @@ def write_brief(
     build_brief(pub, texts, chart_png=chart_png).save(str(path))
     normalise_zip(path, fixed_datetime(pub.date))
     return path
+
+
+# Public names of the helpers other Word documents reuse (the census brief,
+# gender_diag.report.census_report).
+shade = _shade
+small = _small
+repeat_header = _repeat_header

@@ -348,3 +348,12 @@ def _changes_sheet(wb, pub: Published, texts: Texts, fmt: _Formats) -> None:
     ws = wb.add_worksheet(_sheet_name(t["changes.sheet"]))
     row = _paragraphs(ws, t["changes.title"], [intro(pub, t), *change_sentences(pub, t)], fmt)
     write_table(ws, changes_table(pub, t), t, fmt, start_row=row, notes=changes_table(pub, t).notes)
+
+
+# Public names of the helpers other workbooks reuse (the census workbook,
+# gender_diag.report.census_report), so that every workbook looks the same.
+Formats = _Formats
+paragraphs_block = _paragraphs
+print_setup = _print_setup
+sheet_name = _sheet_name
+table_sheet = _table_sheet

@@ -321,6 +321,7 @@ def render_html(
                 "tables": [ht(x) for x in extra.tables],
                 "notes": extra.notes,
                 "captions": len(extra.tables) > 1,
+                "charts": extra.charts,
             },
         )
     for b in blocks:
@@ -396,7 +397,18 @@ def write_annex(pub: Published, texts: Texts, path: Path) -> Path:
     return path
 
 
-__all__ = ["html_table", "inline_svg", "render_annex", "render_html", "write_annex", "write_html"]
+#: Public name of the report template environment (the census reports reuse the template).
+template_env = _env
+
+__all__ = [
+    "html_table",
+    "inline_svg",
+    "render_annex",
+    "render_html",
+    "template_env",
+    "write_annex",
+    "write_html",
+]
 
 
 def changes_section(pub: Published, texts: Texts, charts: dict) -> str:

@@ -38,6 +38,9 @@ class ReportSection:
     notes: list[str] = field(default_factory=list)
     #: Excel sheet name (default: the title); ``""`` keeps the section out of the workbook.
     sheet: str | None = None
+    #: Charts shown after the tables in the HTML report: dicts with ``name``, ``title``,
+    #: ``caption``, ``alt`` and ``svg`` (inline markup, see :func:`gender_diag.report.html.inline_svg`).
+    charts: list[dict[str, Any]] = field(default_factory=list)
 
 
 Builder = Callable[[Any, Any], "ReportSection | None"]

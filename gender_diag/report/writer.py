@@ -65,6 +65,7 @@ def write_reports(
     """
     # the writers load matplotlib, python-docx, xlsxwriter and jinja2: only when writing, so
     # that ``import gender_diag`` stays light (tested in tests/pipeline/test_architecture.py)
+    from gender_diag.engine.census import district_extra
     from gender_diag.report.changes import change_extra
     from gender_diag.report.changes import write_chart as write_change_chart
     from gender_diag.report.charts import write_charts_languages
@@ -85,6 +86,7 @@ def write_reports(
         sensitive_min_level=sensitive_min_level,
     )
     pub.extra.update(change_extra(result))  # "What changed" tables (issue 12), also as CSV
+    pub.extra.update(district_extra(result))  # "Your district among all districts" (issue 13)
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
     public_log, internal_log = split_sdc_log(pub.sdc_log)

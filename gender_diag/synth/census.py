@@ -210,6 +210,9 @@ disaggregations = ["department", "province", "district"]
 
 [engine]
 kind = "duckdb"              # or "spark" (spark_master = "local[2]" or a cluster URL)
+
+# [census]
+# district = "080101"        # place one district among all districts in the reports
 """
 
 

@@ -40,7 +40,8 @@ def test_cli_synth_census_and_run(tmp_path, capsys):
     assert main(["run", str(toml), "--engine", "duckdb", "--lang", "en"]) == 0
     ranking = pd.read_csv(tmp_path / "c" / "out" / "district_ranking.csv", dtype={"district": str})
     assert len(ranking) > 1000 and ranking["rank"].min() == 1
-    assert (tmp_path / "c" / "out" / "district_ranking_en.png").exists()
+    assert (tmp_path / "c" / "out" / "charts" / "en" / "district.png").exists()
+    assert (tmp_path / "c" / "out" / "en" / "districts.html").exists()
 
 
 def test_rule_cache_gives_identical_results_and_evaluates_once(monkeypatch):
