@@ -27,6 +27,7 @@ import resource
 import tempfile
 import time
 from pathlib import Path
+from queue import Empty
 
 
 def _export(n: int, folder: Path) -> tuple[dict, float]:
@@ -66,6 +67,9 @@ def _households(n: int, engine: str, draws: int, data: str | None, queue) -> Non
                 "path": str(written["odk_csv"][0]),
                 "form": str(written["form"]),
                 "design": str(written["design"]),
+                # the hostile-input limits (2 M rows per file by default) are for uploads;
+                # 1,000,000 households have 2.6 M parcel and 3.9 M member rows
+                "max_rows": 50_000_000,
             },
             "ranking": {"draws": draws},
             "engine": {"kind": engine},
@@ -140,7 +144,13 @@ def _child(target, *args) -> dict:
     queue = ctx.Queue()
     proc = ctx.Process(target=target, args=(*args, queue))
     proc.start()
-    out = queue.get()
+    while True:  # a child that dies (an error, the OOM killer) must not leave us waiting
+        try:
+            out = queue.get(timeout=5)
+            break
+        except Empty:
+            if not proc.is_alive():
+                raise SystemExit(f"the measurement failed (exit code {proc.exitcode})") from None
     proc.join()
     return out
 
