@@ -135,6 +135,9 @@ SCHEMA: dict[str, dict[str, Key]] = {
         "district": Key((str,), "", help="the district's code in the census, e.g. '080101'"),
         "catalogue": Key((str,), "", path=True, help="census indicators (default: bundled)"),
         "weight": Key((str,), "weight", help="weight column of the census (1 for everyone)"),
+        "min_indicators": Key(
+            (int,), 0, help="indicators a district needs to be ranked (0: three quarters)"
+        ),
         "levels": Key(
             (list,),
             ["department", "province", "district"],
@@ -313,6 +316,7 @@ RANGES: dict[tuple[str, str], tuple[float, float, str]] = {
     ("disclosure", "sensitive_threshold"): (1, 1_000, "at least the threshold; 10 is usual"),
     ("input", "max_uncompressed_mb"): (1, 1_000_000, "e.g. 1000"),
     ("input", "max_rows"): (1, 1_000_000_000, "e.g. 2000000"),
+    ("census", "min_indicators"): (0, 10_000, "e.g. 12, or 0 for three quarters of them"),
     ("input", "max_columns"): (1, 1_000_000, "e.g. 5000"),
 }
 

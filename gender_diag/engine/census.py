@@ -35,13 +35,36 @@ __all__ = [
 ]
 
 
-def district_ranking(gaps: pd.DataFrame, catalogue, *, by: str = "district") -> pd.DataFrame:
+#: Share of the indicators compared that a district needs to be ranked, by default. A
+#: convention of this tool (``[census] min_indicators`` overrides it): below it, small
+#: districts whose other cells are suppressed would be ranked on two or three indicators.
+COVERAGE = 0.75
+
+
+def required_indicators(n_indicators: int, min_indicators: int | None = None) -> int:
+    """Indicators a district needs to be ranked: ``min_indicators`` when given (> 0), else
+    ``ceil(0.75 · K)`` of the ``K`` indicators compared (:data:`COVERAGE`).
+
+    >>> required_indicators(15), required_indicators(4), required_indicators(15, 4)
+    (12, 3, 4)
+    """
+    if min_indicators:
+        return int(min_indicators)
+    return max(1, int(np.ceil(round(COVERAGE * n_indicators, 9))))
+
+
+def district_ranking(
+    gaps: pd.DataFrame, catalogue, *, by: str = "district", min_indicators: int | None = None
+) -> pd.DataFrame:
     """One row per district: local gap index, its rank and the district's worst indicator.
 
     The index is the mean over rights domains of the mean truncated oriented ratio
     ``min(r_k, 1)`` of the domain's indicators (WEF method; 1 = parity). Rank 1 is the
-    lowest index (women furthest behind); ``percentile`` = share of districts with a higher
-    index. Indicators with a missing estimate for women or men are left out of that district.
+    lowest index (women furthest behind); ``percentile`` = share of ranked districts with a
+    higher index. Indicators with a missing estimate for women or men (suppressed small
+    cells) are left out of that district. A district with fewer usable indicators than
+    :func:`required_indicators` is listed but not ranked (``ranked`` False, index and rank
+    blank): an index on two or three indicators is not comparable with one on fifteen.
     """
     g = gaps.loc[gaps["by"] == by].copy()
     meta = {i.id: i for i in catalogue.indicators}
@@ -60,10 +83,15 @@ def district_ranking(gaps: pd.DataFrame, catalogue, *, by: str = "district") -> 
     out["n_indicators"] = out[by].map(g.groupby("by_value")["ratio_truncated"].count())
     out["worst_indicator"] = out[by].map(worst["indicator"])
     out["worst_gap"] = out[by].map(worst["gap"])
+    need = required_indicators(int(g["indicator"].nunique()), min_indicators)
+    out["ranked"] = out["n_indicators"].fillna(0).to_numpy() >= need
+    out.loc[~out["ranked"], "local_gap_index"] = np.nan
     out["rank"] = out["local_gap_index"].rank(method="min").astype("Int64")
     n = out["local_gap_index"].notna().sum()
     out["percentile"] = 1 - (out["rank"].astype(float) - 1) / max(n, 1)
-    return out.sort_values(["rank", by], kind="stable").reset_index(drop=True)
+    out = out.sort_values(["rank", by], kind="stable").reset_index(drop=True)
+    out.attrs["min_indicators"] = need  # the rule the reports state
+    return out
 
 
 def census_tables(
@@ -78,6 +106,7 @@ def census_tables(
     spark_master: str = "local[2]",
     alpha: float = 0.05,
     ci_method: str = "logit",
+    min_indicators: int | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Indicators, gaps and district ranking of a census person file, scanned by the engine.
 
@@ -117,7 +146,7 @@ def census_tables(
     gaps = gap_table(table, catalogue)
     if by not in set(gaps["by"]):
         by = gaps["by"].iloc[-1]
-    return table, gaps, district_ranking(gaps, catalogue, by=by)
+    return table, gaps, district_ranking(gaps, catalogue, by=by, min_indicators=min_indicators)
 
 
 def check_district(ranking: pd.DataFrame, district, *, source) -> str | None:
@@ -206,6 +235,7 @@ def district_extra(result) -> dict:
         threshold=threshold,
         engine="spark" if kind == "spark" else "duckdb",
         spark_master=config.get("engine", {}).get("spark_master", "local[2]"),
+        min_indicators=census.get("min_indicators") or None,
     )
     by = str(ranking.columns[0])
     view = build_view(
@@ -252,6 +282,7 @@ def run_census(config: dict, *, progress=None, write: bool = True) -> RunResult:
         spark_master=config["engine"]["spark_master"],
         alpha=1 - config["indicators"]["confidence"],
         ci_method=config["indicators"]["ci_method"],
+        min_indicators=config.get("census", {}).get("min_indicators") or None,
     )
     result.indicators = table
     result.catalogue = catalogue

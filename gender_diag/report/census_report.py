@@ -77,7 +77,7 @@ def render_report(view: DistrictView, texts: Texts, chart: dict | None, *, annex
 
     t = texts
     sup = _sup_note(view, t)
-    n = int(view.ranking["local_gap_index"].notna().sum())
+    n = len(view.ranking)  # every district, ranked or not, is in the annex
     blocks: list[dict] = []
     charts = []
     if chart is not None:
@@ -131,7 +131,7 @@ def render_report(view: DistrictView, texts: Texts, chart: dict | None, *, annex
             "id": "methods",
             "title": t["sections.methods"],
             "kind": "tables",
-            "paragraphs": [t.get("district.method", threshold=view.threshold)],
+            "paragraphs": [view.method_text(t)],
             "tables": [],
         }
     )
@@ -144,7 +144,7 @@ def render_annex(view: DistrictView, texts: Texts, *, date: str) -> str:
     from gender_diag.report.html import html_table
 
     t = texts
-    n = int(view.ranking["local_gap_index"].notna().sum())
+    n = len(view.ranking)  # every district, ranked or not, is in the annex
     table = ranking_table(view, t, title=t.get("district.ranking_all", n=n))
     blocks = [
         {
@@ -152,7 +152,7 @@ def render_annex(view: DistrictView, texts: Texts, *, date: str) -> str:
             "title": table.title,
             "kind": "tables",
             "tables": [html_table(table, t, suppressed_title=_sup_note(view, t))],
-            "notes": [t.get("district.method", threshold=view.threshold)],
+            "notes": [view.method_text(t)],
         }
     ]
     head = _head(view, t, date, title=t.get("district.annex_title", name=view.name))
@@ -183,7 +183,7 @@ def write_workbook(view: DistrictView, texts: Texts, path: Path, *, date: str) -
     ws.write_string(0, 0, neutralise(t["district.report_title"]), fmt.title)
     ws.write_string(1, 0, neutralise(t.get("district.subtitle", name=view.name)))
     row = paragraphs_block(ws, t["district.summary"], summary_sentences(view, t), fmt, start_row=3)
-    paragraphs_block(ws, t["sections.methods"], [t.get("district.method", threshold=view.threshold)],
+    paragraphs_block(ws, t["sections.methods"], [view.method_text(t)],
                 fmt, start_row=row)  # fmt: skip
     print_setup(ws)
     sup = [_sup_note(view, t)]
@@ -243,7 +243,7 @@ def write_brief(view: DistrictView, texts: Texts, chart: dict | None, path: Path
             flagged = bool(col.flag and rec.get(col.flag))
             cell.text = mark if flagged else format_cell(rec[col.key], col.kind, rec["scale"], t)
             small(cell.paragraphs[0], 8)
-    note = doc.add_paragraph(t.get("district.method", threshold=view.threshold))
+    note = doc.add_paragraph(view.method_text(t))
     small(note, 8)
     when = fixed_datetime(date)
     core = doc.core_properties

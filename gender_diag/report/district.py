@@ -50,8 +50,14 @@ class DistrictView:
     persons: int = 0
     threshold: int = 5
     name: str = ""
+    #: indicators a district needs to be ranked (the rule the method text states)
+    min_indicators: int = 1
     #: codes → display names (optional)
     places: dict[str, str] = field(default_factory=dict)
+
+    def method_text(self, texts: Texts) -> str:
+        """The method paragraph: the index, the suppression threshold, the ranking rule."""
+        return texts.get("district.method", threshold=self.threshold, need=self.min_indicators)
 
     @property
     def chosen(self) -> pd.Series | None:
@@ -105,6 +111,7 @@ def build_view(
         persons=int(persons),
         threshold=int(threshold),
         name=name,
+        min_indicators=int(ranking.attrs.get("min_indicators", 1)),
     )
 
 
@@ -194,10 +201,20 @@ def summary_sentences(view: DistrictView, texts: Texts, *, intro: bool = True) -
             t.get(
                 "district.intro",
                 persons=format_number(view.persons, t.lang, digits=0),
-                n=format_number(len(ranked), t.lang, digits=0),
+                n=format_number(len(view.ranking), t.lang, digits=0),
                 k=format_number(view.labels["indicator"].nunique(), t.lang, digits=0),
             )
         )
+        unranked = len(view.ranking) - len(ranked)
+        if unranked:
+            out.append(
+                t.get(
+                    "district.unranked",
+                    m=format_number(unranked, t.lang, digits=0),
+                    n=format_number(len(view.ranking), t.lang, digits=0),
+                    need=format_number(view.min_indicators, t.lang, digits=0),
+                )
+            )
     out.append(_largest(view, _level_rows(view, "total", None), t, "district.national"))
     chosen = view.chosen
     if view.district and chosen is None:
@@ -208,6 +225,15 @@ def summary_sentences(view: DistrictView, texts: Texts, *, intro: bool = True) -
             _largest(
                 view, _level_rows(view, view.parent, dep), t, "district.department", department=dep
             )  # fmt: skip
+        )
+    if chosen is not None and pd.isna(chosen["local_gap_index"]):
+        out.append(
+            t.get(
+                "district.not_ranked",
+                district=view.district,
+                k=format_number(chosen["n_indicators"], t.lang, digits=0),
+                need=format_number(view.min_indicators, t.lang, digits=0),
+            )
         )
     if chosen is not None and pd.notna(chosen["local_gap_index"]):
         out.append(
@@ -454,7 +480,7 @@ def district_section(pub, texts: Texts):
         after="districts",
         paragraphs=summary_sentences(view, t, intro=False),
         tables=[ranking, comparison_table(view, t)],
-        notes=[t.get("district.method", threshold=view.threshold)],
+        notes=[view.method_text(t)],
         charts=charts,
     )
 

@@ -67,9 +67,11 @@ def test_parquet_scanned_equals_in_memory(tmp_path):
 
     cfg = load_config(paths["config"])
     cfg["diagnostic"]["output_dir"] = str(tmp_path / "out")
+    cfg["census"]["min_indicators"] = 1  # 3,000 persons: most district cells are suppressed
     res = run_census(cfg, write=True)
     ranking = res.indices["district_ranking"]
     assert ranking["district"].is_unique and ranking["rank"].min() == 1
+    assert (ranking["ranked"] == ranking["rank"].notna()).all()
     for p in res.outputs:  # the identifier never reaches an output
         if p.suffix in (".csv", ".html"):
             text = p.read_text(encoding="utf-8")

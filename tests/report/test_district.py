@@ -95,6 +95,34 @@ def test_ranking_hand_case(case):
     assert order["rank"].is_monotonic_increasing
 
 
+def test_district_with_too_few_indicators_is_listed_not_ranked(case):
+    # D2 loses indicator b (a suppressed cell): one of the two indicators is left, below the
+    # default requirement ceil(0.75 * 2) = 2, so D2 keeps its row but has no index or rank;
+    # the others are ranked among themselves: D4 1, D1 2, D3 3.
+    gaps, catalogue, labels = case
+    small = (gaps["by_value"] == "D2") & (gaps["indicator"] == "b")
+    gaps = gaps.assign(estimate_f=gaps["estimate_f"].mask(small))
+    r = district_ranking(gaps, catalogue).set_index("district")
+    assert r.attrs["min_indicators"] == 2
+    assert r.loc["D2", "n_indicators"] == 1 and not r.loc["D2", "ranked"]
+    assert pd.isna(r.loc["D2", "local_gap_index"]) and pd.isna(r.loc["D2", "rank"])
+    assert r["rank"].dropna().to_dict() == {"D4": 1, "D1": 2, "D3": 3}
+    assert r.loc["D3", "percentile"] == pytest.approx(1 / 3)  # 1 - (3 - 1) / 3 ranked
+    # [census] min_indicators = 1 ranks it again, on its one indicator (a: 0.8/0.8 = 1)
+    loose = district_ranking(gaps, catalogue, min_indicators=1).set_index("district")
+    assert loose.loc["D2", "local_gap_index"] == pytest.approx(1.0)
+    assert loose["rank"].to_dict() == {"D1": 2, "D2": 4, "D3": 3, "D4": 1}
+    # the chosen district's summary says why it is not ranked, and the method states the rule
+    view = build_view(gaps, district_ranking(gaps, catalogue), labels, district="D2")
+    t = load_texts("en")
+    sentences = summary_sentences(view, t)
+    assert any("District D2 has published figures for 1 indicators; 2 are needed" in s
+               for s in sentences)  # fmt: skip
+    assert not any("District D2 ranks" in s for s in sentences)
+    assert any(s.startswith("1 of the 4 districts have fewer than 2") for s in sentences)
+    assert "fewer than 2 published indicators" in view.method_text(t)
+
+
 def test_view_tables_and_chart_highlight_the_chosen_district(case):
     gaps, catalogue, labels = case
     ranking = district_ranking(gaps, catalogue)
