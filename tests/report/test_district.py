@@ -116,8 +116,8 @@ def test_district_with_too_few_indicators_is_listed_not_ranked(case):
     view = build_view(gaps, district_ranking(gaps, catalogue), labels, district="D2")
     t = load_texts("en")
     sentences = summary_sentences(view, t)
-    assert any("District D2 has published figures for 1 indicators; 2 are needed" in s
-               for s in sentences)  # fmt: skip
+    assert any("District D2 is not ranked: it has published figures for 1 of the indicators "
+               "and 2 are needed" in s for s in sentences)  # fmt: skip
     assert not any("District D2 ranks" in s for s in sentences)
     assert any(s.startswith("1 of the 4 districts have fewer than 2") for s in sentences)
     assert "fewer than 2 published indicators" in view.method_text(t)
