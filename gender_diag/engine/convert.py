@@ -64,26 +64,6 @@ def _reader(path: Path):
     return pyreadstat.read_sav, "SPSS"
 
 
-def _declared(meta, missing_codes, numeric: set[str]) -> dict[str, set]:
-    """Column → user-missing values (scalars, or ``("range", lo, hi)``), as the readers do."""
-    declared: dict[str, set] = {}
-    for col, vals in (getattr(meta, "missing_user_values", None) or {}).items():
-        declared.setdefault(col, set()).update(vals)
-    for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
-        for r in ranges:
-            if r.get("lo") == r.get("hi"):
-                declared.setdefault(col, set()).add(r["lo"])
-            else:
-                declared.setdefault(col, set()).add(("range", r["lo"], r["hi"]))
-    if isinstance(missing_codes, dict):
-        for col, vals in missing_codes.items():
-            declared.setdefault(col, set()).update(vals)
-    elif missing_codes is not None:
-        for col in numeric:
-            declared.setdefault(col, set()).update(missing_codes)
-    return declared
-
-
 def _numeric_columns(meta) -> set[str]:
     types = getattr(meta, "readstat_variable_types", None) or {}
     return {c for c, t in types.items() if t != "string"}
@@ -217,7 +197,9 @@ def stat_to_parquet(
             fix="check that the file is complete and in the format its extension says",
         ) from None
     numeric = _numeric_columns(meta)
-    declared = _declared(meta, missing_codes, numeric)
+    from gender_diag.ingest.tables import declared_missing
+
+    declared = declared_missing(meta, missing_codes, numeric)
     counts: dict[str, int] = {}
     rows = parts = 0
     chunks = pyreadstat.read_file_in_chunks(read, path, chunksize=max(int(chunksize), 1),

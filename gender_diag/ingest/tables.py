@@ -207,6 +207,28 @@ def read_table(
 # -- SPSS / Stata ---------------------------------------------------------------------------
 
 
+def declared_missing(meta, missing_codes, numeric: set[str]) -> dict[str, set]:
+    """Column → user-missing values of an SPSS/Stata file: the file's own declarations
+    (``missing_user_values``; ``missing_ranges`` as ``("range", lo, hi)``, one-value ranges as
+    scalars), plus ``missing_codes`` given by column (dict) or for every ``numeric`` column."""
+    declared: dict[str, set] = {}
+    for col, vals in (getattr(meta, "missing_user_values", None) or {}).items():
+        declared.setdefault(col, set()).update(vals)
+    for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
+        for r in ranges:
+            if r.get("lo") == r.get("hi"):
+                declared.setdefault(col, set()).add(r["lo"])
+            else:
+                declared.setdefault(col, set()).add(("range", r["lo"], r["hi"]))
+    if isinstance(missing_codes, dict):
+        for col, vals in missing_codes.items():
+            declared.setdefault(col, set()).update(vals)
+    elif missing_codes is not None:
+        for col in numeric:
+            declared.setdefault(col, set()).update(missing_codes)
+    return declared
+
+
 def _read_stat(
     path,
     *,
@@ -240,23 +262,8 @@ def _read_stat(
         raise input_error("empty_file", file=path, what="the file has no rows", fix="re-export it")
     report = ValidationReport()
     labels = dict(meta.variable_value_labels or {})
-    # explicit user-missing codes: the file's own declarations, plus those given
-    declared: dict[str, set] = {}
-    for col, vals in (getattr(meta, "missing_user_values", None) or {}).items():
-        declared.setdefault(col, set()).update(vals)
-    for col, ranges in (getattr(meta, "missing_ranges", None) or {}).items():
-        for r in ranges:
-            if r.get("lo") == r.get("hi"):
-                declared.setdefault(col, set()).add(r["lo"])
-            else:
-                declared.setdefault(col, set()).add(("range", r["lo"], r["hi"]))
-    if isinstance(missing_codes, dict):
-        for col, vals in missing_codes.items():
-            declared.setdefault(col, set()).update(vals)
-    elif missing_codes is not None:
-        for col in df.columns:
-            if pd.api.types.is_numeric_dtype(df[col]):
-                declared.setdefault(col, set()).update(missing_codes)
+    numeric = {c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])}
+    declared = declared_missing(meta, missing_codes, numeric)
     counts = []
     for col, vals in declared.items():
         if col not in df.columns:
