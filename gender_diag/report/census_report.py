@@ -21,6 +21,7 @@ from pathlib import Path
 
 from gender_diag.report.district import (
     DistrictView,
+    chart_blocks,
     comparison_table,
     main_rows,
     ranking_table,
@@ -73,25 +74,13 @@ def _sup_note(view: DistrictView, texts: Texts) -> str:
 def render_report(view: DistrictView, texts: Texts, chart: dict | None, *, annex: str,
                   date: str) -> str:  # fmt: skip
     """The main census page: summary (with the chart), ranking, comparison, method."""
-    from gender_diag.report.html import html_table, inline_svg
+    from gender_diag.report.html import html_table
 
     t = texts
     sup = _sup_note(view, t)
     n = len(view.ranking)  # every district, ranked or not, is in the annex
     blocks: list[dict] = []
-    charts = []
-    if chart is not None:
-        charts.append(
-            {
-                "name": "district",
-                "title": chart["title"],
-                "caption": chart["caption"],
-                "alt": t.get("notes.chart_alt", title=chart["title"]),
-                "svg": inline_svg(
-                    str(chart["svg_text"]), label=str(chart["title"]), prefix="district"
-                ),  # fmt: skip
-            }
-        )
+    charts = chart_blocks(chart, t)
     blocks.append(
         {
             "id": "summary",

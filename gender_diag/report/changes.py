@@ -15,7 +15,6 @@ named, never quantified.
 
 from __future__ import annotations
 
-import io
 from pathlib import Path
 from typing import Any
 
@@ -289,7 +288,7 @@ def write_chart(pub, texts: Texts, out_dir: Path) -> dict[str, dict[str, object]
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from gender_diag.report.charts import RC
+    from gender_diag.report.charts import RC, figure_files
 
     if not has_changes(pub):
         return {}
@@ -299,22 +298,20 @@ def write_chart(pub, texts: Texts, out_dir: Path) -> dict[str, dict[str, object]
         if fig is None:
             return {}
         try:
-            png, svg = io.BytesIO(), io.StringIO()
-            fig.savefig(png, format="png", metadata={"Software": None})
-            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+            png, svg = figure_files(fig)
         finally:
             plt.close(fig)
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     png_path, svg_path = out_dir / "changes.png", out_dir / "changes.svg"
-    png_path.write_bytes(png.getvalue())
-    svg_path.write_text(svg.getvalue(), encoding="utf-8", newline="\n")
+    png_path.write_bytes(png)
+    svg_path.write_text(svg, encoding="utf-8", newline="\n")
     return {
         "changes": {
             "png": png_path,
             "svg": svg_path,
-            "png_bytes": png.getvalue(),
-            "svg_text": svg.getvalue(),
+            "png_bytes": png,
+            "svg_text": svg,
             "title": texts["changes.chart_title"],
         }
     }

@@ -594,6 +594,17 @@ DRAWERS: dict[str, Callable[[Published, Texts], Drawn | None]] = {
 }
 
 
+def figure_files(fig: Figure) -> tuple[bytes, str]:
+    """``(png_bytes, svg_text)`` of ``fig`` under the current rcParams: a 200 dpi PNG and an
+    SVG, both without the date or software metadata that would make runs differ."""
+    import io
+
+    png, svg = io.BytesIO(), io.StringIO()
+    fig.savefig(png, format="png", metadata={"Software": None})
+    fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+    return png.getvalue(), svg.getvalue()
+
+
 def render_chart(name: str, pub: Published, texts: Texts) -> tuple[bytes, str] | None:
     """Draw one chart and return ``(png_bytes, svg_text)``, or ``None`` if nothing to draw."""
     drawn = render_charts(name, pub, [texts])
@@ -609,8 +620,6 @@ def render_charts(
     geometry is drawn once (:class:`Drawn`); each language writes its texts on it, is laid
     out and saved as a 200 dpi PNG and an SVG, the same files as a drawing per language.
     """
-    import io
-
     if not languages:
         return {}
 
@@ -625,11 +634,7 @@ def render_charts(
     try:
         for texts in languages:
             with matplotlib.rc_context(rc(texts)):
-                fig = drawn.labelled(texts)
-                png, svg = io.BytesIO(), io.StringIO()
-                fig.savefig(png, format="png", metadata={"Software": None})
-                fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
-            out[texts.lang] = (png.getvalue(), svg.getvalue())
+                out[texts.lang] = figure_files(drawn.labelled(texts))
     finally:
         plt.close(drawn.fig)
     return out

@@ -23,7 +23,6 @@ below the disclosure threshold are blank before the ranking is computed.
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -408,12 +407,31 @@ def chart_position(view: DistrictView, texts: Texts):
     return fig
 
 
+def chart_blocks(chart: dict[str, object] | None, texts: Texts) -> list[dict[str, object]]:
+    """The chart of :func:`render_position` as the report template's chart entries (the SVG
+    inlined, with its title as label and alt text); empty when there is no chart."""
+    if chart is None:
+        return []
+    from gender_diag.report.html import inline_svg
+
+    title = str(chart["title"])
+    return [
+        {
+            "name": "district",
+            "title": chart["title"],
+            "caption": chart["caption"],
+            "alt": texts.get("notes.chart_alt", title=title),
+            "svg": inline_svg(str(chart["svg_text"]), label=title, prefix="district"),
+        }
+    ]
+
+
 def render_position(view: DistrictView, texts: Texts) -> dict[str, object] | None:
     """The chart as ``{"png_bytes", "svg_text", "title", "caption"}`` (deterministic bytes)."""
     import matplotlib
     import matplotlib.pyplot as plt
 
-    from gender_diag.report.charts import RC
+    from gender_diag.report.charts import RC, figure_files
 
     rc = dict(RC, **{"svg.hashsalt": f"gender_diag-district-{texts.lang}"})
     with matplotlib.rc_context(rc):
@@ -421,14 +439,12 @@ def render_position(view: DistrictView, texts: Texts) -> dict[str, object] | Non
         if fig is None:
             return None
         try:
-            png, svg = io.BytesIO(), io.StringIO()
-            fig.savefig(png, format="png", metadata={"Software": None})
-            fig.savefig(svg, format="svg", metadata={"Date": None, "Creator": None})
+            png, svg = figure_files(fig)
         finally:
             plt.close(fig)
     return {
-        "png_bytes": png.getvalue(),
-        "svg_text": svg.getvalue(),
+        "png_bytes": png,
+        "svg_text": svg,
         "title": texts["district.chart_title"],
         "caption": texts["district.chart_caption"],
     }
@@ -437,6 +453,7 @@ def render_position(view: DistrictView, texts: Texts) -> dict[str, object] | Non
 __all__ = [
     "DistrictView",
     "build_view",
+    "chart_blocks",
     "chart_position",
     "comparison_table",
     "district_section",
@@ -452,7 +469,6 @@ __all__ = [
 
 def district_section(pub, texts: Texts):
     """The "Your district among all districts" section of a survey report (or ``None``)."""
-    from gender_diag.report.html import inline_svg
     from gender_diag.report.sections import ReportSection
 
     view = pub.extra.get("district_view") if hasattr(pub, "extra") else None
@@ -460,19 +476,7 @@ def district_section(pub, texts: Texts):
         return None
     t = texts
     chart = render_position(view, t)
-    charts = []
-    if chart is not None:
-        charts.append(
-            {
-                "name": "district",
-                "title": chart["title"],
-                "caption": chart["caption"],
-                "alt": t.get("notes.chart_alt", title=chart["title"]),
-                "svg": inline_svg(
-                    str(chart["svg_text"]), label=str(chart["title"]), prefix="district"
-                ),  # fmt: skip
-            }
-        )
+    charts = chart_blocks(chart, t)
     ranking = ranking_table(view, t, rows=main_rows(view))
     return ReportSection(
         "district_position",
