@@ -194,7 +194,7 @@ def write_brief(view: DistrictView, texts: Texts, chart: dict | None, path: Path
     import docx
     from docx.shared import Cm, Pt
 
-    from gender_diag.report.docx import repeat_header, shade, small
+    from gender_diag.report.docx import repeat_header, set_properties, shade, small
     from gender_diag.report.layout import format_cell
     from gender_diag.report.reproducible import fixed_datetime, normalise_zip
 
@@ -234,16 +234,10 @@ def write_brief(view: DistrictView, texts: Texts, chart: dict | None, path: Path
             small(cell.paragraphs[0], 8)
     note = doc.add_paragraph(view.method_text(t))
     small(note, 8)
-    when = fixed_datetime(date)
-    core = doc.core_properties
-    core.created = core.modified = core.last_printed = when
-    core.author = core.last_modified_by = "gender_diag"
-    core.title = t["district.report_title"]
-    core.language = t.lang
-    core.revision = 1
+    set_properties(doc, title=t["district.report_title"], lang=t.lang, date=date)
     path.parent.mkdir(parents=True, exist_ok=True)
     doc.save(str(path))
-    normalise_zip(path, when)
+    normalise_zip(path, fixed_datetime(date))
     return path
 
 

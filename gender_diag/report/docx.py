@@ -222,14 +222,20 @@ def build_brief(
     )
     _small(par, 8.5)
 
-    when = fixed_datetime(pub.date)
+    set_properties(doc, title=t["report.brief_title"], lang=t.lang, date=pub.date)
+    return doc
+
+
+def set_properties(doc, *, title: str, lang: str, date) -> None:
+    """Document properties that do not change between runs of the same data: the fixed
+    date (:func:`~gender_diag.report.reproducible.fixed_datetime`), author, title, language."""
+    when = fixed_datetime(date)
     core = doc.core_properties
     core.created = core.modified = core.last_printed = when
     core.author = core.last_modified_by = "gender_diag"
-    core.title = t["report.brief_title"]
-    core.language = t.lang
+    core.title = title
+    core.language = lang
     core.revision = 1
-    return doc
 
 
 def _first_sentence(text: str) -> str:
