@@ -194,8 +194,9 @@ class PreparedTables(dict):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.rule_values: dict[tuple[str, str], np.ndarray] = {}
+        self.rule_values: dict[tuple[str, str], np.ndarray] = {}  # see _stored / _restored
         self.column_values: dict = {}  # (table, column) -> converted column (rules.py)
+        self.links: dict = {}  # row links between tables (rules.py)
 
 
 def cache_evaluations(survey) -> None:
@@ -208,6 +209,46 @@ def cache_evaluations(survey) -> None:
         survey._gd_evaluations = {}
     except AttributeError:  # pragma: no cover - a mapping of tables: nothing to attach to
         pass
+
+
+def release_evaluations(survey, *, keep_units: Iterable[str] | None = None) -> None:
+    """Free the evaluation cache of ``survey`` once its consumers are done.
+
+    ``keep_units`` given: keep the prepared tables and the indicator values of these units
+    (what later stages still read), drop the converted columns, the row links and the
+    other units' values. Without it: drop the whole cache and stop caching (the last
+    consumer ran; a later call prepares afresh).
+    """
+    cache = getattr(survey, "_gd_evaluations", None)
+    if not cache:
+        return
+    if keep_units is None:
+        survey._gd_evaluations = None
+        return
+    keep = set(keep_units)
+    for _, prepared in cache.values():
+        prepared.column_values.clear()
+        prepared.links.clear()
+        for key in [k for k in prepared.rule_values if k[0] not in keep]:
+            del prepared.rule_values[key]
+
+
+def _stored(x: np.ndarray, kind: str) -> np.ndarray:
+    """An indicator's values as kept in the cache: 0/1 indicators as int8 (−1 missing),
+    an eighth of the float64 array; other values unchanged. Read-only."""
+    if kind == "proportion":
+        x = np.where(np.isnan(x), -1, x).astype(np.int8)
+    x.flags.writeable = False  # shared by every later caller
+    return x
+
+
+def _restored(x: np.ndarray) -> np.ndarray:
+    """The float values of a cached indicator (1/0, NaN where missing)."""
+    if x.dtype != np.int8:
+        return x
+    out = x.astype(float)
+    out[x < 0] = np.nan
+    return out
 
 
 def prepare_tables(survey, catalogue: Catalogue | None = None) -> dict[str, pd.DataFrame]:
@@ -331,7 +372,7 @@ def indicator_frames(
         memo = getattr(tables, "rule_values", None)  # PreparedTables: each rule evaluated once
         for ind in inds:
             if memo is not None and (unit, ind.id) in memo:
-                cols[ind.id] = memo[(unit, ind.id)]
+                cols[ind.id] = _restored(memo[(unit, ind.id)])
                 continue
             x = ind.parsed_rule.evaluate_float(tables, unit=unit)  # arrays, no Series
             if ind.type == "share_women":
@@ -349,8 +390,7 @@ def indicator_frames(
                     )
             cols[ind.id] = x
             if memo is not None:
-                x.flags.writeable = False  # shared by every later caller
-                memo[(unit, ind.id)] = x
+                memo[(unit, ind.id)] = _stored(x, ind.type)
         out[unit] = pd.concat([frame.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
     return out
 

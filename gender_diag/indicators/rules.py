@@ -408,13 +408,17 @@ class _Val:
 
     @classmethod
     def const(cls, value: object, n: int) -> _Val:
+        # read-only broadcast views: a literal costs no memory and no fill per row
+        def same(x, dtype=None):
+            return np.broadcast_to(np.array(x, dtype=dtype), n)
+
         if value is None:
-            return cls("num", np.full(n, np.nan), np.ones(n, bool))
+            return cls("num", same(np.nan), same(True))
         if isinstance(value, bool):
-            return cls("bool", np.full(n, value), np.zeros(n, bool))
+            return cls("bool", same(value), same(False))
         if isinstance(value, float):
-            return cls("num", np.full(n, value), np.zeros(n, bool))
-        return cls("str", np.full(n, value, dtype=object), np.zeros(n, bool))
+            return cls("num", same(value), same(False))
+        return cls("str", same(value, object), same(False))
 
     @classmethod
     def from_series(cls, s: pd.Series) -> _Val:
@@ -493,49 +497,128 @@ def _positions(left: pd.DataFrame, right: pd.DataFrame, keys: Iterable[str]) -> 
     return m["_pos"].fillna(-1).to_numpy(dtype=np.int64)
 
 
+def _text_codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Codes of a key column compared as text (``str(value)``) and the distinct texts.
+
+    Factorised first (one hash pass; a ``category`` column is not expanded), then only the
+    distinct values are turned into text, so ``1`` and ``'1'`` still match as they did when
+    both sides were converted with ``astype(str)``.
+    """
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        cats = s.cat.categories
+        codes = s.cat.codes.to_numpy()
+        codes = np.where(codes < 0, len(cats), codes)  # missing: str(nan), as astype(str)
+        uniques = np.append(np.asarray(cats, dtype=object), np.nan)
+    else:
+        codes, uniques = pd.factorize(s, use_na_sentinel=False)
+    text = pd.Index(np.asarray(uniques, dtype=object)).astype(str)
+    tcodes, tuniques = pd.factorize(text, use_na_sentinel=False)
+    return tcodes[codes], pd.Index(tuniques)
+
+
+def _link(parent_keys: pd.Series, child_keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """Rows of an inner join of parent and child rows on a key compared as text.
+
+    Returns ``(parent_index, rows)``: for each parent row in order, its child rows in their
+    own order (the order of ``merge(how='inner', sort=False)``), so the sums of the
+    aggregations add the same numbers in the same order. Integer codes and one stable sort
+    instead of a merge of text keys.
+    """
+    ccodes, cuniques = _text_codes(child_keys)
+    pcodes, puniques = _text_codes(parent_keys)
+    pc = cuniques.get_indexer(puniques)[pcodes]  # parent row -> child key code, -1 if none
+    pc = np.where(pc >= 0, pc, len(cuniques))  # no child: the empty group appended last
+    counts = np.bincount(ccodes, minlength=len(cuniques) + 1)
+    starts = np.cumsum(counts) - counts
+    order = np.argsort(ccodes, kind="stable")  # child rows grouped by key, in order
+    cnt = counts[pc]
+    parent_index = np.repeat(np.arange(len(pc)), cnt)
+    first = np.repeat(starts[pc] - (np.cumsum(cnt) - cnt), cnt)
+    rows = order[first + np.arange(cnt.sum())]
+    return parent_index, rows
+
+
 @dataclass
 class _Scope:
+    """Rows of one table where a rule is evaluated.
+
+    A top-level scope is a whole table (``rows`` None). An aggregation's scope is a child
+    table's rows repeated for each parent row (``rows`` positions in the child table,
+    ``parent_index`` the parent row of each): its columns are read from the whole child
+    table (converted once, see :meth:`lookup`) and indexed, never copied as a frame.
+    """
+
     tables: Mapping[str, pd.DataFrame]
     table: str
     frame: pd.DataFrame
     parent: _Scope | None = None
     parent_index: np.ndarray | None = None
+    rows: np.ndarray | None = None
     _up: dict = field(default_factory=dict)
+    _whole: _Scope | None = None
 
     @property
     def n(self) -> int:
-        return len(self.frame)
+        return len(self.frame) if self.rows is None else len(self.rows)
+
+    def whole(self) -> _Scope:
+        """The top-level scope of this scope's whole table."""
+        if self.rows is None:
+            return self
+        if self._whole is None:
+            self._whole = _Scope(self.tables, self.table, self.frame)
+        return self._whole
 
     def column(self, name: str) -> pd.Series | None:
+        if self.rows is not None:
+            col = self.whole().column(name)
+            return None if col is None else col.iloc[self.rows].reset_index(drop=True)
         if name in self.frame.columns:
             return self.frame[name]
         for tname, keys in _UPWARD.get(self.table, _UPWARD_OTHER):
             t = self.tables.get(tname)
             if t is None or name not in t.columns:
                 continue
-            if tname not in self._up:
-                self._up[tname] = _positions(self.frame, t, keys)
-            pos = self._up[tname]
+            pos = self._positions(tname, t, keys)
             vals = t[name].reset_index(drop=True)
             out = vals.reindex(np.where(pos < 0, len(vals), pos))
             out.index = self.frame.index
             return out
         return None
 
+    def _positions(self, tname: str, t: pd.DataFrame, keys) -> np.ndarray:
+        # prepared tables keep the row links for the whole run (they never change)
+        links = getattr(self.tables, "links", None)
+        store = self._up if links is None else links
+        key = ("up", self.table, tname)
+        if key not in store:
+            store[key] = _positions(self.frame, t, keys)
+        return store[key]
+
+    def own(self, name: str) -> _Val | None:
+        """The converted column ``name`` of this scope's rows (or of a table above), None
+        when no table has it."""
+        if self.rows is not None:
+            v = self.whole().own(name)
+            return None if v is None else _Val(v.kind, v.data[self.rows], v.na[self.rows])
+        # tables prepared once for a whole run carry a cache of converted columns: a
+        # column read by many rules is converted once (arrays read-only, so shared safely)
+        memo = getattr(self.tables, "column_values", None)
+        if memo is not None and (self.table, name) in memo:
+            return memo[(self.table, name)]
+        col = self.column(name)
+        if col is None:
+            return None
+        val = _Val.from_series(col)
+        if memo is not None:
+            val.data.flags.writeable = val.na.flags.writeable = False
+            memo[(self.table, name)] = val
+        return val
+
     def lookup(self, name: str, outer: bool, fail) -> _Val:
         if not outer:
-            # tables prepared once for a whole run carry a cache of converted columns: a
-            # column read by many rules is converted once (arrays read-only, so shared safely)
-            memo = getattr(self.tables, "column_values", None)
-            top = memo is not None and self.parent is None
-            if top and (self.table, name) in memo:
-                return memo[(self.table, name)]
-            col = self.column(name)
-            if col is not None:
-                val = _Val.from_series(col)
-                if top:
-                    val.data.flags.writeable = val.na.flags.writeable = False
-                    memo[(self.table, name)] = val
+            val = self.own(name)
+            if val is not None:
                 return val
         if self.parent is not None:
             v = self.parent.lookup(name, False, fail)
@@ -549,28 +632,27 @@ class _Scope:
         t = self.tables.get(table)
         if t is None:
             raise fail(f"the survey has no {table!r} table")
-        if (
+        nested = (
             "_parent_table" in t.columns
             and "_key" in self.frame.columns
             and (t["_parent_table"] == self.table).any()
-        ):
-            # a repeat nested in this one: its rows of each outer row (ingest's link keys)
-            mine = pd.DataFrame({"k": self.frame["_key"].astype(str).to_numpy()})
-            mine["_parent"] = np.arange(self.n)
-            theirs = pd.DataFrame({"k": t["_parent_key"].astype(str).to_numpy()})
-            theirs["_child"] = np.arange(len(t))
-            m = mine.merge(theirs, on="k", how="inner", sort=False)
-            frame = t.iloc[m["_child"].to_numpy()].reset_index(drop=True)
-            return _Scope(self.tables, table, frame, self, m["_parent"].to_numpy())
-        if "hhid" not in t.columns or self.column("hhid") is None:
+        )
+        if nested:  # a repeat nested in this one: its rows of each outer row (link keys)
+            mine, theirs = "_key", "_parent_key"
+        elif "hhid" not in t.columns or self.column("hhid") is None:
             raise fail(f"cannot link {table!r} to {self.table!r}: no 'hhid' column")
-        mine = pd.DataFrame({"hhid": self.column("hhid").astype(str).to_numpy()})
-        mine["_parent"] = np.arange(self.n)
-        theirs = pd.DataFrame({"hhid": t["hhid"].astype(str).to_numpy()})
-        theirs["_child"] = np.arange(len(t))
-        m = mine.merge(theirs, on="hhid", how="inner", sort=False)
-        frame = t.iloc[m["_child"].to_numpy()].reset_index(drop=True)
-        return _Scope(self.tables, table, frame, self, m["_parent"].to_numpy())
+        else:
+            mine = theirs = "hhid"
+        links = getattr(self.tables, "links", None)
+        key = ("child", self.table, table)
+        if self.rows is None and links is not None and key in links:
+            parent_index, rows = links[key]
+        else:
+            parent_index, rows = _link(self.column(mine), t[theirs])
+            if self.rows is None and links is not None:
+                parent_index.flags.writeable = rows.flags.writeable = False
+                links[key] = (parent_index, rows)
+        return _Scope(self.tables, table, t, self, parent_index, rows)
 
 
 # --------------------------------------------------------------------------------------
@@ -623,7 +705,8 @@ class _Evaluator:
             v = self.ev(node.left, sc)
             if v.kind == "str":
                 strs = [str(x) if not isinstance(x, float) else _fmt_num(x) for x in node.values]
-                hit = np.isin(v.data.astype(str), strs) & ~v.na
+                # one hash look-up per row (text values are str; no copy as a unicode array)
+                hit = pd.Series(v.data, dtype=object, copy=False).isin(strs).to_numpy() & ~v.na
             else:
                 nums = [x for x in node.values if isinstance(x, float)]
                 nums += [float(x) for x in node.values if isinstance(x, str) and _is_num(x)]

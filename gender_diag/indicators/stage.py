@@ -16,6 +16,7 @@ from gender_diag.indicators.compute import (
     available_indicators,
     cache_evaluations,
     couple_comparisons,
+    release_evaluations,
 )
 from gender_diag.skips import attempt
 
@@ -69,6 +70,8 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
                       indicators=computable)  # fmt: skip
     if couples is not None:  # suppressed by the disclosure row
         result.couples = couples
+    # the indices stage reads the person indicators again (WEAI inputs, local gap index)
+    release_evaluations(survey, keep_units=("respondent", "member"))
     for level in unavailable:
         state.skips.add("indicators", f"disaggregation {level}", "not possible with these data")
     state.computable = computable

@@ -6,7 +6,7 @@ from __future__ import annotations
 from gender_diag.config import catalogue_file
 from gender_diag.contracts.results import IndexFrame
 from gender_diag.contracts.stages import Progress, RunState
-from gender_diag.indicators.compute import weai_inputs
+from gender_diag.indicators.compute import release_evaluations, weai_inputs
 from gender_diag.indicators.local_gap import local_gap_index
 from gender_diag.indices.presets import load_preset
 from gender_diag.indices.weai import weai
@@ -45,6 +45,7 @@ def run_stage(state: RunState, config: dict, *, progress: Progress) -> RunState:
             state.note(f"{preset}: {note}")
     local = attempt(skips, "indices", "local gender gap index", local_gap_index, survey,
                     catalogue, design=design, indicators=state.computable)  # fmt: skip
+    release_evaluations(survey)  # the last reader of the cached indicator values
     for name, frame in (local or {}).items():
         result.indices[f"local_gap_{name}"] = IndexFrame(frame)
     if people is None and presets:
