@@ -207,6 +207,27 @@ def mean(
     return _symmetric_frame(design, keys, names, out, _confidence(design, confidence), ci)
 
 
+def means_by(design, variables, bys, *, ci: str = "t", confidence=None) -> list[pd.DataFrame]:
+    """:func:`mean` (available cases) for every disaggregation of ``bys`` (None = total).
+
+    One frame per entry of ``bys``, each equal to ``mean(design, variables, by=by)``; the
+    variables are read and weighted once for all of them
+    (:func:`gender_diag.design._engine.run_partitions`).
+    """
+    owner = "SurveyDesign.mean"
+    names = _names(variables, owner)
+    _check_ci(ci, owner)
+    domains = [_domains(design, by) for by in bys]
+    columns = _value_columns(design, names, owner, False)
+    partitions = [(codes, len(keys), None) for _, codes, keys in domains]
+    outs = _engine.run_partitions(design, columns, partitions)
+    confidence = _confidence(design, confidence)
+    return [
+        _symmetric_frame(design, keys, names, out, confidence, ci)
+        for (_, _, keys), out in zip(domains, outs, strict=True)
+    ]
+
+
 def total(
     design, variables, *, by=None, ci: str = "t", confidence=None, complete_cases: bool = False
 ) -> pd.DataFrame:

@@ -420,12 +420,6 @@ def _by_text(key: pd.Series) -> pd.Series:
     return key.astype(object).where(key.notna(), None).astype("string")
 
 
-def _as_by(frame: pd.DataFrame, b: str | None) -> pd.DataFrame:
-    if b is None:
-        return frame
-    return frame.assign(**{b: _by_text(frame[b])})
-
-
 _GAP_KINDS = ("difference", "ratio")
 
 
@@ -619,11 +613,17 @@ def compute_indicators(
     level = spec.confidence if level is None else level
     tables = prepare_tables(survey, catalogue)
     by = [by] if isinstance(by, str) else list(by)
-    frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
     meta = {i.id: i for i in catalogue.indicators}
     types = {i.id: i.type for i in catalogue.indicators}
+    wanted = None if indicators is None else set(indicators)
     parts = []
-    for unit, frame in frames.items():
+    for unit in UNIT_TABLES:
+        # one unit's frame at a time: it is freed before the next one is built
+        own = [i.id for i in catalogue.indicators if i.unit == unit]
+        own = [i for i in own if wanted is None or i in wanted]
+        if not own:
+            continue
+        frame = indicator_frames(tables, catalogue, design=spec, by=by, indicators=own)[unit]
         ids = [c for c in frame.columns if c in meta]
         plan = []  # (by, indicators) in output order
         for b in _by_list(frame, by, unit):
@@ -653,6 +653,7 @@ def compute_indicators(
                     estimated=estimated.get(b),
                 )
             )  # fmt: skip
+        del frame, base, d, estimated  # before the next unit's frame is built
     return finish_table(parts, catalogue, by)
 
 
@@ -818,11 +819,14 @@ def couple_comparisons(
     d = make_design(couples, spec)
     ids = [i.id for i in inds]
     parts = []
+    from gender_diag.design.estimators import means_by
     from gender_diag.design.intervals import proportion_ci
 
-    for b in [None] + [c for c in by if c in couples.columns]:
-        dd = d.evolve(data=_as_by(d.data, b)) if b else d
-        est = dd.mean(ids + list(better) + list(equal), by=b, confidence=level)
+    bys = [None] + [c for c in by if c in couples.columns]
+    # every by-column as text once; the total and every disaggregation from one pass
+    d = d.evolve(data=d.data.assign(**{b: _by_text(d.data[b]) for b in bys if b}))
+    variables = ids + list(better) + list(equal)
+    for b, est in zip(bys, means_by(d, variables, bys, confidence=level), strict=True):
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         est["by"] = b or "total"
         parts.append(est)

@@ -27,7 +27,8 @@ def check_disaggregations(table: pd.DataFrame, requested: list[str]) -> list[str
     The disaggregations gender_diag derives (age band, sex of the household head, …) may be
     impossible with partial data (no roster): those are returned, to be reported, not refused.
     """
-    missing = [b for b in requested if b not in set(table["by"])]
+    present = set(table["by"])
+    missing = [b for b in requested if b not in present]
     unknown = [b for b in missing if b not in DEFAULT_BY]
     if unknown:
         raise ConfigError(
