@@ -291,3 +291,30 @@ def test_mean_and_gaps_equals_separate_estimators(replicate):
             want = d.gap(["y", "z"], between="sex", reference="M", kind=kind, by=by)
             assert set(want["focal"]) == {"F", "X"}  # two focal groups in one pass
             pd.testing.assert_frame_equal(got, want, rtol=1e-12)
+
+
+@pytest.mark.parametrize("replicate", [False, True])
+def test_means_by_equals_mean_per_disaggregation(replicate):
+    # means_by reads and weights the variables once for the total and every by-column; each
+    # frame must be exactly mean(by=...) called on its own (the couples table uses it).
+    from gender_diag.design.estimators import means_by
+
+    rng = np.random.default_rng(5)
+    n = 180
+    df = pd.DataFrame(
+        {
+            "h": np.repeat(["A", "B", "C"], n // 3),
+            "p": np.repeat(np.arange(18), n // 18),
+            "area": rng.choice(["n", "s", "e"], n),
+            "w": rng.uniform(1, 5, n),
+            "y": rng.integers(0, 2, n).astype(float),
+            "z": rng.normal(10, 3, n),
+        }
+    )
+    df.loc[rng.choice(n, 15, replace=False), "z"] = np.nan
+    d = SurveyDesign(df, weight="w", strata="h", psu="p")
+    if replicate:
+        d = d.jackknife()
+    got = means_by(d, ["y", "z"], [None, "area"], confidence=0.9)
+    for by, frame in zip([None, "area"], got, strict=True):
+        pd.testing.assert_frame_equal(frame, d.mean(["y", "z"], by=by, confidence=0.9))
