@@ -35,7 +35,7 @@ import pandas as pd
 import scipy.sparse as sp
 
 from gender_diag.design import calibration
-from gender_diag.design._kernel import group_sum, indicator_matrix
+from gender_diag.design._kernel import group_sum, group_sums, indicator_matrix
 
 Column = str | Callable[[], tuple[np.ndarray, np.ndarray | None]]
 _CELLS_PER_CHUNK = 8_000_000  # values materialised at once (≈64 MB per float array)
@@ -359,8 +359,9 @@ def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
         count = np.broadcast_to(ps.count_all[:, None], (G, kc))
         pop = pb.sum(axis=0)
     else:
-        count = group_sum(codes, G, np.ones_like(a) if m is None else m)
-        pop = pb.sum(axis=0) if b is None else group_sum(codes, G, w[:, None] * m_or_ones(a, m))
+        by_domain = group_sums(ps, codes, G)
+        count = by_domain(np.ones_like(a) if m is None else m)
+        pop = pb.sum(axis=0) if b is None else by_domain(w[:, None] * m_or_ones(a, m))
     num = pa.sum(axis=0)
     den = pop if total else pb.sum(axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -372,8 +373,9 @@ def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
     est0 = np.nan_to_num(est)
     lin = _Linear(est0, inv_den, total)
     out["deff"][:, sl] = _deviation_sums(
-        ps.design, a, b, m, codes, G, est0, num, pop, total, binary=block.binary
-    )
+        ps.design, a, b, m, codes, G, est0, num, pop, total, binary=block.binary,
+        by_domain=group_sums(ps, codes, G),
+    )  # fmt: skip
     if ps.rep is not None:
         out["reps"][:, :, sl] = _replicate_estimates(ps, a, b, m, total)
         return
@@ -445,19 +447,19 @@ def _contrast_var(design, con: Contrast, z1, z2, ssu, beta) -> np.ndarray:
     c2 = None
     sub = None
     if z2 is not None:
-        cell, uniques = _target_cells(ssu, con.target, T)
+        cell, uniques, sub = _target_cells(ssu, con.target, T)
         weighted = (
             z2 * np.where(ssu.domain >= 0, 1.0, 0.0)[:, None] * con.coef[np.maximum(ssu.domain, 0)]
         )
-        c2 = group_sum(cell, uniques.size, weighted)
-        sub = _Sub(np.where(uniques >= 0, uniques // T, 0), np.where(uniques >= 0, uniques % T, -1))
+        c2 = group_sums(ssu, cell, uniques.size)(weighted)
     del G
     return _taylor(design, c1, c2, sub, cbeta, T)
 
 
 def _target_cells(ssu: _Cells, target: np.ndarray, T: int):
-    """SSU × target cells of the SSU × domain cells; memoised per target map (the same
-    pairs of domains serve every gap kind)."""
+    """SSU × target cells of the SSU × domain cells and their (SSU, target) codes;
+    memoised per target map (the same pairs of domains serve every gap kind and every
+    chunk of columns, so their group-sum matrices are built once)."""
     memo = ssu.__dict__.setdefault("_targets", {})
     mkey = (T, target.tobytes())
     if mkey not in memo:
@@ -465,7 +467,8 @@ def _target_cells(ssu: _Cells, target: np.ndarray, T: int):
         key = np.where(tgt >= 0, ssu.unit * T + tgt, -1)
         cell, uniques = pd.factorize(key)
         uniques = np.asarray(uniques, dtype=np.int64)
-        memo[mkey] = (np.where(key >= 0, cell, -1), uniques)
+        sub = _Sub(np.where(uniques >= 0, uniques // T, 0), np.where(uniques >= 0, uniques % T, -1))
+        memo[mkey] = (np.where(key >= 0, cell, -1), uniques, sub)
     return memo[mkey]
 
 
@@ -492,7 +495,7 @@ def _taylor(design, z1, z2, cells, beta, T) -> np.ndarray:
     v = s1.var(flat).reshape(T, kc)
     if z2 is not None:
         scale = s2.scale[cells.unit]
-        first = group_sum(cells.domain, T, scale[:, None] * z2**2)
+        first = group_sums(cells, cells.domain, T)(scale[:, None] * z2**2)
         if beta is not None:
             first = first + calibration.stage2_terms(
                 design, beta.reshape(beta.shape[0], T * kc), cells.unit, cells.domain, z2, T
@@ -507,7 +510,9 @@ def _taylor(design, z1, z2, cells, beta, T) -> np.ndarray:
     return np.maximum(v, 0.0) + extra
 
 
-def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total, *, binary=None):
+def _deviation_sums(
+    design, a, b, m, codes, G, est0, num, pop, total, *, binary=None, by_domain=None
+):
     """``Σ_{i∈g} w m e²`` with ``e = a − R b`` (ratios) or ``a − Ȳ`` (totals), for the deff.
 
     0/1 columns without a denominator use ``Σ w a² = Σ w a`` (no pass over rows);
@@ -530,7 +535,7 @@ def _deviation_sums(design, a, b, m, codes, G, est0, num, pop, total, *, binary=
         e *= m
     we = design.weights[:, None] * e
     we *= e
-    return group_sum(codes, G, we)
+    return group_sum(codes, G, we) if by_domain is None else by_domain(we)
 
 
 def _replicate_domain_totals(

@@ -63,6 +63,40 @@ def group_sum(codes: np.ndarray, size: int, x: np.ndarray) -> np.ndarray:
     return np.asarray(indicator_matrix(codes, size) @ x)
 
 
+class GroupSum:
+    """:func:`group_sum` by fixed ``codes`` repeated on many arrays: the sparse matrix is
+    built once, on first use (the same matrix, so the same sums to the last bit).
+
+    Examples
+    --------
+    >>> by = GroupSum(np.array([1, 1, 0]), 3)
+    >>> by(np.array([[1.0, 2.0], [2.0, 3.0], [5.0, 7.0]])).tolist()
+    [[5.0, 7.0], [3.0, 5.0], [0.0, 0.0]]
+    """
+
+    def __init__(self, codes: np.ndarray, size: int):
+        self.codes, self.size = codes, size
+        self._matrix: sp.csr_matrix | None = None
+
+    def __call__(self, x: np.ndarray) -> np.ndarray:
+        x = np.asarray(x)
+        if x.ndim == 1 or x.shape[1] == 1:
+            return group_sum(self.codes, self.size, x)  # one bincount, no matrix
+        if self._matrix is None:
+            self._matrix = indicator_matrix(self.codes, self.size)
+        return np.asarray(self._matrix @ x)
+
+
+def group_sums(owner, codes: np.ndarray, size: int) -> GroupSum:
+    """The :class:`GroupSum` of ``codes`` kept on ``owner`` (one per code array and size), so
+    a loop over chunks of columns builds each group-sum matrix once."""
+    memo = owner.__dict__.setdefault("_group_sums", {})
+    key = (id(codes), size)
+    if key not in memo:
+        memo[key] = (codes, GroupSum(codes, size))  # the codes are kept: the id stays valid
+    return memo[key][1]
+
+
 class StageStructure:
     """Codes and scale factors of one sampling stage.
 
