@@ -391,7 +391,14 @@ def indicator_frames(
             cols[ind.id] = x
             if memo is not None:
                 memo[(unit, ind.id)] = _stored(x, ind.type)
+        # the unit's converted columns served its rules, whose values are now cached: free
+        # them (a survey's worth of converted columns otherwise stays for the whole stage)
+        converted = getattr(tables, "column_values", None)
+        if memo is not None and converted:
+            for key in [k for k in converted if k[0] == UNIT_TABLES[unit]]:
+                del converted[key]
         out[unit] = pd.concat([frame.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
+        del cols
     return out
 
 

@@ -139,7 +139,10 @@ def test_release_keeps_what_later_stages_read(toy_survey):
     tables = prepare_tables(example_survey, catalogue)
     before = indicator_frames(tables, catalogue)
     units = {u for u, _ in tables.rule_values}
-    assert {"respondent", "member"} <= units and tables.column_values
+    assert {"respondent", "member"} <= units
+    assert not tables.column_values  # each unit's converted columns freed after its rules
+    parse_rule("any_member(age >= 18)").evaluate_float(tables, unit="household")
+    assert tables.column_values and tables.links
     release_evaluations(example_survey, keep_units=("respondent", "member"))
     assert {u for u, _ in tables.rule_values} == {"respondent", "member"}
     assert not tables.column_values and not tables.links
