@@ -782,8 +782,6 @@ def couple_comparisons(
     catalogue = as_catalogue(catalogue)
     _, spec = tables_and_design(survey, design)
     tables = prepare_tables(survey, catalogue)
-    frames = indicator_frames(tables, catalogue, design=spec, by=by, indicators=indicators)
-    resp = frames.get("respondent")
     inds = [
         i
         for i in catalogue.indicators
@@ -792,6 +790,12 @@ def couple_comparisons(
     if indicators is not None:
         wanted = set(indicators)
         inds = [i for i in inds if i.id in wanted]
+    # only the respondents' frame, with only the compared indicators
+    frames = indicator_frames(
+        tables, catalogue, design=spec, by=by, indicators=[i.id for i in inds]
+    )
+    resp = frames.pop("respondent", None)
+    del frames
     if resp is None or not inds:
         raise EstimationError("couple_comparisons: no binary respondent indicator to compare.")
     sexes = resp["sex"].astype(str)
@@ -799,21 +803,29 @@ def couple_comparisons(
     hh, households = pd.factorize(resp["hhid"])
     n_hh = len(households)
     known = hh >= 0
-    women = np.bincount(hh[known & sexes.eq("F").to_numpy()], minlength=n_hh)
-    men = np.bincount(hh[known & sexes.eq("M").to_numpy()], minlength=n_hh)
-    dual = households[(women == 1) & (men == 1)]
-    if not len(dual):
+    is_f, is_m = sexes.eq("F").to_numpy(), sexes.eq("M").to_numpy()
+    women = np.bincount(hh[known & is_f], minlength=n_hh)
+    men = np.bincount(hh[known & is_m], minlength=n_hh)
+    dual = (women == 1) & (men == 1)
+    if not dual.any():
         raise EstimationError(
             "couple_comparisons: no household has exactly one female and one male respondent "
             "(e.g. one respondent per household), so there is no couple to compare."
         )
-    w = resp.loc[resp["hhid"].isin(dual) & sexes.eq("F")].set_index("hhid")
-    m = resp.loc[resp["hhid"].isin(dual) & sexes.eq("M")].set_index("hhid").reindex(w.index)
-    base_cols = [c for c in w.columns if c not in {i.id for i in catalogue.indicators}]
-    couples = w[[c for c in base_cols if c != "hhid"]].reset_index()
+    # row positions of each couple's woman (in row order) and of the man of her household:
+    # arrays taken per indicator instead of two copies of the whole frame
+    in_dual = known & dual[np.maximum(hh, 0)]
+    w_pos = np.flatnonzero(in_dual & is_f)
+    man_of = np.full(n_hh, -1)
+    man_of[hh[in_dual & is_m]] = np.flatnonzero(in_dual & is_m)
+    m_pos = man_of[hh[w_pos]]
+    ind_ids = {i.id for i in catalogue.indicators}
+    base_cols = [c for c in resp.columns if c not in ind_ids and c != "hhid"]
+    couples = resp[["hhid", *base_cols]].iloc[w_pos].reset_index(drop=True)
     worse, better, equal = {}, {}, {}
     for ind in inds:
-        a, b_ = w[ind.id].to_numpy(dtype=float), m[ind.id].to_numpy(dtype=float)
+        values = resp[ind.id].to_numpy(dtype=float)
+        a, b_ = values[w_pos], values[m_pos]
         known = ~np.isnan(a) & ~np.isnan(b_)
         if ind.direction == "higher_better":
             ww, mw = (a == 0) & (b_ == 1), (a == 1) & (b_ == 0)
@@ -822,6 +834,7 @@ def couple_comparisons(
         worse[ind.id] = np.where(known, ww, np.nan)
         better[f"{ind.id}__m"] = np.where(known, mw, np.nan)
         equal[f"{ind.id}__eq"] = np.where(known, a == b_, np.nan)
+    del resp, values
     couples = pd.concat([couples, pd.DataFrame({**worse, **better, **equal})], axis=1)
     d = make_design(couples, spec)
     ids = [i.id for i in inds]
