@@ -415,8 +415,13 @@ class _Linear:
     def __call__(self, sa, sb, dom=None):
         if self.total:
             return sa
-        # (sa − e·sb)·d with one temporary (the same operations in the same order)
-        z = self.est0 * sb if dom is None else np.multiply(self.est0[dom], sb)
+        # (sa − e·sb)·d with one temporary (the same operations in the same order); per
+        # cell, the gathered estimates are multiplied in place (e·sb = sb·e exactly)
+        if dom is None:
+            z = self.est0 * sb
+        else:
+            z = self.est0[dom]
+            z *= sb
         np.subtract(sa, z, out=z)
         z *= self.inv_den if dom is None else self.inv_den[dom]
         return z
@@ -451,9 +456,11 @@ def _contrast_var(design, con: Contrast, z1, z2, ssu, beta) -> np.ndarray:
     sub = None
     if z2 is not None:
         cell, uniques, sub = _target_cells(ssu, con.target, T)
-        weighted = (
-            z2 * np.where(ssu.domain >= 0, 1.0, 0.0)[:, None] * con.coef[np.maximum(ssu.domain, 0)]
-        )
+        if not hasattr(ssu, "_in_domain"):  # per-cell masks, once per pass
+            ssu._in_domain = np.where(ssu.domain >= 0, 1.0, 0.0)[:, None]
+            ssu._safe_domain = np.maximum(ssu.domain, 0)
+        weighted = z2 * ssu._in_domain
+        weighted *= con.coef[ssu._safe_domain]
         c2 = group_sums(ssu, cell, uniques.size)(weighted)
     del G
     return _taylor(design, c1, c2, sub, cbeta, T)
