@@ -22,6 +22,8 @@ from gender_diag.indicators.compute import (
     _restored,
     _stored,
     cache_evaluations,
+    compute_indicators,
+    couple_comparisons,
     indicator_frames,
     prepare_tables,
     release_evaluations,
@@ -152,3 +154,29 @@ def test_release_keeps_what_later_stages_read(toy_survey):
     release_evaluations(example_survey)  # the last reader ran: nothing is kept
     assert example_survey._gd_evaluations is None
     assert not isinstance(prepare_tables(example_survey, catalogue), PreparedTables)
+
+
+def _with_category_keys(survey):
+    tables = {}
+    for name, t in survey.tables.items():
+        t = t.copy()
+        for c in ("hhid", "district", "community"):
+            if c in t.columns:
+                t[c] = t[c].astype("category")
+        tables[name] = t
+    return SimpleNamespace(tables=tables, design=survey.design)
+
+
+def test_text_or_category_keys_give_the_same_tables(toy_survey):
+    # ingest may hold hhid, district and community as text or as category: the indicator
+    # and couples tables must not depend on it (cached run, as in the pipeline)
+    catalogue = load_catalogue()
+    results = []
+    for survey in (toy_survey, _with_category_keys(toy_survey)):
+        survey = SimpleNamespace(tables=dict(survey.tables), design=survey.design)
+        cache_evaluations(survey)
+        table = compute_indicators(survey, catalogue)
+        couples = couple_comparisons(survey, catalogue)
+        results.append((table, couples))
+    for got, want in zip(results[1], results[0], strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
