@@ -39,6 +39,12 @@ Standard errors (``variance=``):
   keeps only the first stage: with a large first-stage sampling fraction (most communities
   sampled) the fpc makes it far too small — use linearisation there.
 
+Computation: respondents and members are held as separate blocks (a unit's rows × its own
+indicators, ordered by sex then area, so every group is a slice), sharing one stacked design
+over the design columns only; an area's influence values are formed on the area's rows and
+:meth:`SurveyDesign.vcov_total` (``rows=``) sums them into PSU totals. Memory is that of the
+indicator values themselves, never an n × K matrix of mostly empty cells.
+
 CIs are :math:`\hat I \pm t_{df} \cdot SE`, clipped to [0, 1]. The truncation makes the
 index biased downwards when indicators are near parity (noise pushes ratios below 1 but not
 above): read small departures from 1 with their CI.
