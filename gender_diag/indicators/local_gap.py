@@ -274,9 +274,9 @@ def _influence(w, units, groups, f, m, n_f, n_m, dirs, kinds, r_idx, n_rights):
             size = c.stop - c.start
             part = unit.values[c] @ Ct
             part -= unit.known[c] @ Cmt
-            pos = np.arange(unit.offset + c.start, unit.offset + c.stop)
-            z[at : at + size] = w[pos, None] * part
-            rows[at : at + size] = pos
+            lo = unit.offset + c.start
+            np.multiply(w[lo : lo + size, None], part, out=z[at : at + size])
+            rows[at : at + size] = np.arange(lo, lo + size)
             at += size
     return z, rows
 
