@@ -132,9 +132,11 @@ class _UnitRows:
     """
 
     def __init__(self, offset, cols, values, known, sex_rank, area):
-        self.offset, self.cols, self.values, self.known, self.area = (
-            offset, cols, values, known, area,
-        )  # fmt: skip
+        self.offset = offset
+        self.cols = cols
+        self.values = values
+        self.known = known
+        self.area = area
         self.sex_start = np.searchsorted(sex_rank, [0, 1, 2])
 
     def rows(self, sex: int, area: int | None) -> slice:
