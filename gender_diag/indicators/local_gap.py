@@ -56,6 +56,7 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from gender_diag.contracts.parameters import resolve_confidence
 from gender_diag.errors import EstimationError, GenderDiagError, bad_parameter
@@ -361,8 +362,25 @@ def _stack_units(tables, spec, inds, by):
         keep = [v for v in spec.columns(table) if v in table.columns]
         design_parts.append(table[keep].take(order).reset_index(drop=True))
         offset += len(table)
-    design_frame = pd.concat(design_parts, ignore_index=True, sort=False)
-    return units, design_frame, uniques
+    return units, _stack_frames(design_parts), uniques
+
+
+def _stack_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of ``parts`` stacked; a column categorical in every part stays categorical.
+
+    ``pd.concat`` turns categoricals with different categories (respondents' and members'
+    household ids) into text, which the design would then hash row by row; the union of the
+    categories keeps integer codes.
+    """
+    cat = [
+        c
+        for c in parts[0].columns
+        if all(c in p.columns and isinstance(p[c].dtype, pd.CategoricalDtype) for p in parts)
+    ]
+    frame = pd.concat([p.drop(columns=cat) for p in parts], ignore_index=True, sort=False)
+    for c in cat:
+        frame[c] = union_categoricals([p[c] for p in parts], ignore_order=True)
+    return frame
 
 
 class LocalGapResult(Mapping):

@@ -188,8 +188,8 @@ def _stacked_reference(survey, cat, by="district"):
     return out
 
 
-@pytest.mark.parametrize("seed", [2, 5])
-def test_blocked_computation_equals_the_stacked_one(seed):
+@pytest.mark.parametrize(("seed", "categorical"), [(2, False), (5, True)])
+def test_blocked_computation_equals_the_stacked_one(seed, categorical):
     """Per-unit blocks, chunked sums and area-only influence rows give the numbers of the
     straightforward stacked computation (random surveys, unequal weights, rows without an
     area)."""
@@ -204,6 +204,11 @@ def test_blocked_computation_equals_the_stacked_one(seed):
     resp, mem = survey.tables["respondents"], survey.tables["members"]
     resp["zone"] = rng.choice(np.array(["north", "south", "east", None], dtype=object), len(resp))
     mem["zone"] = rng.choice(np.array(["south", "north"], dtype=object), len(mem))
+    if categorical:  # design columns as categoricals with different categories per table
+        for t in (resp, mem):
+            for c in ("district", "community"):
+                t[c] = t[c].astype("category")
+        mem["community"] = mem["community"].cat.add_categories(["unused"])
     cat = load_catalogue()
     got = local_gap_index(survey, cat, by="zone")["index"]
     ref = _stacked_reference(survey, cat, by="zone")
