@@ -163,6 +163,7 @@ class _Pass:
         self.cal = design.calibration if taylor else None
         self.xcells = calibration.cells(self.cal, codes, G) if self.cal is not None else None
         self._ones: dict = {}
+        self.deff = True  # compute the design effects (Σ w m e² per domain)
         self.count_all = np.bincount(codes[codes >= 0], minlength=G).astype(float)
 
     def ones(self, which: str, cells, weights):
@@ -269,13 +270,16 @@ def run(
     return _finish(ps, out, total)
 
 
-def run_partitions(design, columns: list[Column], partitions: list, *, total: bool = False):
+def run_partitions(
+    design, columns: list[Column], partitions: list, *, total: bool = False, deff: bool = True
+):
     """:func:`run` for several domain partitions of the same rows (e.g. one per by-column).
 
     ``partitions`` is a list of ``(codes, n_domains, contrasts)``; returns one result dict
     per partition, each equal to ``run(design, columns, codes, n_domains, contrasts=...)``.
     Each chunk of columns is materialised and weighted once and summed by every partition,
-    instead of once per partition.
+    instead of once per partition. ``deff=False``: the design effects are not wanted (NaN;
+    saves one pass over the rows per partition and chunk).
     """
     if getattr(design, "cell_totals", None) is not None:
         return [
@@ -290,11 +294,14 @@ def run_partitions(design, columns: list[Column], partitions: list, *, total: bo
         outs = []
         for codes, G, con in partitions:
             ps = _Pass(design, codes, G, total)
+            ps.deff = deff
             out = _empty_out(ps, G, k)
             _chunk(ps, out, chunks[0], block, con, k)
             outs.append(_finish(ps, out, total))
         return outs
     passes = [_Pass(design, codes, G, total) for codes, G, _ in partitions]
+    for ps in passes:
+        ps.deff = deff
     outs = [_empty_out(ps, G, k) for ps, (_, G, _) in zip(passes, partitions, strict=True)]
     for sl in chunks:
         block = _Block(*_materialise(design, columns[sl], n))
@@ -375,10 +382,11 @@ def _chunk(ps: _Pass, out: dict, sl: slice, values, contrasts, k: int) -> None:
     out["population"][:, sl] = np.broadcast_to(pop, (G, kc))
     est0 = np.nan_to_num(est)
     lin = _Linear(est0, inv_den, total)
-    out["deff"][:, sl] = _deviation_sums(
-        ps.design, a, b, m, codes, G, est0, num, pop, total, binary=block.binary,
-        by_domain=group_sums(ps, codes, G),
-    )  # fmt: skip
+    if ps.deff:  # else left NaN
+        out["deff"][:, sl] = _deviation_sums(
+            ps.design, a, b, m, codes, G, est0, num, pop, total, binary=block.binary,
+            by_domain=group_sums(ps, codes, G),
+        )  # fmt: skip
     if ps.rep is not None:
         out["reps"][:, :, sl] = _replicate_estimates(ps, a, b, m, total)
         return

@@ -207,12 +207,15 @@ def mean(
     return _symmetric_frame(design, keys, names, out, _confidence(design, confidence), ci)
 
 
-def means_by(design, variables, bys, *, ci: str = "t", confidence=None) -> list[pd.DataFrame]:
+def means_by(
+    design, variables, bys, *, ci: str = "t", confidence=None, deff: bool = True
+) -> list[pd.DataFrame]:
     """:func:`mean` (available cases) for every disaggregation of ``bys`` (None = total).
 
     One frame per entry of ``bys``, each equal to ``mean(design, variables, by=by)``; the
     variables are read and weighted once for all of them
-    (:func:`gender_diag.design._engine.run_partitions`).
+    (:func:`gender_diag.design._engine.run_partitions`). ``deff=False`` leaves the design
+    effects NaN (one pass over the rows less).
     """
     owner = "SurveyDesign.mean"
     names = _names(variables, owner)
@@ -220,7 +223,7 @@ def means_by(design, variables, bys, *, ci: str = "t", confidence=None) -> list[
     domains = [_domains(design, by) for by in bys]
     columns = _value_columns(design, names, owner, False)
     partitions = [(codes, len(keys), None) for _, codes, keys in domains]
-    outs = _engine.run_partitions(design, columns, partitions)
+    outs = _engine.run_partitions(design, columns, partitions, deff=deff)
     confidence = _confidence(design, confidence)
     return [
         _symmetric_frame(design, keys, names, out, confidence, ci)
@@ -738,12 +741,14 @@ def means_and_gaps_by(
     kinds=("difference",),
     ci: str = "t",
     confidence=None,
+    deff: bool = True,
 ) -> list[tuple[pd.DataFrame, list[pd.DataFrame]]]:
     """:func:`mean_and_gaps` for every disaggregation of ``bys`` (None = no by-column).
 
     One result per entry of ``bys``. The variables are read and weighted once for all the
     disaggregations (:func:`gender_diag.design._engine.run_partitions`), then summed by
-    each one's domains.
+    each one's domains. ``deff=False`` leaves the design effects of the means NaN (one
+    pass over the rows less per disaggregation).
     """
     owner = "SurveyDesign.gap"
     names = _names(variables, owner)
@@ -775,7 +780,7 @@ def means_and_gaps_by(
         wanted = [(kind, f, pair) for kind in kinds for f, pair in zip(focals, pairs, strict=True)]
         plans.append((keys, tkeys, wanted))
         partitions.append((codes, G, [pair.contrast(kind, G) for kind, _, pair in wanted]))
-    outs = _engine.run_partitions(design, columns, partitions)
+    outs = _engine.run_partitions(design, columns, partitions, deff=deff)
     results = []
     for (keys, tkeys, wanted), out in zip(plans, outs, strict=True):
         means = _symmetric_frame(design, keys, names, out, confidence, ci)

@@ -444,9 +444,11 @@ def _means_and_gaps(d, props, bys, *, level):
     """Means by sex and both gap kinds for every disaggregation of ``bys``, one pass."""
     from gender_diag.design.estimators import means_and_gaps_by
 
+    # no design effects: the indicator table has no deff column (saves a pass over rows)
     return means_and_gaps_by(
-        d, props, bys, between="sex", reference="M", kinds=_GAP_KINDS, confidence=level
-    )
+        d, props, bys, between="sex", reference="M", kinds=_GAP_KINDS, confidence=level,
+        deff=False,
+    )  # fmt: skip
 
 
 def _estimate_unit(d, ids, b, *, level, ci_method, types, spec, estimated=None) -> pd.DataFrame:
@@ -856,7 +858,8 @@ def couple_comparisons(
     # every by-column as text once; the total and every disaggregation from one pass
     d = d.evolve(data=d.data.assign(**{b: _by_text(d.data[b]) for b in bys if b}))
     variables = ids + list(better) + list(equal)
-    for b, est in zip(bys, means_by(d, variables, bys, confidence=level), strict=True):
+    estimates = means_by(d, variables, bys, confidence=level, deff=False)  # no deff column
+    for b, est in zip(bys, estimates, strict=True):
         est = est.rename(columns={b: "by_value"}) if b else est.assign(by_value="")
         est["by"] = b or "total"
         parts.append(est)

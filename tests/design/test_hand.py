@@ -360,3 +360,28 @@ def test_chunks_of_columns_give_the_same_estimates(monkeypatch, fpc2):
     monkeypatch.setattr(_engine, "_CELLS_PER_CHUNK", 2 * n)  # two columns per chunk
     for got, want in zip(estimate(), whole, strict=True):
         pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_without_design_effects_only_deff_is_missing():
+    # deff=False skips the residual pass; every other column stays exactly the same
+    from gender_diag.design.estimators import means_and_gaps_by, means_by
+
+    rng = np.random.default_rng(8)
+    n = 120
+    df = pd.DataFrame(
+        {
+            "p": np.repeat(np.arange(12), n // 12),
+            "sex": rng.choice(["F", "M"], n),
+            "w": rng.uniform(1, 3, n),
+            "y": rng.normal(5, 2, n),
+        }
+    )
+    d = SurveyDesign(df, weight="w", psu="p")
+    full = means_by(d, ["y"], [None, "sex"])
+    lean = means_by(d, ["y"], [None, "sex"], deff=False)
+    for a, b in zip(full, lean, strict=True):
+        assert a["deff"].notna().all() and b["deff"].isna().all()
+        pd.testing.assert_frame_equal(a.drop(columns="deff"), b.drop(columns="deff"))
+    (m1, g1), (m2, g2) = (means_and_gaps_by(d, ["y"], [None], deff=x)[0] for x in (True, False))
+    pd.testing.assert_frame_equal(m1.drop(columns="deff"), m2.drop(columns="deff"))
+    pd.testing.assert_frame_equal(g1[0], g2[0])
