@@ -27,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.ingest import privacy, validate
+from gender_diag.ingest.compact import compact_tables
 from gender_diag.ingest.files import sha256  # noqa: F401  (re-exported for older imports)
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
 from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS, Survey
@@ -735,6 +736,7 @@ def assemble(
         drop = [c for c in tables[name].columns if c in (ROW, OWN, PARENT) or c in DROP_AFTER]
         tables[name] = tables[name].drop(columns=drop).reset_index(drop=True)
     tables = coded_as_categories(tables, variables)
+    tables = compact_tables(tables, variables=variables)
     return Survey(
         tables=tables,
         report=report,
