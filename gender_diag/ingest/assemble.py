@@ -651,6 +651,7 @@ def assemble(
     codes, lookup = _code_maps(form, langs) if form is not None else ({}, {})
     tables: dict[str, pd.DataFrame] = {}
     meta: dict[str, RawTable] = {}
+    outers = set(dict(form.parents).values()) if form is not None else set()
     for name, rt in raw.items():
         df = rt.frame
         mapping = tidy_headers(list(df.columns), form=form, table=name, sep=sep, languages=langs)
@@ -680,7 +681,8 @@ def assemble(
             )
             df = df.loc[:, ~twice]  # (a copy of the frame: only when a column repeats)
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
-        if rt.own_key and rt.own_key in df.columns:
+        if rt.own_key and rt.own_key in df.columns and (name == MAIN_TABLE or name in outers):
+            # a repeat's own key links only the repeats nested in it (see _link)
             df[OWN] = _stripped_keys(df[rt.own_key])
         if rt.parent_key and rt.parent_key in df.columns:
             df[PARENT] = _stripped_keys(df[rt.parent_key])
@@ -1076,7 +1078,7 @@ def _one_sex(report: ValidationReport, tables: dict, meta: dict) -> None:
         df = tables.get(name)
         if df is None or "sex" not in df.columns or not len(df):
             continue
-        sexes = set(df["sex"].dropna().astype(str)) & {"F", "M"}
+        sexes = set(pd.unique(df["sex"].dropna().astype(str))) & {"F", "M"}  # distinct only
         if len(sexes) != 1:
             continue
         only = {"F": "women", "M": "men"}[sexes.pop()]
