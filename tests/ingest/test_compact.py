@@ -151,3 +151,23 @@ def test_chunked_csv_keeps_distinct_columns_as_text(tmp_path, monkeypatch):
         assert a == b, c
     assert chunked["KEY"].iloc[-1] == f"uuid:{n - 1:05d}"
     assert chunked["age"].isna().sum() == len(range(0, n, 7))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(st.one_of(st.none(), st.integers(-(2**40), 2**40)), min_size=1, max_size=30),
+    st.sampled_from(["Int64", "boolean", "int64", "bool"]),
+)
+def test_text_codes_of_numbers_equal_row_by_row_text(values, dtype):
+    from gender_diag.ingest.distinct import text_codes
+
+    if dtype in ("int64", "bool"):
+        values = [v or 0 for v in values]
+    if dtype in ("boolean", "bool"):
+        values = [None if v is None else v % 2 == 0 for v in values]
+    col = pd.Series(values, dtype=dtype)
+    codes, uniques = text_codes(col)
+    got = [None if c < 0 else uniques.iloc[c] for c in codes]
+    want = [None if pd.isna(v) else v for v in col.astype("string")]
+    assert got == want
+    assert len(set(uniques)) == len(uniques)  # one text per distinct value
