@@ -13,7 +13,9 @@ The steps, in order:
 4. **checks** (:mod:`gender_diag.ingest.validate`), all of them, vectorised;
 5. **privacy** (:mod:`gender_diag.ingest.privacy`): identifiers dropped or pseudonymised;
 6. **quarantine** rows with row-level errors (a quarantined household takes its repeat rows);
-7. respondents get ``sex``, ``age``, ... from the roster; design columns merged everywhere.
+7. respondents get ``sex``, ``age``, ... from the roster; design columns merged everywhere;
+8. **compact** (:mod:`gender_diag.ingest.compact`): export bookkeeping dropped, link keys as
+   one shared category dtype (the tables are kept for the whole run).
 """
 
 from __future__ import annotations
@@ -784,7 +786,8 @@ def coded_as_categories(tables: dict[str, pd.DataFrame], variables: pd.DataFrame
     the string). Values, missing cells, ``==``, ``isin`` and ``.str`` behave as on text.
     Only the accepted tables are converted, after every check, so that validation and privacy
     see the same text columns as before. Numeric codes stay ``Int64``; link keys (``hhid``,
-    ``district``, ``community``) stay text, being merged on across tables.
+    ``district``, ``community``) are left to :func:`~gender_diag.ingest.compact.compact_tables`,
+    which gives them one category dtype shared by every table.
     """
     if variables is None or not len(variables) or "type" not in variables:
         return tables
