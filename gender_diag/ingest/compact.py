@@ -102,6 +102,24 @@ def _to_dtype(col: pd.Series, dtype: pd.CategoricalDtype) -> pd.Series:
     return pd.Series(cat, index=col.index, name=col.name)
 
 
+def _within_first(cols: list[pd.Series]) -> list[pd.Series] | None:
+    """The columns as categories of the first one's values (the household table's keys,
+    which every repeat row took at linking), looked up once per row with no text made; None
+    when a value lies outside them (then the union of all columns is used)."""
+    dtype = shared_dtype(cols[:1])
+    if dtype is None:
+        return None
+    out = []
+    for col in cols:
+        vals = col.to_numpy(dtype=object)
+        codes = dtype.categories.get_indexer(vals)
+        if ((codes < 0) & pd.notna(vals)).any():
+            return None
+        cat = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        out.append(pd.Series(cat, index=col.index, name=col.name))
+    return out
+
+
 def compact_tables(
     tables: dict[str, pd.DataFrame], *, variables: pd.DataFrame | None = None
 ) -> dict[str, pd.DataFrame]:
@@ -125,13 +143,16 @@ def compact_tables(
         drop = [c for c in df.columns if c in EXPORT_BOOKKEEPING]
         out[name] = df.drop(columns=drop) if drop else df
     for key in SHARED_KEYS:
-        cols = [df[key] for df in out.values() if key in df.columns]
-        dtype = shared_dtype(cols) if cols else None
-        if dtype is None:
-            continue
-        for name, df in out.items():
-            if key in df.columns:
-                out[name] = df.assign(**{key: _to_dtype(df[key], dtype)})
+        names = [name for name, df in out.items() if key in df.columns]
+        cols = [out[name][key] for name in names]
+        shared = _within_first(cols) if cols else None
+        if shared is None:
+            dtype = shared_dtype(cols) if cols else None
+            if dtype is None:
+                continue
+            shared = [_to_dtype(col, dtype) for col in cols]
+        for name, col in zip(names, shared, strict=True):
+            out[name] = out[name].assign(**{key: col})
     calculated = set()
     if variables is not None and len(variables) and "type" in variables:
         calculated = set(variables.loc[variables["type"].eq("calculate"), "name"].astype(str))

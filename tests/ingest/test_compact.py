@@ -171,3 +171,21 @@ def test_text_codes_of_numbers_equal_row_by_row_text(values, dtype):
     want = [None if pd.isna(v) else v for v in col.astype("string")]
     assert got == want
     assert len(set(uniques)) == len(uniques)  # one text per distinct value
+
+
+def test_key_outside_the_first_table_uses_the_union():
+    a = pd.DataFrame({"hhid": ["H2", "H1"]})
+    b = pd.DataFrame({"hhid": pd.Series(["H3", None, "H1"], dtype=object)})
+    out = compact_tables({"households": a, "other": b})
+    assert list(out["other"]["hhid"].dtype.categories) == ["H1", "H2", "H3"]
+    assert out["households"]["hhid"].dtype == out["other"]["hhid"].dtype
+    assert out["other"]["hhid"].astype(object).where(
+        out["other"]["hhid"].notna(), None
+    ).tolist() == [
+        "H3",
+        None,
+        "H1",
+    ]
+    # mixed text and numbers are left alone
+    c = compact_tables({"households": a, "other": pd.DataFrame({"hhid": [1, 2]})})
+    assert c["other"]["hhid"].dtype == np.int64
