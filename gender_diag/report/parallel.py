@@ -14,7 +14,9 @@ process that has loaded these libraries is unsafe), and with one core, the tasks
 after the other in the parent.
 
 A failed task is run again in the parent, so that its error is raised there with its own
-message and traceback (a worker's exception does not always survive pickling).
+message and traceback (a worker's exception does not always survive pickling). When no
+worker can be forked (no memory left for one) or a worker dies (killed when the machine runs
+out of memory), every task runs again in the parent.
 """
 
 from __future__ import annotations
@@ -23,8 +25,10 @@ import gc
 import multiprocessing
 import os
 import sys
+import warnings
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import Any
 
 #: At most this many workers: the report has about a dozen tasks of very unequal size.
@@ -77,9 +81,18 @@ def run_tasks(tasks: Sequence[Callable[[], Any]], *, workers: int | None = None)
     _TASKS = tasks
     gc.freeze()  # the workers' collections then leave the parent's objects (and pages) alone
     try:
-        context = multiprocessing.get_context("fork")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            done = list(pool.map(_run, range(len(tasks))))
+        with warnings.catch_warnings():
+            # Python >= 3.12 warns on any fork of a process with threads (BLAS, Arrow, DuckDB
+            # pools): the workers only draw and write files, they take none of their locks
+            warnings.filterwarnings(
+                "ignore", r".*fork\(\) may lead to deadlocks", DeprecationWarning
+            )
+            context = multiprocessing.get_context("fork")
+            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+                done = list(pool.map(_run, range(len(tasks))))
+    except (OSError, BrokenProcessPool):
+        # no memory left to fork, or a worker was killed (out of memory): all in this process
+        done = [(False, None)] * len(tasks)
     finally:
         _TASKS = ()
         gc.unfreeze()

@@ -59,7 +59,7 @@ def test_default_workers_bounded():
 def test_every_chart_is_a_task():
     charts = [name for kind, name in _TASK_ORDER if kind == "chart"]
     assert sorted(charts) == sorted({"brief", *CHART_NAMES})
-    assert {kind for kind, _ in _TASK_ORDER} == {"chart", "excel", "annex"}
+    assert {kind for kind, _ in _TASK_ORDER} == {"chart", "excel", "annex", "csv"}
 
 
 @linux
@@ -75,3 +75,15 @@ def test_same_files_with_and_without_workers(result_factory, tmp_path):
         if (tmp_path / "one" / r).read_bytes() != (tmp_path / "two" / r).read_bytes()
     ]
     assert different == []
+
+
+@linux
+def test_dead_worker_tasks_run_here():
+    parent = os.getpid()
+
+    def dies_in_worker():
+        if os.getpid() != parent:
+            os._exit(1)  # a worker killed (say, by the out-of-memory killer)
+        return "here"
+
+    assert run_tasks([lambda: 1, dies_in_worker], workers=2) == [1, "here"]
