@@ -27,7 +27,7 @@ def _file_name(texts, key: str) -> str:
 #: languages: communities chart 2.9, workbook 1.1 each, gaps chart 1.2, dumbbell 1.0,
 #: priority 0.8, tidy CSV tables 0.6, brief 0.5, WEAI 0.5, annex 0.2 each). Every chart of
 #: :data:`gender_diag.report.charts.CHART_NAMES` and the brief chart must be listed.
-_TASK_ORDER = (
+TASK_ORDER = (
     ("chart", "communities"),
     ("excel", ""),
     ("chart", "gaps"),
@@ -143,7 +143,7 @@ def write_reports(
     # once, labelled per language), each workbook and each annex
     writers = {"excel": (write_excel, "files.workbook"), "annex": (write_annex, "files.annex")}
     tasks: dict[tuple[str, str], Any] = {}
-    for kind, name in _TASK_ORDER:
+    for kind, name in TASK_ORDER:
         if kind == "chart":
             tasks[kind, name] = partial(render_charts, name, pub, languages)
             continue
@@ -160,7 +160,7 @@ def write_reports(
         pub,
         languages,
         {t.lang: out / "charts" / t.lang for t in languages},
-        rendered={name: done["chart", name] for kind, name in _TASK_ORDER if kind == "chart"},
+        rendered={name: done["chart", name] for kind, name in TASK_ORDER if kind == "chart"},
     )
     # then, in this process, the reports that show the charts (the summary tables they read
     # are built), in the order of the files in the manifest
