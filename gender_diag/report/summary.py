@@ -395,9 +395,14 @@ def _actions(pub: Published, texts: Texts, kind: str) -> Table:
         key = "intervention" if kind == "direct" else "proposal"
         col = next((c for c in (f"{key}_{lang}", key) if c in frame.columns), "indicator")
         frame["action_id"] = frame[col].astype(str)
+    # the rows of each action in order of first appearance (as groupby(sort=False)), converted
+    # to records in one pass rather than one conversion per action
+    by_action: dict[object, list[dict]] = {}
+    for aid, rec in zip(frame["action_id"], frame.to_dict("records"), strict=True):
+        if not pd.isna(aid):  # groupby drops missing keys
+            by_action.setdefault(aid, []).append(rec)
     rows = []
-    for aid, grp in frame.groupby("action_id", sort=False):
-        recs = grp.to_dict("records")
+    for aid, recs in by_action.items():
         first = recs[0]
         answers = []
         for r in recs:
