@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.design import calibration, estimators
+from gender_diag.design._kernel import group_sum
 from gender_diag.design._structure import build_structure, column_of
 from gender_diag.design.replicates import (
     REPLICATE_TYPES,
@@ -337,14 +338,20 @@ class SurveyDesign:
         return new
 
     # ------------------------------------------------------------------ variance hooks
-    def vcov_total(self, z: np.ndarray) -> np.ndarray:
-        """Design covariance of estimated totals ``Σ_i z_i``.
+    def vcov_total(self, z: np.ndarray, *, rows=None) -> np.ndarray:
+        r"""Design covariance of estimated totals ``Σ_i z_i``.
 
         Parameters
         ----------
         z : ndarray, shape (n,) or (n, p)
             Already-weighted influence values, rows aligned with :attr:`data` (zeros outside
             a domain; rows are never dropped).
+        rows : array_like of int, optional
+            Positions in :attr:`data` of the rows of ``z`` (then shape (len(rows), p)); every
+            other row has zero influence. A domain then costs its own rows, not the
+            sample's: the unit totals :math:`z_{hi} = \sum_{j \in hi} z_{hij}` are summed
+            over the given rows only (the other rows add zero), and the same stage
+            covariances are applied to them.
 
         Returns
         -------
@@ -356,6 +363,18 @@ class SurveyDesign:
         z = np.asarray(z, dtype=float)
         if z.ndim == 1:
             z = z[:, None]
+        if rows is not None:
+            rows = np.asarray(rows, dtype=np.int64)
+            if rows.shape != (z.shape[0],):
+                raise bad_parameter(
+                    "rows", "SurveyDesign.vcov_total", f"{z.shape[0]} row positions", rows.shape
+                )
+            if self._rep is None and self._calib is None:
+                return self._stage_cov(lambda s: group_sum(s.unit[rows], s.n_units, z))
+            # replicate weights and calibration residuals involve every row: zeros elsewhere
+            full = np.zeros((self._w.size, z.shape[1]))
+            full[rows] = z
+            z = full
         if z.shape[0] != self._w.size:
             raise bad_parameter(
                 "z", "SurveyDesign.vcov_total", f"an array with {self._w.size} rows", z.shape
@@ -368,11 +387,15 @@ class SurveyDesign:
                 beta = calibration.coefficients(self, z)
                 extra = beta.T @ self._calib.totals_vcov @ beta
             z = calibration.residuals(self, z)
+        return self._stage_cov(lambda s: np.asarray(s.matrix @ z)) + extra
+
+    def _stage_cov(self, unit_totals) -> np.ndarray:
+        """Taylor covariance summed over the stages from ``unit_totals(stage)`` (U × p)."""
         s1, s2 = self.stage1, self.stage2
-        v = s1.cov(np.asarray(s1.matrix @ z))
+        v = s1.cov(unit_totals(s1))
         if s2 is not None:
-            v = v + s2.cov(np.asarray(s2.matrix @ z))
-        return v + extra
+            v = v + s2.cov(unit_totals(s2))
+        return v
 
     def vcov_replicates(self, theta_full, theta_reps) -> np.ndarray:
         """Replicate covariance ``scale Σ_r rscales_r (θ_r − c)(θ_r − c)ᵀ``.

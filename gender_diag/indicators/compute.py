@@ -44,6 +44,7 @@ __all__ = [
     "couple_comparisons",
     "gap_table",
     "indicator_frames",
+    "indicator_values",
     "make_design",
     "prepare_tables",
     "weai_inputs",
@@ -327,32 +328,40 @@ def indicator_frames(
                     "no head in the roster (relation == 'head')."
                 )
             frame["sex"] = table["head_sex"].to_numpy()
-        cols = {}
-        memo = getattr(tables, "rule_values", None)  # PreparedTables: each rule evaluated once
-        for ind in inds:
-            if memo is not None and (unit, ind.id) in memo:
-                cols[ind.id] = memo[(unit, ind.id)]
-                continue
-            x = ind.parsed_rule.evaluate_float(tables, unit=unit)  # arrays, no Series
-            if ind.type == "share_women":
-                x = np.ones(len(table))
-            if ind.parsed_universe is not None:
-                inside = ind.parsed_universe.evaluate_mask(tables, unit=unit)
-                x = np.where(inside, x, np.nan)
-            if ind.type == "proportion":
-                bad = ~np.isnan(x) & (x != 0) & (x != 1)
-                if bad.any():
-                    raise GenderDiagError(
-                        f"Indicator {ind.id!r}: rule {ind.rule!r} gives values other than "
-                        "true/false, but the indicator type is 'proportion'. Fix: make the "
-                        "rule a condition or set type: mean."
-                    )
-            cols[ind.id] = x
-            if memo is not None:
-                x.flags.writeable = False  # shared by every later caller
-                memo[(unit, ind.id)] = x
+        cols = {ind.id: indicator_values(tables, ind) for ind in inds}
         out[unit] = pd.concat([frame.reset_index(drop=True), pd.DataFrame(cols)], axis=1)
     return out
+
+
+def indicator_values(tables: Mapping[str, pd.DataFrame], ind) -> np.ndarray:
+    """The values of one indicator on its unit's table: float array, one entry per row.
+
+    1/0 for proportions, values for means, NaN when missing or outside the universe
+    (``share_women``: 1 inside the universe). With :func:`prepare_tables`' tables the rule is
+    evaluated once and the array is shared read-only by every later caller.
+    """
+    unit = ind.unit
+    memo = getattr(tables, "rule_values", None)  # PreparedTables: each rule evaluated once
+    if memo is not None and (unit, ind.id) in memo:
+        return memo[(unit, ind.id)]
+    x = ind.parsed_rule.evaluate_float(tables, unit=unit)  # arrays, no Series
+    if ind.type == "share_women":
+        x = np.ones(len(tables[UNIT_TABLES[unit]]))
+    if ind.parsed_universe is not None:
+        inside = ind.parsed_universe.evaluate_mask(tables, unit=unit)
+        x = np.where(inside, x, np.nan)
+    if ind.type == "proportion":
+        bad = ~np.isnan(x) & (x != 0) & (x != 1)
+        if bad.any():
+            raise GenderDiagError(
+                f"Indicator {ind.id!r}: rule {ind.rule!r} gives values other than "
+                "true/false, but the indicator type is 'proportion'. Fix: make the "
+                "rule a condition or set type: mean."
+            )
+    if memo is not None:
+        x.flags.writeable = False  # shared by every later caller
+        memo[(unit, ind.id)] = x
+    return x
 
 
 def make_design(frame: pd.DataFrame, spec):

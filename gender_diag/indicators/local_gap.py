@@ -39,6 +39,12 @@ Standard errors (``variance=``):
   keeps only the first stage: with a large first-stage sampling fraction (most communities
   sampled) the fpc makes it far too small — use linearisation there.
 
+Computation: respondents and members are held as separate blocks (a unit's rows × its own
+indicators, ordered by sex then area, so every group is a slice), sharing one stacked design
+over the design columns only; an area's influence values are formed on the area's rows and
+:meth:`SurveyDesign.vcov_total` (``rows=``) sums them into PSU totals. Memory is that of the
+indicator values themselves, never an n × K matrix of mostly empty cells.
+
 CIs are :math:`\hat I \pm t_{df} \cdot SE`, clipped to [0, 1]. The truncation makes the
 index biased downwards when indicators are near parity (noise pushes ratios below 1 but not
 above): read small departures from 1 with their CI.
@@ -50,17 +56,19 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
+from pandas.api.types import union_categoricals
 
 from gender_diag.contracts.parameters import resolve_confidence
-from gender_diag.errors import EstimationError, bad_parameter
+from gender_diag.errors import EstimationError, GenderDiagError, bad_parameter
 from gender_diag.indicators.catalogue import TAG_VALUES, Catalogue
 from gender_diag.indicators.compute import (
     as_catalogue,
-    indicator_frames,
+    indicator_values,
     make_design,
     prepare_tables,
     tables_and_design,
 )
+from gender_diag.indicators.rules import UNIT_TABLES
 
 __all__ = ["local_gap_index", "oriented_ratio"]
 
@@ -95,15 +103,81 @@ def oriented_ratio(f, m, *, direction, kind):
     return np.minimum(r, 1.0)
 
 
-def _group_means(W: np.ndarray, Y0: np.ndarray, K1: np.ndarray) -> np.ndarray:
-    """Weighted means of every column of Y under every weight column of W: (R, K).
+#: Rows per chunk when known cells enter a product: a ``chunk × K`` float at most, never
+#: ``n × K`` (the known-cell mask is held as bool, 1 byte a cell).
+_CHUNK = 1 << 16
 
-    ``Y0`` holds the values with 0 where unknown, ``K1`` 1.0 where known (rows of one group).
+
+class _UnitRows:
+    r"""The rows of one unit of analysis (respondents or members), ordered by sex, then area.
+
+    Only the unit's own indicators are held (respondent rows carry no member indicator and
+    the reverse), so nothing is stored for the cells that are empty by construction; the
+    survey design is one stacked design over the units' design columns, in which this
+    unit's rows are ``offset .. offset + n - 1`` in the same order.
+
+    Attributes
+    ----------
+    offset : int
+        Position of the unit's first row in the stacked design.
+    cols : ndarray of int
+        Positions of the unit's indicators among all the index's indicators.
+    values : ndarray, shape (n, K_u)
+        Indicator values :math:`y_{ik}`, 0 where unknown.
+    known : ndarray of bool, shape (n, K_u)
+        :math:`1[y_{ik}\ \mathrm{known}]`.
+    sex_start : ndarray of int, shape (3,)
+        First row of the women, men and unknown-sex rows.
+    area : ndarray of int, shape (n,)
+        Area code of each row (ascending within each sex; no area last).
     """
-    num = W.T @ Y0
-    den = W.T @ K1
+
+    def __init__(self, offset, cols, values, known, sex_rank, area):
+        self.offset = offset
+        self.cols = cols
+        self.values = values
+        self.known = known
+        self.area = area
+        self.sex_start = np.searchsorted(sex_rank, [0, 1, 2])
+
+    def rows(self, sex: int, area: int | None) -> slice:
+        """Rows of one sex (0 women, 1 men) in one area (None: every area)."""
+        lo, hi = int(self.sex_start[sex]), int(self.sex_start[sex + 1])
+        if area is None:
+            return slice(lo, hi)
+        a, b = np.searchsorted(self.area[lo:hi], [area, area + 1])
+        return slice(lo + int(a), lo + int(b))
+
+
+def _chunks(sl: slice):
+    """Sub-slices of ``sl`` of at most :data:`_CHUNK` rows."""
+    for lo in range(sl.start, sl.stop, _CHUNK):
+        yield slice(lo, min(lo + _CHUNK, sl.stop))
+
+
+def _group_means(W: np.ndarray, unit: _UnitRows, sl: slice) -> tuple[np.ndarray, np.ndarray]:
+    r"""Weighted means of the unit's indicators over rows ``sl``, under every weight column.
+
+    .. math::
+
+        \bar y_{rk} = \frac{\sum_i w_{ri}\, y_{ik}}{\hat N_{rk}}, \qquad
+        \hat N_{rk} = \sum_i w_{ri}\, 1[y_{ik}\ \mathrm{known}]
+
+    (NaN when :math:`\hat N_{rk} = 0`). ``W`` holds the weight columns of the rows of ``sl``
+    (shape (n_sl, R)). The known-cell sums run over row chunks, so the 0/1 mask is never a
+    full float matrix.
+
+    Returns
+    -------
+    means, n_hat : ndarray, shape (R, K_u)
+    """
+    num = W.T @ unit.values[sl]
+    den = np.zeros_like(num)
+    known = unit.known[sl]
+    for c in _chunks(slice(0, sl.stop - sl.start)):
+        den += W[c].T @ known[c].astype(float)  # cast first: numpy's bool @ float is slow
     with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where(den > 0, num / den, np.nan)
+        return np.where(den > 0, num / den, np.nan), den
 
 
 def _index(F, M, meta_dir, meta_kind, rights_idx, n_rights):
@@ -142,12 +216,38 @@ def _ratio_gradient(f, m, direction, kind):
     return gf, gm
 
 
-def _influence(w, Y0, known, rows_f, rows_m, f, m, dirs, kinds, r_idx, n_rights):
-    """Influence variables (n, 1 + D) of the overall and domain indices (delta method).
+def _influence(w, units, groups, f, m, n_f, n_m, dirs, kinds, r_idx, n_rights):
+    r"""Influence variables of the overall and domain indices (delta method), area rows only.
 
-    ``Y0`` is the indicator matrix with 0 where unknown; ``rows_f`` / ``rows_m`` the rows of
-    the area's women and men: the mean influence is zero elsewhere, so only those rows are
-    formed (the cost is the area's size, not the sample's).
+    For the index component *j* with indicator weights :math:`a_{jk}` (1/c in its domain,
+    divided by the number of domains for the overall index) and ratio gradients
+    :math:`g^F_k = \partial r_k / \partial F_k`, :math:`g^M_k = \partial r_k / \partial M_k`,
+
+    .. math::
+
+        z_{ij} = w_i \sum_k C_{jk}\, 1[y_{ik}\ \mathrm{known}]\, (y_{ik} - \bar y_k), \qquad
+        C_{jk} = a_{jk}\, g_k / \hat N_k,
+
+    with :math:`g, \bar y, \hat N` those of the woman's or man's group. It is zero outside
+    the area's women and men, so only their rows are formed, as the two products
+    :math:`w_i (Y C^\top)_{ij} - w_i (1[\mathrm{known}] (\bar y C)^\top)_{ij}` over row
+    chunks (no ``n × K`` temporaries).
+
+    Parameters
+    ----------
+    w : ndarray, shape (n,)
+        Weights of the stacked design.
+    units : list of _UnitRows
+    groups : list of (slice, slice)
+        Rows of the area's women and men in each unit.
+    f, m : ndarray, shape (K,)
+        Women's and men's means; ``n_f``, ``n_m`` their :math:`\hat N_k`.
+
+    Returns
+    -------
+    z : ndarray, shape (n_area, 1 + D)
+    rows : ndarray of int, shape (n_area,)
+        Positions of the rows of ``z`` in the stacked design (ascending).
     """
     r = oriented_ratio(f, m, direction=dirs, kind=kinds)
     avail = ~np.isnan(r)
@@ -158,16 +258,132 @@ def _influence(w, Y0, known, rows_f, rows_m, f, m, dirs, kinds, r_idx, n_rights)
     n_dom = max(int((counts > 0).sum()), 1)
     A = np.vstack([a_dom.sum(axis=0) / n_dom, a_dom])  # (1 + D, K)
     gf, gm = _ratio_gradient(f, m, dirs, kinds)
-    out = np.zeros((w.size, A.shape[0]))
-    for rows, g, mean in ((rows_f, gf, f), (rows_m, gm, m)):
-        # Σ_k z_ik B_jk with z_ik = w_i 1[known] (y_ik − mean_k) / N̂_k, as two products
-        # (w_i (Y0 C')_ij − w_i (K1 (mean·C)')_ij, C = B / N̂): no n × K temporaries
-        k1 = known[rows].astype(float)
-        n_hat = w[rows] @ k1
+    coef = []
+    for g, mean, n_hat in ((gf, f, n_f), (gm, m, n_m)):
         C = (A * np.nan_to_num(g)) / np.where(n_hat > 0, n_hat, 1.0)
-        part = Y0[rows] @ C.T - k1 @ (C * mean).T
-        out[rows] += w[rows, None] * part
-    return out
+        # an indicator nobody of this sex answered in the area has no ratio (A's column is
+        # 0) and a NaN mean: its term is zero, not 0 · NaN, which made every SE of the area NaN
+        coef.append((C, C * np.where(np.isnan(mean), 0.0, mean)))
+    pieces = [
+        (unit, sl, C[:, unit.cols], Cm[:, unit.cols])
+        for unit, both in zip(units, groups, strict=True)
+        for sl, (C, Cm) in zip(both, coef, strict=True)
+    ]
+    n_area = sum(sl.stop - sl.start for _, sl, _, _ in pieces)
+    # formed transposed, (1 + D) × rows: C Yᵀ is several times faster than Y Cᵀ in BLAS
+    # for so few output columns
+    zt = np.empty((A.shape[0], n_area))
+    rows = np.empty(n_area, dtype=np.int64)
+    at = 0
+    for unit, sl, Cu, Cmu in pieces:
+        for c in _chunks(sl):
+            size = c.stop - c.start
+            part = Cu @ unit.values[c].T
+            part -= Cmu @ unit.known[c].astype(float).T  # cast first: bool @ float is slow
+            lo = unit.offset + c.start
+            np.multiply(part, w[lo : lo + size], out=zt[:, at : at + size])
+            rows[at : at + size] = np.arange(lo, lo + size)
+            at += size
+    return zt.T, rows
+
+
+def _area_means(W, units, slices, n_ind):
+    r"""Means (R, K) and their :math:`\hat N` (K,) of every indicator over one group's rows.
+
+    ``slices`` gives the group's rows in each unit; each indicator is read from its own
+    unit only.
+    """
+    means = np.full((W.shape[1], n_ind), np.nan)
+    n_hat = np.zeros(n_ind)
+    for unit, sl in zip(units, slices, strict=True):
+        rows = slice(unit.offset + sl.start, unit.offset + sl.stop)
+        means[:, unit.cols], den = _group_means(W[rows], unit, sl)
+        n_hat[unit.cols] = den[0]
+    return means, n_hat
+
+
+def _stack_units(tables, spec, inds, by):
+    """The units' rows ordered by sex then area, and the stacked design frame.
+
+    Respondents and members share one design (one set of jackknife replicates): its frame
+    stacks only the design columns, each unit's rows in the unit's (sex, area) order, so
+    every area's women (men) are one contiguous block read through views (the design is
+    order-free). The indicator values are gathered once, in that order, per unit.
+
+    Returns
+    -------
+    units : list of _UnitRows
+    design_frame : DataFrame
+        The design columns of every unit's rows, stacked.
+    uniques : ndarray
+        The areas, indexed by the codes of :attr:`_UnitRows.area` (no area: code
+        ``len(uniques)``).
+    """
+    ids = [i.id for i in inds]
+    parts = []
+    for unit in ("respondent", "member"):
+        mine = [i for i in inds if i.unit == unit]
+        if not mine:
+            continue
+        table = tables.get(UNIT_TABLES[unit])
+        if table is None:
+            raise GenderDiagError(
+                f"compute_indicators: indicators {[i.id for i in mine][:3]} need the "
+                f"{UNIT_TABLES[unit]!r} table, which the survey does not have."
+            )
+        parts.append((table, mine))
+    # area codes shared by the units: factorised per table, then matched to the areas in
+    # order of first appearance over the stacked rows
+    codes, seen = [], []
+    for table, _ in parts:
+        if by and by in table.columns:
+            c, u = pd.factorize(table[by])
+            codes.append(c)
+            seen.append(np.asarray(u, dtype=object))
+        else:
+            codes.append(np.full(len(table), -1, dtype=np.int64))
+            seen.append(np.array([], dtype=object))
+    uniques = pd.unique(np.concatenate(seen)) if seen else np.array([], dtype=object)
+    index = pd.Index(uniques, dtype=object)
+    units, design_parts, offset = [], [], 0
+    for (table, mine), c, u in zip(parts, codes, seen, strict=True):
+        to_all = np.append(index.get_indexer(u), len(uniques))  # code −1 (no area) → last
+        area = to_all[c]
+        rank = np.full(len(table), 2, dtype=np.int64)
+        if "sex" in table.columns:
+            for code, label in ((0, "F"), (1, "M")):
+                rank[(table["sex"] == label).to_numpy(dtype=bool, na_value=False)] = code
+        order = np.lexsort((area, rank))
+        values = np.empty((len(table), len(mine)))
+        for k, ind in enumerate(mine):
+            values[:, k] = indicator_values(tables, ind)[order]
+        unknown = np.isnan(values)
+        values[unknown] = 0.0  # zero where unknown, in place: formed once, not per area
+        known = np.logical_not(unknown, out=unknown)
+        cols = np.array([ids.index(i.id) for i in mine], dtype=np.int64)
+        units.append(_UnitRows(offset, cols, values, known, rank[order], area[order]))
+        keep = [v for v in spec.columns(table) if v in table.columns]
+        design_parts.append(table[keep].take(order).reset_index(drop=True))
+        offset += len(table)
+    return units, _stack_frames(design_parts), uniques
+
+
+def _stack_frames(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """The rows of ``parts`` stacked; a column categorical in every part stays categorical.
+
+    ``pd.concat`` turns categoricals with different categories (respondents' and members'
+    household ids) into text, which the design would then hash row by row; the union of the
+    categories keeps integer codes.
+    """
+    cat = [
+        c
+        for c in parts[0].columns
+        if all(c in p.columns and isinstance(p[c].dtype, pd.CategoricalDtype) for p in parts)
+    ]
+    frame = pd.concat([p.drop(columns=cat) for p in parts], ignore_index=True, sort=False)
+    for c in cat:
+        frame[c] = union_categoricals([p[c] for p in parts], ignore_order=True)
+    return frame
 
 
 class LocalGapResult(Mapping):
@@ -268,55 +484,17 @@ def local_gap_index(
     ]
     if not inds:
         raise EstimationError("local_gap_index: no person-level indicator to combine.")
-    area_cols = [by] if by else []
-    frames = indicator_frames(
-        tables, catalogue, design=spec, by=area_cols, indicators=[i.id for i in inds]
-    )
-    # stack respondents and members: one design, one set of jackknife replicates; only the
-    # columns used below (the design's, the area, sex and the indicators) are stacked
-    used = {*area_cols, "sex", *(i.id for i in inds)}
-
-    def needed(f: pd.DataFrame) -> pd.DataFrame:
-        if not hasattr(spec, "columns"):  # a plain dict design: keep every column
-            return f
-        keep = used.union(spec.columns(f))
-        return f[[c for c in f.columns if c in keep]]
-
-    frame = pd.concat([needed(f) for f in frames.values()], ignore_index=True, sort=False)
-    del frames
-    # rows ordered by sex, then area: every area's women (men) are one contiguous block, so
-    # each group is read through array views, never copied (the design is order-free)
-    sex_rank = frame["sex"].astype(str).map({"F": 0, "M": 1}).fillna(2).to_numpy(dtype=int)
-    if by:
-        codes, uniques = pd.factorize(frame[by].astype(object))
-        codes = np.where(codes < 0, len(uniques), codes)  # no area last
-    else:
-        codes, uniques = np.zeros(len(frame), dtype=np.int64), []
-    order = np.lexsort((codes, sex_rank))
-    frame = frame.iloc[order].reset_index(drop=True)
-    sex_rank, codes = sex_rank[order], codes[order]
-    ids = [i.id for i in inds if i.id in frame.columns]
+    ids = [i.id for i in inds]
     meta = {i.id: i for i in inds}
-    d = make_design(frame, spec)
+    units, design_frame, uniques = _stack_units(tables, spec, inds, by)
+    d = make_design(design_frame, spec)
+    del design_frame
     if variance == "jackknife":
         jk = d.jackknife()
         W = np.column_stack([d.weights, jk.replicate_weights])  # (n, 1 + R)
         df = jk.df
     else:
         jk, W, df = None, d.weights[:, None], d.df
-    Y0 = frame[ids].to_numpy(dtype=float, copy=True)
-    known = ~np.isnan(Y0)
-    Y0[~known] = 0.0  # zero where unknown, in place: formed once, not per area
-    K1 = known.astype(float)
-    del frame
-    start = np.searchsorted(sex_rank, [0, 1, 2])  # women [s0, s1), men [s1, s2)
-
-    def block(sex: int, area: int | None) -> slice:
-        lo, hi = int(start[sex]), int(start[sex + 1])
-        if area is None:
-            return slice(lo, hi)
-        a, b = np.searchsorted(codes[lo:hi], [area, area + 1])
-        return slice(lo + int(a), lo + int(b))
 
     areas = [("territory", "", None)]
     if by:
@@ -330,9 +508,9 @@ def local_gap_index(
     q = float(critical_value(df, confidence=level))
     out_rows, ratio_rows = [], []
     for area_type, area, j in areas:
-        rows_f, rows_m = block(0, j), block(1, j)
-        F = _group_means(W[rows_f], Y0[rows_f], K1[rows_f])  # (1 + R, K)
-        M = _group_means(W[rows_m], Y0[rows_m], K1[rows_m])
+        groups = [(unit.rows(0, j), unit.rows(1, j)) for unit in units]
+        F, n_f = _area_means(W, units, [g[0] for g in groups], len(ids))  # (1 + R, K)
+        M, n_m = _area_means(W, units, [g[1] for g in groups], len(ids))
         dom, overall, r = _index(F, M, dirs, kinds, r_idx, len(present))
         theta = np.column_stack([overall, dom])  # (1 + R, 1 + D)
         full = theta[0]
@@ -344,10 +522,10 @@ def local_gap_index(
                 v = jk.vcov_replicates(full[ok], reps[:, ok])
                 se[ok] = np.sqrt(np.clip(np.diag(v), 0, None))
         else:
-            Z = _influence(W[:, 0], Y0, known, rows_f, rows_m, F[0], M[0], dirs, kinds, r_idx,
-                           len(present))  # fmt: skip
+            Z, rows = _influence(W[:, 0], units, groups, F[0], M[0], n_f, n_m, dirs, kinds,
+                                 r_idx, len(present))  # fmt: skip
             ok = ~np.isnan(full)
-            v = d.vcov_total(Z)
+            v = d.vcov_total(Z, rows=rows)
             se[ok] = np.sqrt(np.clip(np.diag(v), 0, None))[ok]
         n_ind = [int((~np.isnan(r[0])).sum())] + [
             int(((~np.isnan(r[0])) & (r_idx == j)).sum()) for j in range(len(present))

@@ -421,7 +421,7 @@ def weai(
     def one_sex(mask: np.ndarray, label: str) -> EmpowermentResult | None:
         if not mask.any():
             return None
-        sub = people.loc[mask]
+        sub = people.loc[mask, []]  # compute_af reads only the rows' index: no column copied
         try:
             af = compute_af(
                 sub,

@@ -13,7 +13,9 @@ The steps, in order:
 4. **checks** (:mod:`gender_diag.ingest.validate`), all of them, vectorised;
 5. **privacy** (:mod:`gender_diag.ingest.privacy`): identifiers dropped or pseudonymised;
 6. **quarantine** rows with row-level errors (a quarantined household takes its repeat rows);
-7. respondents get ``sex``, ``age``, ... from the roster; design columns merged everywhere.
+7. respondents get ``sex``, ``age``, ... from the roster; design columns merged everywhere;
+8. **compact** (:mod:`gender_diag.ingest.compact`): export bookkeeping dropped, link keys as
+   one shared category dtype (the tables are kept for the whole run).
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from gender_diag.ingest import privacy, validate
+from gender_diag.ingest.compact import compact_tables
 from gender_diag.ingest.files import sha256  # noqa: F401  (re-exported for older imports)
 from gender_diag.ingest.report import ValidationReport, input_error, make_issues
 from gender_diag.ingest.survey import CHOICE_COLUMNS, VARIABLE_COLUMNS, Survey
@@ -343,6 +346,22 @@ class _Distinct:
         """The column itself (as ``values``' dtype) on every row."""
         return self.spread(self.values)
 
+    def spread_category(self, per_value) -> pd.Series:
+        """A text result per entry of ``values`` put back on every row as a ``category``
+        (codes taken by position; no text is hashed per row).
+
+        Equal in values to ``spread(per_value)``; the categories are the distinct results
+        (``string`` dtype), in no particular order: :func:`coded_as_categories` keeps the
+        used ones, sorted, once the tables are final.
+        """
+        pv = pd.Series(per_value).astype("string")
+        n = len(self.values) - self.has_na
+        codes_v, uniq = pd.factorize(pv.iloc[:n].array)
+        codes = np.append(codes_v, -1).astype("int64")[self.codes]
+        dtype = pd.CategoricalDtype(pd.Index(np.asarray(uniq, dtype=object), dtype="string"))
+        cat = pd.Categorical.from_codes(codes, dtype=dtype, validate=False)
+        return pd.Series(cat, index=self.index, name=self.name)
+
 
 def stripped_text(col: pd.Series) -> pd.Series:
     """``col`` as text with surrounding blanks removed and empty cells missing.
@@ -411,6 +430,7 @@ def coerce_table(
         form.variables["name"].isin(out.columns) & ~form.variables["name"].isin(tv["name"])
     ].drop_duplicates("name")
     tv = pd.concat([tv, other], ignore_index=True) if len(other) else tv
+    coded: set[str] = set()
     for r in tv.itertuples(index=False):
         col = r.name
         if col not in out.columns:
@@ -475,14 +495,17 @@ def coerce_table(
             )
         else:
             out[col] = d.text()
-    return _text_columns(out)
+        if isinstance(out[col].dtype, pd.CategoricalDtype):
+            coded.add(col)
+    return _text_columns(out, keep=coded)
 
 
-def _text_columns(df: pd.DataFrame) -> pd.DataFrame:
+def _text_columns(df: pd.DataFrame, *, keep=frozenset()) -> pd.DataFrame:
     """Columns still as read as categories (export metadata the form does not type: KEY,
-    instanceID, SubmissionDate...) back to text, as every reader gives them."""
+    instanceID, SubmissionDate...) back to text, as every reader gives them; ``keep``: the
+    coded answers typed as categories."""
     for col in df.columns:
-        if isinstance(df[col].dtype, pd.CategoricalDtype):
+        if col not in keep and isinstance(df[col].dtype, pd.CategoricalDtype):
             df[col] = _Distinct.of(df[col]).text()
     return df
 
@@ -518,7 +541,9 @@ def _coerce_select_one(d, col, lst, codes, lookup, rows, table, report, file, sh
     if _all_numeric(codes[lst]):
         num = pd.to_numeric(fixed, errors="coerce")
         return d.spread(num.astype("Int64") if (num.dropna() % 1 == 0).all() else num)
-    return d.spread(fixed.astype("string"))
+    if col in LINK_FIELDS:
+        return d.spread(fixed.astype("string"))  # link keys: text until compact_tables
+    return d.spread_category(fixed)
 
 
 def _dummies_answer(out: pd.DataFrame, col: str, dummies: list[str]) -> pd.Series:
@@ -575,7 +600,7 @@ def _coerce_select_multiple(out, d, col, lst, codes, lookup, rows, table, report
     per_value = pd.Series(answers, dtype="string")
     if d.has_na:
         per_value = pd.concat([per_value, pd.Series([pd.NA], dtype="string")])
-    out[col] = d.spread(per_value)
+    out[col] = d.spread_category(per_value)
     present = d.present
     padded = [f" {a} " for a in answers]
     new = {}
@@ -628,6 +653,7 @@ def assemble(
     codes, lookup = _code_maps(form, langs) if form is not None else ({}, {})
     tables: dict[str, pd.DataFrame] = {}
     meta: dict[str, RawTable] = {}
+    outers = set(dict(form.parents).values()) if form is not None else set()
     for name, rt in raw.items():
         df = rt.frame
         mapping = tidy_headers(list(df.columns), form=form, table=name, sep=sep, languages=langs)
@@ -657,7 +683,8 @@ def assemble(
             )
             df = df.loc[:, ~twice]  # (a copy of the frame: only when a column repeats)
         df[ROW] = np.arange(len(df), dtype="int64") + rt.header_rows + 1
-        if rt.own_key and rt.own_key in df.columns:
+        if rt.own_key and rt.own_key in df.columns and (name == MAIN_TABLE or name in outers):
+            # a repeat's own key links only the repeats nested in it (see _link)
             df[OWN] = _stripped_keys(df[rt.own_key])
         if rt.parent_key and rt.parent_key in df.columns:
             df[PARENT] = _stripped_keys(df[rt.parent_key])
@@ -735,6 +762,7 @@ def assemble(
         drop = [c for c in tables[name].columns if c in (ROW, OWN, PARENT) or c in DROP_AFTER]
         tables[name] = tables[name].drop(columns=drop).reset_index(drop=True)
     tables = coded_as_categories(tables, variables)
+    tables = compact_tables(tables, variables=variables)
     return Survey(
         tables=tables,
         report=report,
@@ -758,17 +786,43 @@ def coded_as_categories(tables: dict[str, pd.DataFrame], variables: pd.DataFrame
     the string). Values, missing cells, ``==``, ``isin`` and ``.str`` behave as on text.
     Only the accepted tables are converted, after every check, so that validation and privacy
     see the same text columns as before. Numeric codes stay ``Int64``; link keys (``hhid``,
-    ``district``, ``community``) stay text, being merged on across tables.
+    ``district``, ``community``) are left to :func:`~gender_diag.ingest.compact.compact_tables`,
+    which gives them one category dtype shared by every table.
     """
     if variables is None or not len(variables) or "type" not in variables:
         return tables
     coded = set(variables.loc[variables["type"].isin(CODED_TYPES), "name"].astype(str))
     coded -= set(LINK_FIELDS)
     for name, df in tables.items():
-        cols = [c for c in df.columns if c in coded and pd.api.types.is_string_dtype(df[c].dtype)]
+        cols = [
+            c
+            for c in df.columns
+            if c in coded
+            and (
+                pd.api.types.is_string_dtype(df[c].dtype)
+                or isinstance(df[c].dtype, pd.CategoricalDtype)
+            )
+        ]
         if cols:
-            tables[name] = df.assign(**{c: _Distinct.of(df[c]).categories() for c in cols})
+            tables[name] = df.assign(**{c: _final_categories(df[c]) for c in cols})
     return tables
+
+
+def _final_categories(col: pd.Series) -> pd.Series:
+    """A coded column as a category of the values it holds, sorted, with ``string``
+    categories (the same dtype whether the column arrives as text or as a category)."""
+    if not isinstance(col.dtype, pd.CategoricalDtype):
+        return _Distinct.of(col).categories()
+    cats = col.cat.categories
+    codes = col.cat.codes.to_numpy().astype("int64")
+    used = np.flatnonzero(np.bincount(codes[codes >= 0], minlength=len(cats)))
+    vals = np.asarray(cats.take(used), dtype=object)
+    order = np.argsort(vals, kind="stable")
+    rank = np.full(len(cats) + 1, -1, dtype="int64")
+    rank[used[order]] = np.arange(len(used))
+    dtype = pd.CategoricalDtype(pd.Index(vals[order], dtype="string"))
+    cat = pd.Categorical.from_codes(rank[codes], dtype=dtype, validate=False)
+    return pd.Series(cat, index=col.index, name=col.name)
 
 
 def _map_columns(df: pd.DataFrame, renames: dict[str, str]) -> pd.DataFrame:
@@ -1027,7 +1081,7 @@ def _one_sex(report: ValidationReport, tables: dict, meta: dict) -> None:
         df = tables.get(name)
         if df is None or "sex" not in df.columns or not len(df):
             continue
-        sexes = set(df["sex"].dropna().astype(str)) & {"F", "M"}
+        sexes = set(pd.unique(df["sex"].dropna().astype(str))) & {"F", "M"}  # distinct only
         if len(sexes) != 1:
             continue
         only = {"F": "women", "M": "men"}[sexes.pop()]

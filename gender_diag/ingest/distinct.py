@@ -47,6 +47,11 @@ def text_codes(txt: pd.Series) -> tuple[np.ndarray, pd.Series]:
         remap = np.full(len(texts) + 1, -1, dtype=np.intp)
         remap[used] = np.arange(len(used))
         return remap[codes], pd.Series(texts.take(used), dtype="string")
+    if pd.api.types.is_bool_dtype(txt.dtype) or pd.api.types.is_integer_dtype(txt.dtype):
+        # booleans and integers are written value by value, one text per value: only the
+        # distinct values are converted (a per-row conversion would make a string per row)
+        codes, uniques = pd.factorize(txt.array)
+        return codes, pd.Series(pd.Series(uniques).astype("string").array, dtype="string")
     if pd.api.types.is_object_dtype(txt.dtype):
         codes, uniques = pd.factorize(txt.to_numpy())
         # 1, 1.0 and True are one key of the hash table but three texts

@@ -166,10 +166,12 @@ def _parse_csv(text: str | bytes, sep: str, *, categorical: bool = False) -> pd.
     if not categorical:
         return _parse_text(text, kw)
     if isinstance(text, bytes) and _pyarrow() is None:
-        chunks = []
+        chunks, keep_text = [], None
         with pd.read_csv(_source(text), chunksize=CHUNK_ROWS, **kw) as reader:
             for chunk in reader:
-                chunks.append(as_categories(chunk))
+                if keep_text is None:  # decided on the first chunk, kept for the others
+                    keep_text = _mostly_distinct(chunk)
+                chunks.append(as_categories(chunk, keep_text=keep_text))
         if len(chunks) != 1:
             return _union(chunks) if chunks else _parse_text(text, kw)
         return chunks[0]
@@ -195,15 +197,36 @@ def _union(chunks: list[pd.DataFrame]) -> pd.DataFrame:
     cols = {}
     for i in range(chunks[0].shape[1]):
         parts = [c.iloc[:, i].array for c in chunks]
-        cols[i] = union_categoricals(parts)
+        if isinstance(parts[0].dtype, pd.CategoricalDtype):
+            cols[i] = union_categoricals(parts)
+        else:  # a column kept as text (keys): the chunks one after the other
+            cols[i] = pd.concat([c.iloc[:, i] for c in chunks], ignore_index=True).array
     out = pd.DataFrame(cols, index=pd.RangeIndex(sum(len(c) for c in chunks)))
     out.columns = chunks[0].columns
     return out
 
 
-def as_categories(df: pd.DataFrame) -> pd.DataFrame:
+#: A column of a CSV chunk whose distinct texts are more than this share of its rows is kept
+#: as text (submission keys, names, ID numbers): as a category it would hold every text once
+#: all the same, after hashing it, and its categories would be merged chunk by chunk.
+MOSTLY_DISTINCT = 0.5
+
+
+def _mostly_distinct(df: pd.DataFrame) -> frozenset[int]:
+    """Positions of the columns of a chunk with (nearly) one distinct text per row."""
+    n = len(df)
+    if n < 1000:  # small files: every column a category, as always
+        return frozenset()
+    head = df.iloc[: min(n, 5000)]
+    return frozenset(
+        i for i in range(df.shape[1]) if head.iloc[:, i].nunique() > MOSTLY_DISTINCT * len(head)
+    )
+
+
+def as_categories(df: pd.DataFrame, *, keep_text: frozenset[int] = frozenset()) -> pd.DataFrame:
     """Every column of a text frame as a ``category`` (its distinct texts once, a small
-    integer code per cell; missing stays missing).
+    integer code per cell; missing stays missing), except the columns at the positions
+    ``keep_text``, left as read.
 
     pandas' own ``dtype="category"`` parsing is 3-4x slower on columns with a distinct value
     per row (keys, names), so the text is read first and each column factorised once.
@@ -213,6 +236,9 @@ def as_categories(df: pd.DataFrame) -> pd.DataFrame:
     """
     cols = {}
     for i in range(df.shape[1]):  # by position: header names may repeat
+        if i in keep_text:
+            cols[i] = df.iloc[:, i].array
+            continue
         codes, uniques = pd.factorize(df.iloc[:, i].to_numpy(dtype=object))
         cats = pd.Index(uniques, dtype="str")
         cols[i] = pd.Categorical.from_codes(codes, dtype=pd.CategoricalDtype(cats), validate=False)

@@ -580,10 +580,10 @@ def _repeat_keys(ctx: Context) -> Iterator[Finding]:
             continue
         df = ctx.tables[name]
         # rows of a duplicated household are handled by the household's quarantine
-        k = df[cols].astype("string")
-        if "__hh_row__" in df.columns:
-            k = k.assign(_h=df["__hh_row__"].astype("string"))
-        dup = (k.duplicated(keep="first") & k[cols].notna().all(axis=1)).to_numpy()
+        # rows compared by their values' codes (equal iff equal as text), not by text
+        k = df[[*cols, "__hh_row__"]] if "__hh_row__" in df.columns else df[cols]
+        first = pd.Series(distinct.row_codes(k)).duplicated(keep="first").to_numpy()
+        dup = first & df[cols].notna().all(axis=1).to_numpy()
         dup = dup & ctx.quarantine[name].alive & _hh_alive(ctx, df)
         yield Finding("repeat_key_duplicated", name, mask=dup, column=cols[-1],
                       fields={"keys": ", ".join(cols)})  # fmt: skip

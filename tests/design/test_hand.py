@@ -73,6 +73,10 @@ def test_two_stage_fpc_by_hand():
     )
     d = SurveyDesign(df, weight="w", psu="p", ssu="s", fpc="N1", fpc2="N2")
     assert d.vcov_total(df.y.to_numpy())[0, 0] == pytest.approx(14.4)
+    # Only P1's rows carry influence (P2's are zero): stage 1 totals 8, 0 → 0.5·2·32 = 32,
+    # stage 2: 0.5 · 3.2 = 1.6 → 33.6, with or without the zero rows formed
+    assert d.vcov_total(df.y.to_numpy()[:2], rows=[0, 1])[0, 0] == pytest.approx(33.6)
+    assert d.vcov_total(np.r_[3.0, 5, 0, 0])[0, 0] == pytest.approx(33.6)
     assert d.total("y").se[0] == pytest.approx(math.sqrt(14.4))
     # Fractions instead of sizes give the same: f1 = 0.5, f2 = 0.2 and 0.4
     df2 = df.assign(N1=0.5, N2=[0.2, 0.2, 0.4, 0.4])

@@ -102,6 +102,22 @@ def test_vcov_total_matches_estimator_se(df):
 
 
 @SETTINGS
+@given(samples(), st.integers(0, 10_000))
+def test_vcov_total_of_some_rows_equals_zeros_elsewhere(df, seed):
+    """``vcov_total(z, rows=)`` is the covariance of the full z with zeros outside ``rows``
+    (Taylor path from the rows alone; replicate designs through the full-length path)."""
+    rng = np.random.default_rng(seed)
+    rows = np.flatnonzero(rng.random(len(df)) < 0.5)
+    z = rng.normal(size=(rows.size, 2))
+    full = np.zeros((len(df), 2))
+    full[rows] = z
+    for d in (_design(df), _design(df).jackknife()):
+        np.testing.assert_allclose(
+            d.vcov_total(z, rows=rows), d.vcov_total(full), rtol=1e-12, atol=1e-12
+        )
+
+
+@SETTINGS
 @given(samples(), st.floats(0.05, 0.6))
 def test_complete_cases_equal_the_domain_of_complete_rows(df, share):
     rng = np.random.default_rng(len(df))

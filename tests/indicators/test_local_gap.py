@@ -114,3 +114,107 @@ def test_result_object_keeps_the_mapping_shape(toy_survey):
     res = local_gap_index(toy_survey, load_catalogue(), by=None)
     assert list(res) == ["index", "ratios"] and dict(res)["ratios"] is res.ratios
     assert res.to_frame().equals(res["index"]) and res.to_frame() is not res.index_table
+
+
+def _stacked_reference(survey, cat, by="district"):
+    """The straightforward computation the blocked one must equal: respondents and members
+    stacked into one n × K matrix (NaN where a row has no such indicator), every group mean
+    and every influence column over all n rows, and :meth:`SurveyDesign.vcov_total` on the
+    full-length influence matrix. Returns {(area, component): (value, se)}."""
+    from gender_diag.design import SurveyDesign
+    from gender_diag.indicators.catalogue import TAG_VALUES
+    from gender_diag.indicators.compute import indicator_frames, prepare_tables, tables_and_design
+
+    _, spec = tables_and_design(survey, None)
+    tables = prepare_tables(survey, cat)
+    inds = [i for i in cat.indicators if i.unit in ("respondent", "member")
+            and i.type in ("proportion", "mean") and not i.weai_key]  # fmt: skip
+    ids = [i.id for i in inds]
+    frames = indicator_frames(tables, cat, design=spec, by=[by], indicators=ids)
+    frame = pd.concat(frames.values(), ignore_index=True, sort=False)
+    d = SurveyDesign.from_spec(frame, spec)
+    w = d.weights
+    y = frame[ids].to_numpy(dtype=float)
+    known = ~np.isnan(y)
+    y0 = np.where(known, y, 0.0)
+    rights = [i.tags.get("rights", "economic") for i in inds]
+    present = [r for r in TAG_VALUES["rights"] if r in rights]
+    dirs = np.array([i.direction for i in inds])
+    kinds = np.array([i.type for i in inds])
+    area_of = frame[by].astype(object).where(frame[by].notna(), None).to_numpy()
+    sex = frame["sex"].astype(str).to_numpy()
+    out = {}
+    for area in [None, *sorted({str(a) for a in area_of if a is not None})]:
+        inside = np.ones(len(frame), bool) if area is None else np.array(
+            [a is not None and str(a) == area for a in area_of])  # fmt: skip
+        group = {s: inside & (sex == s) for s in ("F", "M")}
+        n_hat = {s: (w[group[s], None] * known[group[s]]).sum(axis=0) for s in group}
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = {s: np.where(n_hat[s] > 0, (w[group[s], None] * y0[group[s]]).sum(axis=0)
+                                / n_hat[s], np.nan) for s in group}  # fmt: skip
+        f, m = mean["F"], mean["M"]
+        r = oriented_ratio(f, m, direction=dirs, kind=kinds)
+        # component weights: 1/c_j within a domain; the overall index averages the domains
+        A = np.zeros((1 + len(present), len(ids)))
+        dom_vals = []
+        for j, dom in enumerate(present):
+            ks = [k for k in range(len(ids)) if rights[k] == dom and not np.isnan(r[k])]
+            if ks:
+                A[1 + j, ks] = 1.0 / len(ks)
+                dom_vals.append(np.mean(r[ks]))
+        A[0] = A[1:].sum(axis=0) / max(len(dom_vals), 1)
+        value = np.concatenate([[np.mean(dom_vals)], A[1:] @ np.nan_to_num(r)])
+        # gradients of the truncated ratio by finite formulas, zero where truncated
+        worse, prop = dirs == "higher_worse", kinds == "proportion"
+        num = np.where(worse, np.where(prop, 1 - f, m), f)
+        den = np.where(worse, np.where(prop, 1 - m, f), m)
+        flat = ~(den > 0) | (num >= den)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            gf = np.where(worse, np.where(prop, -1 / (1 - m), -m / f**2), 1 / m)
+            gm = np.where(worse, np.where(prop, (1 - f) / (1 - m) ** 2, 1 / f), -f / m**2)
+        Z = np.zeros((len(frame), A.shape[0]))
+        for s, g, mu in (("F", gf, f), ("M", gm, m)):
+            g = np.where(flat | ~np.isfinite(g), 0.0, g)
+            with np.errstate(invalid="ignore"):
+                z = np.where(
+                    group[s][:, None] & known,
+                    w[:, None] * (y0 - mu) / np.where(n_hat[s] > 0, n_hat[s], 1),
+                    0.0,
+                )
+            Z += z @ (A * g).T  # fmt: skip
+        se = np.sqrt(np.clip(np.diag(d.vcov_total(Z)), 0, None))
+        for j, comp in enumerate(["overall", *present]):
+            out[(area or "", comp)] = (value[j], se[j])
+    return out
+
+
+@pytest.mark.parametrize(("seed", "categorical"), [(2, False), (5, True)])
+def test_blocked_computation_equals_the_stacked_one(seed, categorical):
+    """Per-unit blocks, chunked sums and area-only influence rows give the numbers of the
+    straightforward stacked computation (random surveys, unequal weights, rows without an
+    area)."""
+    from tests.indicators.conftest import make_toy_survey
+
+    survey = make_toy_survey(seed=seed, communities_per_district=3, hh_per_community=6)
+    rng = np.random.default_rng(seed)
+    for name in ("respondents", "members"):
+        t = survey.tables[name]
+        t["weight"] = t["weight"] * rng.uniform(0.5, 2.0, len(t))  # unequal weights in a PSU
+    # an area column with missing values among respondents and an area members lack
+    resp, mem = survey.tables["respondents"], survey.tables["members"]
+    resp["zone"] = rng.choice(np.array(["north", "south", "east", None], dtype=object), len(resp))
+    mem["zone"] = rng.choice(np.array(["south", "north"], dtype=object), len(mem))
+    if categorical:  # design columns as categoricals with different categories per table
+        for t in (resp, mem):
+            for c in ("district", "community"):
+                t[c] = t[c].astype("category")
+        mem["community"] = mem["community"].cat.add_categories(["unused"])
+    cat = load_catalogue()
+    got = local_gap_index(survey, cat, by="zone")["index"]
+    ref = _stacked_reference(survey, cat, by="zone")
+    assert {"", "east", "north", "south"} == set(got.area)
+    assert len(got) == len(ref)
+    for row in got.itertuples():
+        value, se = ref[(row.area, row.component)]
+        assert row.value == pytest.approx(value, rel=1e-12, abs=1e-14)
+        assert row.se == pytest.approx(se, rel=1e-12, abs=1e-14)

@@ -43,8 +43,9 @@ def test_coded_columns_are_categories(small_survey):
     assert isinstance(resp["groups"].dtype, pd.CategoricalDtype)  # select_multiple answer
     assert resp["groups__producers"].dtype == "boolean"
     assert resp["input_food_crops"].dtype == "Int64"  # numeric codes stay numbers
-    # link keys stay text: they are merged on across tables
-    assert not isinstance(members["hhid"].dtype, pd.CategoricalDtype)
+    # link keys are categories of one dtype shared by every table (merged on by codes)
+    assert isinstance(members["hhid"].dtype, pd.CategoricalDtype)
+    assert members["hhid"].dtype == small_survey.tables["households"]["hhid"].dtype
 
 
 def test_indicators_equal_with_text_columns(small_survey):
