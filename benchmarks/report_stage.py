@@ -6,6 +6,13 @@ the report functions by cumulative time, with the load average (the machine is s
 compare proportions and call counts, not seconds)::
 
     python benchmarks/report_stage.py 30000 [--engine pandas] [--top 30] [--stats out.prof]
+
+With ``--workers`` the writers run side by side (``report.parallel``): the profile then sees
+the parent only, so ``--compare`` instead writes the reports in one process and then with
+the default workers, without cProfile, and prints for each the wall time, the CPU time of
+this process and of its workers, and checks that the two sets of files are identical::
+
+    python benchmarks/report_stage.py 20000 --compare
 """
 
 from __future__ import annotations
@@ -28,6 +35,8 @@ def main() -> None:
     parser.add_argument("--engine", default="pandas")
     parser.add_argument("--top", type=int, default=30)
     parser.add_argument("--stats", default="")
+    parser.add_argument("--workers", type=int, default=1, help="worker processes (profiled: 1)")
+    parser.add_argument("--compare", action="store_true", help="one process vs default workers")
     args = parser.parse_args()
 
     import gender_diag as gd
@@ -52,11 +61,14 @@ def main() -> None:
     # the writers' imports (matplotlib, xlsxwriter, python-docx, jinja2) outside the profile
     from gender_diag.report import charts, docx, excel, html  # noqa: F401
 
+    if args.compare:
+        _compare(result, tmp, write_reports)
+        return
     print("load average before", os.getloadavg())
     profile = cProfile.Profile()
     start = time.perf_counter()
     profile.enable()
-    paths = write_reports(result, tmp / "reports")
+    paths = write_reports(result, tmp / "reports", workers=args.workers)
     profile.disable()
     took = time.perf_counter() - start
     print(f"write_reports: {len(paths)} files in {took:.1f} s (under cProfile)")
@@ -71,6 +83,36 @@ def main() -> None:
     ]
     for ct, nc, name in sorted(rows, reverse=True)[: args.top]:
         print(f"{ct:8.2f} s {nc:8d} calls  {name}")
+
+
+def _compare(result, tmp: Path, write_reports) -> None:
+    """Wall and CPU time of write_reports in one process and with the default workers."""
+    import resource
+
+    from gender_diag.report.parallel import default_workers
+
+    def cpu(who):
+        usage = resource.getrusage(who)
+        return usage.ru_utime + usage.ru_stime
+
+    files = {}
+    for workers in (1, None):
+        label = f"{workers or default_workers()} worker(s)"
+        print("load average before", os.getloadavg())
+        start, own, kids = (
+            time.perf_counter(),
+            cpu(resource.RUSAGE_SELF),
+            cpu(resource.RUSAGE_CHILDREN),
+        )
+        paths = write_reports(result, tmp / label, workers=workers)
+        wall = time.perf_counter() - start
+        own, kids = cpu(resource.RUSAGE_SELF) - own, cpu(resource.RUSAGE_CHILDREN) - kids
+        print(
+            f"{label}: {len(paths)} files, wall {wall:.1f} s, CPU {own:.1f} s here + {kids:.1f} s in workers"
+        )
+        files[label] = {p.relative_to(tmp / label): p.read_bytes() for p in paths}
+    one, many = files.values()
+    print("same files:", one == many)
 
 
 if __name__ == "__main__":

@@ -653,11 +653,17 @@ def write_charts(pub: Published, texts: Texts, out_dir: Path) -> dict[str, dict[
 
 
 def write_charts_languages(
-    pub: Published, languages: Sequence[Texts], out_dirs: dict[str, Path]
+    pub: Published,
+    languages: Sequence[Texts],
+    out_dirs: dict[str, Path],
+    *,
+    rendered: dict[str, dict[str, tuple[bytes, str]] | None] | None = None,
 ) -> dict[str, dict[str, dict[str, object]]]:
     """:func:`write_charts` for several languages, each chart drawn once for all of them.
 
     ``out_dirs`` maps each language to its folder; returns ``{lang: write_charts(...)}``.
+    ``rendered``: chart name → :func:`render_charts` of it, when already drawn (the report
+    stage draws the charts in worker processes, :mod:`gender_diag.report.parallel`).
     """
     for folder in out_dirs.values():
         Path(folder).mkdir(parents=True, exist_ok=True)
@@ -677,7 +683,7 @@ def write_charts_languages(
         titles["priority"] = "charts.priority_title"
     written: dict[str, dict[str, dict[str, object]]] = {t.lang: {} for t in languages}
     for name in ("brief", *CHART_NAMES):
-        drawn = render_charts(name, pub, languages)
+        drawn = rendered[name] if rendered is not None else render_charts(name, pub, languages)
         if drawn is None:
             continue
         for texts in languages:

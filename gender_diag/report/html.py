@@ -11,6 +11,7 @@ so two runs give identical bytes.
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -128,7 +129,9 @@ def _attr(text: str) -> str:
     return str(Markup.escape(text))
 
 
+@functools.cache
 def _env() -> jinja2.Environment:
+    """The report template environment, one per process (templates compiled once)."""
     return jinja2.Environment(
         loader=jinja2.FileSystemLoader(_TEMPLATES),
         autoescape=True,

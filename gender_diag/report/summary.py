@@ -219,9 +219,28 @@ def _source_line(pub: Published, texts: Texts) -> str:
     return texts.get("citation.source", source=", ".join(p for p in parts if p))
 
 
+def _place_key(row: dict) -> tuple[str, str]:
+    by = str(row.get("by", "total"))
+    bv = row.get("by_value")
+    return by, "" if bv is None or (isinstance(bv, float) and np.isnan(bv)) else str(bv)
+
+
 def _citable_row(pub: Published, indicator: str, prefer: dict) -> dict | None:
     """The best-ranked published gap of an indicator whose women's and men's estimates are
-    both reliable (the priority's own row first), with estimates, CIs and n — or None."""
+    both reliable (the priority's own row first), with estimates, CIs and n — or None.
+
+    The same in every language and for every number of cards: found once per run."""
+    key = ("citable_row", indicator, *_place_key(prefer))
+    found = memo(
+        pub,
+        key,
+        lambda: _find_citable_row(pub, indicator, prefer),
+        reads=(pub.ranking, pub.indicators, pub.labels),
+    )
+    return None if found is None else dict(found)
+
+
+def _find_citable_row(pub: Published, indicator: str, prefer: dict) -> dict | None:
     rk = pub.ranking
     if rk.empty:
         return None
@@ -231,11 +250,13 @@ def _citable_row(pub: Published, indicator: str, prefer: dict) -> dict | None:
     wide = sex_wide(pub, by=None)
     wide = wide[wide["indicator"].astype(str) == indicator].copy()
     wide["_bv"] = wide["by_value"].fillna("").astype(str)
-    candidates = [prefer, *rows.to_dict("records")]
-    for cand in candidates:
-        by = str(cand.get("by", "total"))
-        bv = cand.get("by_value")
-        bv = "" if bv is None or (isinstance(bv, float) and np.isnan(bv)) else str(bv)
+
+    def candidates():  # the ranked rows only when the priority's own row is not citable
+        yield prefer
+        yield from rows.to_dict("records")
+
+    for cand in candidates():
+        by, bv = _place_key(cand)
         hit = wide[(wide["by"] == by) & (wide["_bv"] == (bv if by != "total" else wide["_bv"]))]
         if hit.empty:
             continue
@@ -374,9 +395,14 @@ def _actions(pub: Published, texts: Texts, kind: str) -> Table:
         key = "intervention" if kind == "direct" else "proposal"
         col = next((c for c in (f"{key}_{lang}", key) if c in frame.columns), "indicator")
         frame["action_id"] = frame[col].astype(str)
+    # the rows of each action in order of first appearance (as groupby(sort=False)), converted
+    # to records in one pass rather than one conversion per action
+    by_action: dict[object, list[dict]] = {}
+    for aid, rec in zip(frame["action_id"], frame.to_dict("records"), strict=True):
+        if not pd.isna(aid):  # groupby drops missing keys
+            by_action.setdefault(aid, []).append(rec)
     rows = []
-    for aid, grp in frame.groupby("action_id", sort=False):
-        recs = grp.to_dict("records")
+    for aid, recs in by_action.items():
         first = recs[0]
         answers = []
         for r in recs:
