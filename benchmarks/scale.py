@@ -25,6 +25,7 @@ import json
 import multiprocessing as mp
 import resource
 import tempfile
+import threading
 import time
 from pathlib import Path
 from queue import Empty
@@ -52,6 +53,42 @@ def _export(n: int, folder: Path) -> tuple[dict, float]:
     return written, time.perf_counter() - t0
 
 
+class _StagePeaks(threading.Thread):
+    """Highest resident set size seen during each stage, sampled every 0.1 s (Linux).
+
+    ``ru_maxrss`` gives the run's peak only; this says which stage reaches it. Reads
+    ``/proc/self/status``; elsewhere ``peaks`` stays empty.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(daemon=True)
+        self.stage = "start"
+        self.peaks: dict[str, int] = {}
+        self._done = threading.Event()
+
+    @staticmethod
+    def _rss_mb() -> int | None:
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) // 1024
+        except OSError:
+            return None
+        return None
+
+    def run(self) -> None:
+        while not self._done.wait(0.1):
+            rss = self._rss_mb()
+            if rss is None:
+                return
+            self.peaks[self.stage] = max(self.peaks.get(self.stage, 0), rss)
+
+    def stop(self) -> None:
+        self._done.set()
+        self.join()
+
+
 def _households(n: int, engine: str, draws: int, data: str | None, queue) -> None:
     import gender_diag as gd
 
@@ -76,16 +113,20 @@ def _households(n: int, engine: str, draws: int, data: str | None, queue) -> Non
         }
         stages: dict[str, float] = {}
         starts: dict[str, float] = {}
+        sampler = _StagePeaks()
 
         def progress(stage: str, message: str) -> None:
             if message == "start":
                 starts[stage] = time.perf_counter()
+                sampler.stage = stage
             elif not message.endswith("%"):
                 stages[stage] = round(time.perf_counter() - starts[stage], 1)
 
         t0 = time.perf_counter()
+        sampler.start()
         result = gd.run(config, progress=progress)
         total = time.perf_counter() - t0
+        sampler.stop()
         rows = sum(result.survey.report.rows_read.values())
     queue.put(
         {
@@ -97,6 +138,7 @@ def _households(n: int, engine: str, draws: int, data: str | None, queue) -> Non
             "run_s": round(total, 1),
             "stages_s": stages,
             "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            "stage_peak_rss_mb": sampler.peaks,
         }
     )
 
