@@ -130,17 +130,23 @@ def compact_tables(
     tables : dict of DataFrame
         The accepted, de-identified tables at the end of ingest.
     variables : DataFrame, optional
-        The form's variables (``name``, ``type``): text ``calculate`` fields with few
-        distinct values become categories.
+        The form's variables (``name``, ``type``): a column the form declares is kept even
+        when its name is a bookkeeping one; text ``calculate`` fields with few distinct
+        values become categories.
 
     Returns
     -------
     dict of DataFrame
         The same rows in the same order; values unchanged (as text).
     """
+    # a team's own question may carry a bookkeeping name ("Status", "Edits"): a column the
+    # form declares is data, never dropped
+    declared = set()
+    if variables is not None and len(variables) and "name" in variables:
+        declared = set(variables["name"].astype(str))
     out = {}
     for name, df in tables.items():
-        drop = [c for c in df.columns if c in EXPORT_BOOKKEEPING]
+        drop = [c for c in df.columns if c in EXPORT_BOOKKEEPING and c not in declared]
         out[name] = df.drop(columns=drop) if drop else df
     for key in SHARED_KEYS:
         names = [name for name, df in out.items() if key in df.columns]

@@ -120,6 +120,15 @@ def test_compact_tables_by_hand():
     assert shared_dtype([pd.Series([1, 2])]) is None
 
 
+def test_a_question_with_a_bookkeeping_name_is_kept():
+    # a team's own instrument asks "Status" (e.g. marital status): declared by the form, data
+    hh = pd.DataFrame({"hhid": ["H1", "H2"], "Status": ["married", "single"], "Edits": [0, 1]})
+    variables = pd.DataFrame({"name": ["hhid", "Status"], "type": ["text", "select_one"]})
+    out = compact_tables({"households": hh}, variables=variables)["households"]
+    assert out["Status"].tolist() == ["married", "single"]
+    assert "Edits" not in out  # not in the form: the server's bookkeeping
+
+
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.sampled_from(["a", " a", "b ", "", "c", None, "Sí"]), min_size=1, max_size=40))
 def test_spread_category_equals_spread(values):
