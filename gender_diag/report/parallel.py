@@ -15,8 +15,10 @@ after the other in the parent.
 
 A failed task is run again in the parent, so that its error is raised there with its own
 message and traceback (a worker's exception does not always survive pickling). When no
-worker can be forked (no memory left for one) or a worker dies (killed when the machine runs
-out of memory), every task runs again in the parent.
+worker can be forked (no memory left for one), a worker dies (killed when the machine runs
+out of memory) or the workers have not finished by a deadline (a worker stuck on a lock it
+inherited from a thread of the parent), the workers are stopped and every task runs again in
+the parent.
 """
 
 from __future__ import annotations
@@ -33,6 +35,11 @@ from typing import Any
 
 #: At most this many workers: the report has about a dozen tasks of very unequal size.
 MAX_WORKERS = 4
+
+#: Seconds the workers have for all their tasks before they are stopped and the parent writes
+#: everything itself. The whole report stage takes 6–15 s on 2 cores at any survey size
+#: measured (benchmarks/results/scale.md), so only a stuck worker reaches it.
+DEADLINE_S = 600.0
 
 # the tasks of the current run_tasks call, inherited by the forked workers (never pickled)
 _TASKS: Sequence[Callable[[], Any]] = ()
@@ -56,7 +63,21 @@ def _run(index: int) -> tuple[bool, Any]:
         return False, f"{type(exc).__name__}: {exc}"
 
 
-def run_tasks(tasks: Sequence[Callable[[], Any]], *, workers: int | None = None) -> list[Any]:
+def _stop(pool: ProcessPoolExecutor) -> None:
+    """Kill the pool's worker processes (stuck ones never return) and let the pool go."""
+    # the executor has no public way to stop running workers before Python 3.14
+    # (``terminate_workers``): read its private process table, absent → nothing to kill
+    for process in list(getattr(pool, "_processes", {}).values()):
+        process.kill()
+    pool.shutdown(wait=False, cancel_futures=True)
+
+
+def run_tasks(
+    tasks: Sequence[Callable[[], Any]],
+    *,
+    workers: int | None = None,
+    deadline: float = DEADLINE_S,
+) -> list[Any]:
     """``[task() for task in tasks]``, the tasks shared among forked worker processes.
 
     Parameters
@@ -67,6 +88,9 @@ def run_tasks(tasks: Sequence[Callable[[], Any]], *, workers: int | None = None)
     workers : int, optional
         Worker processes; default :func:`default_workers`. ``1`` runs the tasks in order in
         this process.
+    deadline : float
+        Seconds the workers have for all the tasks; past it they are killed and the tasks run
+        here (default :data:`DEADLINE_S`).
 
     Returns
     -------
@@ -88,10 +112,20 @@ def run_tasks(tasks: Sequence[Callable[[], Any]], *, workers: int | None = None)
                 "ignore", r".*fork\(\) may lead to deadlocks", DeprecationWarning
             )
             context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-                done = list(pool.map(_run, range(len(tasks))))
-    except (OSError, BrokenProcessPool):
-        # no memory left to fork, or a worker was killed (out of memory): all in this process
+            pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+            stuck = False
+            try:
+                done = list(pool.map(_run, range(len(tasks)), timeout=deadline))
+            except TimeoutError:
+                stuck = True
+                raise
+            finally:
+                if stuck:  # a stuck worker is killed, never waited for
+                    _stop(pool)
+                else:
+                    pool.shutdown(wait=True, cancel_futures=True)
+    except (OSError, BrokenProcessPool, TimeoutError):
+        # no memory left to fork, a worker was killed (out of memory) or is stuck: all here
         done = [(False, None)] * len(tasks)
     finally:
         _TASKS = ()

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import sys
+import time
 
 import pytest
 
@@ -90,3 +91,17 @@ def test_dead_worker_tasks_run_here():
         return "here"
 
     assert run_tasks([lambda: 1, dies_in_worker], workers=2) == [1, "here"]
+
+
+@linux
+def test_stuck_worker_is_stopped_and_its_tasks_run_here():
+    parent = os.getpid()
+
+    def stuck_in_worker():
+        if os.getpid() != parent:
+            time.sleep(3600)  # a worker stuck on a lock inherited from one of our threads
+        return "here"
+
+    started = time.perf_counter()
+    assert run_tasks([lambda: 1, stuck_in_worker], workers=2, deadline=2.0) == [1, "here"]
+    assert time.perf_counter() - started < 30  # the stuck worker was not waited for
