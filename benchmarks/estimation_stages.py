@@ -27,6 +27,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _survey import odk_config
+
 import gender_diag as gd
 
 #: (label, regular expression on "file:line(function)") of the functions reported
@@ -74,17 +76,9 @@ def main() -> None:
     synth = gd.synth.generate(args.households, seed=7)
     written = gd.synth.write_survey(synth, tmp / "data", formats=("odk_csv",))
     del synth
-    config = {
-        "diagnostic": {"name": f"stages{args.households}", "output_dir": str(tmp / "out")},
-        "input": {
-            "format": "odk",
-            "path": str(written["odk_csv"][0]),
-            "form": str(written["form"]),
-            "design": str(written["design"]),
-        },
-        "ranking": {"draws": 1000},
-        "engine": {"kind": "pandas"},
-    }
+    config = odk_config(
+        written, name=f"stages{args.households}", output_dir=tmp / "out", engine="pandas"
+    )
     starts, times = {}, {}
 
     def progress(stage: str, message: str) -> None:

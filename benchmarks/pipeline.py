@@ -23,6 +23,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _survey import odk_config
+
 
 def one_run(n_households: int, draws: int, queue) -> None:
     """Generate, run and time one synthetic survey (runs in a child process)."""
@@ -34,16 +36,9 @@ def one_run(n_households: int, draws: int, queue) -> None:
         synth = gd.synth.generate(n_households, seed=7)
         written = gd.synth.write_survey(synth, tmp / "data", formats=("odk_csv",))
         generate_s = time.perf_counter() - t0
-        config = {
-            "diagnostic": {"name": f"bench{n_households}", "output_dir": str(tmp / "out")},
-            "input": {
-                "format": "odk",
-                "path": str(written["odk_csv"][0]),
-                "form": str(written["form"]),
-                "design": str(written["design"]),
-            },
-            "ranking": {"draws": draws},
-        }
+        config = odk_config(
+            written, name=f"bench{n_households}", output_dir=tmp / "out", draws=draws
+        )
         stages: dict[str, float] = {}
         t0 = time.perf_counter()
         result = gd.run(config, progress=_collector(stages))

@@ -26,6 +26,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _survey import odk_config
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
@@ -46,17 +48,9 @@ def main() -> None:
     synth = gd.synth.generate(args.households, seed=7)
     data = gd.synth.write_survey(synth, tmp / "data", formats=("odk_csv",))
     del synth
-    config = {
-        "diagnostic": {"name": f"report{args.households}", "output_dir": str(tmp / "out")},
-        "input": {
-            "format": "odk",
-            "path": str(data["odk_csv"][0]),
-            "form": str(data["form"]),
-            "design": str(data["design"]),
-        },
-        "ranking": {"draws": 1000},
-        "engine": {"kind": args.engine},
-    }
+    config = odk_config(
+        data, name=f"report{args.households}", output_dir=tmp / "out", engine=args.engine
+    )
     result = gd.run(config, write=False)
     # the writers' imports (matplotlib, xlsxwriter, python-docx, jinja2) outside the profile
     from gender_diag.report import charts, docx, excel, html  # noqa: F401

@@ -30,6 +30,8 @@ import time
 from pathlib import Path
 from queue import Empty
 
+from _survey import odk_config
+
 
 def _export(n: int, folder: Path) -> tuple[dict, float]:
     """The ODK CSV export of ``gd.synth.generate(n, seed=7)`` in ``folder``, written once.
@@ -97,20 +99,16 @@ def _households(n: int, engine: str, draws: int, data: str | None, queue) -> Non
         folder = Path(data) if data else tmp / "data"
         folder.mkdir(parents=True, exist_ok=True)
         written, generate_s = _export(n, folder)
-        config = {
-            "diagnostic": {"name": f"scale{n}", "output_dir": str(tmp / "out")},
-            "input": {
-                "format": "odk",
-                "path": str(written["odk_csv"][0]),
-                "form": str(written["form"]),
-                "design": str(written["design"]),
-                # the hostile-input limits (2 M rows per file by default) are for uploads;
-                # 1,000,000 households have 2.6 M parcel and 3.9 M member rows
-                "max_rows": 50_000_000,
-            },
-            "ranking": {"draws": draws},
-            "engine": {"kind": engine},
-        }
+        # the hostile-input limits (2 M rows per file by default) are for uploads;
+        # 1,000,000 households have 2.6 M parcel and 3.9 M member rows
+        config = odk_config(
+            written,
+            name=f"scale{n}",
+            output_dir=tmp / "out",
+            draws=draws,
+            engine=engine,
+            max_rows=50_000_000,
+        )
         stages: dict[str, float] = {}
         starts: dict[str, float] = {}
         sampler = _StagePeaks()

@@ -322,6 +322,18 @@ def _prepare(survey, catalogue: Catalogue | None) -> dict[str, pd.DataFrame]:
     return t
 
 
+def unit_table(tables: Mapping[str, pd.DataFrame], unit: str, inds) -> pd.DataFrame:
+    """The table of ``unit`` that indicators ``inds`` are computed on; an error naming them
+    when the survey has no such table."""
+    table = tables.get(UNIT_TABLES[unit])
+    if table is None:
+        raise GenderDiagError(
+            f"compute_indicators: indicators {[i.id for i in inds][:3]} need the "
+            f"{UNIT_TABLES[unit]!r} table, which the survey does not have."
+        )
+    return table
+
+
 def indicator_frames(
     tables: Mapping[str, pd.DataFrame],
     catalogue: Catalogue,
@@ -349,12 +361,7 @@ def indicator_frames(
             inds = [i for i in inds if i.id in wanted]
         if not inds:
             continue
-        table = tables.get(UNIT_TABLES[unit])
-        if table is None:
-            raise GenderDiagError(
-                f"compute_indicators: indicators {[i.id for i in inds][:3]} need the "
-                f"{UNIT_TABLES[unit]!r} table, which the survey does not have."
-            )
+        table = unit_table(tables, unit, inds)
         keep = [c for c in _KEYS[unit] if c in table.columns]
         keep += [v for v in design.columns(table) if v in table.columns and v not in keep]
         keep += [c for c in by if c in table.columns and c not in keep]

@@ -59,7 +59,7 @@ import pandas as pd
 from pandas.api.types import union_categoricals
 
 from gender_diag.contracts.parameters import resolve_confidence
-from gender_diag.errors import EstimationError, GenderDiagError, bad_parameter
+from gender_diag.errors import EstimationError, bad_parameter
 from gender_diag.indicators.catalogue import TAG_VALUES, Catalogue
 from gender_diag.indicators.compute import (
     as_catalogue,
@@ -67,8 +67,8 @@ from gender_diag.indicators.compute import (
     make_design,
     prepare_tables,
     tables_and_design,
+    unit_table,
 )
-from gender_diag.indicators.rules import UNIT_TABLES
 
 __all__ = ["local_gap_index", "oriented_ratio"]
 
@@ -325,13 +325,7 @@ def _stack_units(tables, spec, inds, by):
         mine = [i for i in inds if i.unit == unit]
         if not mine:
             continue
-        table = tables.get(UNIT_TABLES[unit])
-        if table is None:
-            raise GenderDiagError(
-                f"compute_indicators: indicators {[i.id for i in mine][:3]} need the "
-                f"{UNIT_TABLES[unit]!r} table, which the survey does not have."
-            )
-        parts.append((table, mine))
+        parts.append((unit_table(tables, unit, mine), mine))
     # area codes shared by the units: factorised per table, then matched to the areas in
     # order of first appearance over the stacked rows
     codes, seen = [], []

@@ -23,24 +23,10 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: Export bookkeeping columns with no meaning once the tables are linked and checked: the
-#: server's submission keys, timestamps and review states (ODK Central / Briefcase).
-EXPORT_BOOKKEEPING = frozenset(
-    {
-        "KEY",
-        "instanceID",
-        "SubmissionDate",
-        "SubmitterID",
-        "SubmitterName",
-        "AttachmentsPresent",
-        "AttachmentsExpected",
-        "Status",
-        "ReviewState",
-        "DeviceID",
-        "Edits",
-        "FormVersion",
-    }
-)
+from gender_diag.ingest.validate import ODK_BOOKKEEPING
+
+#: Export bookkeeping columns with no meaning once the tables are linked and checked.
+EXPORT_BOOKKEEPING = ODK_BOOKKEEPING
 
 #: Link keys held as one shared ``category`` dtype across the tables.
 SHARED_KEYS = ("hhid", "district", "community")

@@ -119,8 +119,29 @@ class Flags:
         return joined.reindex(flagged).to_numpy(dtype=object)
 
 
+#: The ODK server's bookkeeping of a submission (Central / Briefcase exports): its keys,
+#: timestamps, submitter and review state. Not questions; dropped from the tables once ingest
+#: has located every row (:mod:`gender_diag.ingest.compact`).
+ODK_BOOKKEEPING = frozenset(
+    {
+        "KEY",
+        "instanceID",
+        "SubmissionDate",
+        "SubmitterID",
+        "SubmitterName",
+        "AttachmentsPresent",
+        "AttachmentsExpected",
+        "Status",
+        "ReviewState",
+        "DeviceID",
+        "Edits",
+        "FormVersion",
+    }
+)
+
 #: Export metadata columns (Kobo and ODK) that are not questions.
 META_COLUMNS = {
+    *ODK_BOOKKEEPING,
     "_id",
     "_uuid",
     "_index",
@@ -140,21 +161,9 @@ META_COLUMNS = {
     "_media_count",
     "_total_media",
     "_media_all_received",
-    "instanceID",
     "instanceName",
     "formhub/uuid",
-    "KEY",
     "PARENT_KEY",
-    "SubmissionDate",
-    "SubmitterID",
-    "SubmitterName",
-    "AttachmentsPresent",
-    "AttachmentsExpected",
-    "Status",
-    "ReviewState",
-    "DeviceID",
-    "Edits",
-    "FormVersion",
     "version",
     "deviceID",
 }

@@ -317,20 +317,9 @@ def _weai(pub: Published) -> Drawn | None:
         keyed.append((bars, "charts.women" if sfx == "f" else "charts.men"))
         ax.errorbar(est, y + off, xerr=err, fmt="none", ecolor="#333333", lw=0.8)
     ax.set_xlim(0, 100)
-    keys = data["key"].tolist()
-    index = name.upper().replace("PRO-", "pro-")
-
-    def label(texts: Texts) -> None:
-        ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in keys])
-        _percent_axis(ax, texts.lang)
-        ax.set_xlabel(texts["charts.weai_x"])
-        _title(fig, f"{texts['charts.weai_title']} ({index})")
-        for bars, key in keyed:
-            bars.set_label(texts[key])
-        ax.legend(loc="lower right", frameon=False)
-        _layout(fig)
-
-    return Drawn(fig, label)
+    return _weai_bars_drawn(
+        fig, ax, y, data["key"].tolist(), keyed, name, axis=_percent_axis, text="charts.weai"
+    )
 
 
 def _weai_contribution_bars(name: str, contrib: pd.DataFrame) -> Drawn:
@@ -345,14 +334,32 @@ def _weai_contribution_bars(name: str, contrib: pd.DataFrame) -> Drawn:
             est = data[f"estimate_{sfx}"].to_numpy(float) * 100
             bars = ax.barh(y + off, est, h, color=colour)
             keyed.append((bars, "charts.women" if sfx == "f" else "charts.men"))
-    keys = data["indicator"].tolist()
+    return _weai_bars_drawn(
+        fig,
+        ax,
+        y,
+        data["indicator"].tolist(),
+        keyed,
+        name,
+        axis=lambda ax, lang: _number_axis(ax, lang, digits=0),
+        text="charts.weai_contrib",
+    )
+
+
+def _weai_bars_drawn(fig, ax, y, keys, keyed, name: str, *, axis, text: str) -> Drawn:
+    """The WEAI bar chart (women's and men's bars per indicator key) and its labeller.
+
+    ``axis(ax, lang)`` formats the value axis; ``text`` is the prefix of the chart's i18n
+    keys (``<text>_x``, ``<text>_title``); ``keyed`` pairs each bar container with its legend
+    key.
+    """
     index = name.upper().replace("PRO-", "pro-")
 
     def label(texts: Texts) -> None:
         ax.set_yticks(y, [wrap_label(_weai_label(texts, k), 34) for k in keys])
-        _number_axis(ax, texts.lang, digits=0)
-        ax.set_xlabel(texts["charts.weai_contrib_x"])
-        _title(fig, f"{texts['charts.weai_contrib_title']} ({index})")
+        axis(ax, texts.lang)
+        ax.set_xlabel(texts[f"{text}_x"])
+        _title(fig, f"{texts[f'{text}_title']} ({index})")
         for bars, key in keyed:
             bars.set_label(texts[key])
         ax.legend(loc="lower right", frameon=False)
