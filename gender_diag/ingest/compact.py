@@ -25,9 +25,6 @@ import pandas as pd
 
 from gender_diag.ingest.validate import ODK_BOOKKEEPING
 
-#: Export bookkeeping columns with no meaning once the tables are linked and checked.
-EXPORT_BOOKKEEPING = ODK_BOOKKEEPING
-
 #: Link keys held as one shared ``category`` dtype across the tables.
 SHARED_KEYS = ("hhid", "district", "community")
 
@@ -132,7 +129,7 @@ def compact_tables(
         declared = set(variables["name"].astype(str))
     out = {}
     for name, df in tables.items():
-        drop = [c for c in df.columns if c in EXPORT_BOOKKEEPING and c not in declared]
+        drop = [c for c in df.columns if c in ODK_BOOKKEEPING and c not in declared]
         out[name] = df.drop(columns=drop) if drop else df
     for key in SHARED_KEYS:
         names = [name for name, df in out.items() if key in df.columns]

@@ -15,7 +15,8 @@ from hypothesis import strategies as st
 import gender_diag as gd
 from gender_diag.ingest import files, read_odk
 from gender_diag.ingest.assemble import _Distinct
-from gender_diag.ingest.compact import EXPORT_BOOKKEEPING, compact_tables, shared_dtype
+from gender_diag.ingest.compact import compact_tables, shared_dtype
+from gender_diag.ingest.validate import ODK_BOOKKEEPING
 
 
 def _data_rows(path) -> int:
@@ -70,7 +71,7 @@ def test_no_object_columns_and_no_export_bookkeeping(damaged):
     for name, df in survey.tables.items():
         objects = [c for c in df.columns if df[c].dtype == np.dtype(object)]
         assert objects == [], (name, objects)
-        assert not set(df.columns) & EXPORT_BOOKKEEPING, name
+        assert not set(df.columns) & ODK_BOOKKEEPING, name
     assert isinstance(survey.tables["respondents"]["resp_in_union"].dtype, pd.CategoricalDtype)
 
 
